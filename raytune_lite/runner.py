@@ -1,0 +1,82 @@
+"""One attempt of one trial, as a plain Ray task (worker processes are reused between trials)."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import ray
+
+from raytune_lite import session
+from raytune_lite.schedulers.base import Action
+from raytune_lite.session import Message, TrialContext, TrialInterrupt
+
+
+class AttemptEnd(Enum):
+    """How an attempt of a trial ended."""
+
+    RETURNED = "RETURNED"              #: the function returned
+    STOP_CRITERION = "STOP_CRITERION"  #: a ``stop=`` criterion was met
+    INTERRUPTED = "INTERRUPTED"        #: the controller's decision (stop, pause, exploit)
+    FAILED = "FAILED"                  #: the function raised
+
+
+@dataclass
+class AttemptResult:
+    """What an attempt returns to the controller."""
+
+    end: AttemptEnd
+    messages: list[Message]
+    error: str | None = None
+    action: Action | None = None
+
+
+def _final_metrics(value: Any) -> dict[str, Any] | None:
+    """A function may return its final metrics instead of reporting them (Optuna style)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, (int, float)) or hasattr(value, "item"):
+        return {"_value": value}
+    raise TypeError(f"the training function returned {type(value).__name__}: {value!r}; "
+                    "return None, a dict of final metrics, or a number")
+
+
+def run_attempt(trainable: Callable[[dict[str, Any]], Any], ctx: TrialContext,
+                metric: str | None) -> AttemptResult:
+    """Runs ``trainable(config)`` with a session for ``ctx``; never raises for user errors."""
+    os.makedirs(ctx.trial_dir, exist_ok=True)
+    sess = session._Session(ctx)
+    session._current = sess
+    result = AttemptResult(AttemptEnd.RETURNED, [])
+    try:
+        value = trainable(dict(ctx.config))
+        final = _final_metrics(value)
+        if final is not None:
+            if "_value" in final:
+                final = {metric or "objective": final["_value"]}
+            sess.report(final, None)
+    except TrialInterrupt as e:
+        if e.action is Action.STOP and e.reason == "stop criterion reached":
+            result.end = AttemptEnd.STOP_CRITERION
+        else:
+            result.end = AttemptEnd.INTERRUPTED
+            result.action = e.action
+    except KeyboardInterrupt:  # ray.cancel(): the controller ends the attempt
+        result.end = AttemptEnd.INTERRUPTED
+        result.action = Action.STOP
+    except BaseException:
+        result.end = AttemptEnd.FAILED
+        result.error = traceback.format_exc()
+    finally:
+        session._current = None
+        result.messages = sess.outbox.close()
+    return result
+
+
+run_trial = ray.remote(max_retries=0)(run_attempt)

@@ -1,0 +1,49 @@
+"""Grid and random search: the default searcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from raytune_lite.search.base import FINISHED, Searcher, Suggestion
+
+
+class BasicSearch(Searcher):
+    """Expands the grid axes (cartesian product) and draws every other domain at random.
+
+    The whole grid is repeated ``num_samples`` times (the Tuner's argument), each repeat
+    with fresh random draws, so ``num_samples * grid_size`` trials in all. Seeded: the same
+    seed gives the same configs in the same order.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> s = rt.search.BasicSearch()
+        >>> s.setup(rt.Space({"a": rt.grid([1, 2]), "b": rt.uniform(0, 1)}), "loss", "min",
+        ...         seed=0, num_samples=2)
+        >>> [s.suggest(str(i))["a"] for i in range(4)], s.suggest("4")
+        ([1, 2, 1, 2], <SearchStatus.FINISHED: 'FINISHED'>)
+    """
+
+    def __init__(self, *, max_pending: int | None = None):
+        super().__init__(max_pending=max_pending)
+        self._count = 0
+        self._grid: list[dict[Any, Any]] = [{}]
+
+    def setup(self, space: Any, metric: str | None, mode: Any, seed: int | None,
+              num_samples: int = 1) -> None:
+        super().setup(space, metric, mode, seed, num_samples)
+        self._grid = list(self.space.grid_points()) or [{}]
+
+    def suggest(self, trial_id: str) -> Suggestion:
+        total = self.num_samples * len(self._grid)
+        if self.num_samples >= 0 and self._count >= total:
+            return FINISHED
+        point = self._grid[self._count % len(self._grid)]
+        self._count += 1
+        return self.space.sample(self.rng, grid_point=point)
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "count": self._count}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self._count = int(state.get("count", 0))

@@ -1,0 +1,291 @@
+"""Inside a running trial: ``report()`` and friends.
+
+``report`` hands the row to a per-trial *outbox*: a background thread that sends rows to the
+controller in batches (one call in flight at a time; rows that arrive meanwhile ride the next
+call). The training function only waits for the controller when a decision is needed at this
+step (the scheduler's :class:`~raytune_lite.schedulers.base.SyncPolicy`) or when the row
+carries a checkpoint. Rows still in the outbox when the function ends travel back with the
+task's return value, so no row is lost and a short trial costs no extra round trip.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from raytune_lite.checkpoint import Checkpoint
+from raytune_lite.schedulers.base import Action, Decision, SyncPolicy
+
+#: How long the outbox waits for more rows before sending a batch (seconds).
+LINGER_S = 0.02
+
+StopCriteria = Mapping[str, float] | Callable[[str, dict[str, Any]], bool] | None
+
+
+class TrialInterrupt(BaseException):  # noqa: N818 - it is a signal, not an error
+    """Ends the user's function when the trial must stop, pause or exploit.
+
+    A BaseException, so that a user's ``except Exception`` cannot swallow it.
+    """
+
+    def __init__(self, action: Action, reason: str):
+        super().__init__(reason)
+        self.action = action
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """What the controller hands to one attempt of a trial."""
+
+    trial_id: str
+    attempt: int
+    trial_dir: str
+    config: dict[str, Any]
+    checkpoint: Checkpoint | None
+    start_iteration: int
+    sync: SyncPolicy
+    stop: StopCriteria
+    controller: Any  # the controller's actor handle (never given to plugins)
+
+
+#: One message from a trial: the row, and the saved checkpoint's path if the row has one.
+Message = tuple[dict[str, Any], str | None]
+
+
+class _Outbox:
+    """Batches rows to the controller from a background thread."""
+
+    def __init__(self, ctx: TrialContext):
+        self._ctx = ctx
+        self._cv = threading.Condition()
+        self._buf: list[Message] = []
+        self._queued = 0
+        self._acked = 0
+        self._flush = False
+        self._closed = False
+        self._first_at = 0.0
+        self._decision: Decision | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def put(self, msg: Message, wait: bool) -> Decision | None:
+        """Queues ``msg``; with ``wait``, returns only once the controller has it on disk."""
+        with self._cv:
+            if self._error is not None:
+                raise RuntimeError("raytune_lite lost its connection to the controller") \
+                    from self._error
+            if not self._buf:
+                self._first_at = time.monotonic()
+            self._buf.append(msg)
+            self._queued += 1
+            seq = self._queued
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, daemon=True,
+                                                name=f"rtl-outbox-{self._ctx.trial_id}")
+                self._thread.start()
+            if wait:
+                self._flush = True
+            self._cv.notify_all()
+            while wait and self._acked < seq and self._error is None:
+                self._cv.wait()
+            if self._error is not None:
+                raise RuntimeError("raytune_lite lost its connection to the controller") \
+                    from self._error
+            return self._decision
+
+    def _loop(self) -> None:
+        ctx = self._ctx
+        while True:
+            with self._cv:
+                while not self._buf and not self._closed:
+                    self._cv.wait()
+                if self._closed:
+                    return  # close() takes what is left
+                while not self._flush and not self._closed:
+                    left = self._first_at + LINGER_S - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cv.wait(left)
+                if self._closed:
+                    return
+                batch, self._buf, self._flush = self._buf, [], False
+            try:
+                import ray
+
+                decision = ray.get(ctx.controller.report.remote(ctx.trial_id, ctx.attempt, batch))
+            except BaseException as e:  # the controller is gone: report() raises
+                with self._cv:
+                    self._error = e
+                    self._cv.notify_all()
+                return
+            with self._cv:
+                self._acked += len(batch)
+                if decision is not None and self._decision is None:
+                    self._decision = decision
+                self._cv.notify_all()
+
+    def close(self) -> list[Message]:
+        """Stops the thread (after its call in flight) and returns the rows never sent."""
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+        with self._cv:
+            rest, self._buf = self._buf, []
+        return rest
+
+    @property
+    def decision(self) -> Decision | None:
+        return self._decision
+
+
+def _clean_value(key: str, v: Any) -> Any:
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    item = getattr(v, "item", None)  # numpy scalars and 0-d arrays
+    if callable(item) and getattr(v, "ndim", 0) == 0:
+        return item()
+    if isinstance(v, (list, tuple)):
+        return [_clean_value(key, x) for x in v]
+    if isinstance(v, Mapping):
+        return {str(k): _clean_value(key, x) for k, x in v.items()}
+    raise TypeError(f"report(): the value of {key!r} must be a number, string, bool, None "
+                    f"or a list/dict of those; got {type(v).__name__}: {v!r}")
+
+
+class _Session:
+    def __init__(self, ctx: TrialContext):
+        self.ctx = ctx
+        self.iteration = ctx.start_iteration
+        self.started = time.time()
+        self.last = self.started
+        self.outbox = _Outbox(ctx)
+        self._next_milestone = 0
+        self._last_sync = float(ctx.start_iteration)
+        ms = ctx.sync.milestones
+        while self._next_milestone < len(ms) and ms[self._next_milestone] <= ctx.start_iteration:
+            self._next_milestone += 1
+
+    def _needs_sync(self, row: dict[str, Any]) -> bool:
+        policy = self.ctx.sync
+        if policy.every_report:
+            return True
+        t = row.get(policy.time_attr)
+        if not isinstance(t, (int, float)):
+            return False
+        due = False
+        ms = policy.milestones
+        while self._next_milestone < len(ms) and t >= ms[self._next_milestone]:
+            self._next_milestone += 1
+            due = True
+        if policy.interval and t - self._last_sync >= policy.interval:
+            self._last_sync = t
+            due = True
+        return due
+
+    def _stop_reached(self, row: dict[str, Any]) -> bool:
+        stop = self.ctx.stop
+        if stop is None:
+            return False
+        if callable(stop):
+            return bool(stop(self.ctx.trial_id, row))
+        for k, threshold in stop.items():
+            v = row.get(k)
+            if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)) \
+                    and v >= threshold:
+                return True
+        return False
+
+    def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
+        if not isinstance(metrics, Mapping):
+            raise TypeError(f"report() needs a dict of metrics; got {type(metrics).__name__}: "
+                            f"{metrics!r}")
+        row: dict[str, Any] = {}
+        for k, v in metrics.items():
+            if not isinstance(k, str):
+                raise TypeError(f"report(): metric names must be strings; got {k!r}")
+            row[k] = _clean_value(k, v)
+        now = time.time()
+        self.iteration += 1
+        row["training_iteration"] = self.iteration
+        row["timestamp"] = now
+        row["time_this_iter_s"] = now - self.last
+        row["time_total_s"] = now - self.started
+        self.last = now
+        saved: str | None = None
+        if checkpoint is not None:
+            saved = self._save_checkpoint(checkpoint)
+        wait = saved is not None or self._needs_sync(row)
+        decision = self.outbox.put((row, saved), wait)
+        if self._stop_reached(row):
+            raise TrialInterrupt(Action.STOP, "stop criterion reached")
+        if decision is not None and decision.action is not Action.CONTINUE:
+            raise TrialInterrupt(decision.action, f"the scheduler decided {decision.action.name}")
+
+    def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
+        if not isinstance(checkpoint, Checkpoint):
+            raise TypeError(f"report(checkpoint=...) needs a raytune_lite.Checkpoint; got "
+                            f"{type(checkpoint).__name__}")
+        dest = os.path.join(self.ctx.trial_dir, "checkpoints",
+                            f"checkpoint_{self.iteration:06d}")
+        saved = checkpoint.persist(dest)
+        src = os.path.abspath(checkpoint.path)
+        if (os.path.dirname(src) == os.path.abspath(tempfile.gettempdir())
+                and os.path.basename(src).startswith("rtl_ckpt_")):
+            shutil.rmtree(src, ignore_errors=True)  # a from_dict temp dir: now saved
+        return saved.path
+
+
+_current: _Session | None = None
+
+
+def _session(fn: str) -> _Session:
+    if _current is None:
+        raise RuntimeError(f"raytune_lite.{fn}() was called outside a trial: call it from the "
+                           "training function that you pass to raytune_lite.Tuner")
+    return _current
+
+
+def report(metrics: Mapping[str, Any], checkpoint: Checkpoint | None = None) -> None:
+    """Reports one row of metrics (and optionally a checkpoint) from inside a trial.
+
+    Adds ``training_iteration`` (1, 2, ...), ``timestamp``, ``time_this_iter_s`` and
+    ``time_total_s``. Ends the function (by raising a BaseException) when a stop criterion is
+    met or the scheduler stops, pauses or exploits the trial.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> def train(config):
+        ...     for epoch in range(3):
+        ...         rt.report({"loss": config["lr"] / (epoch + 1)})
+    """
+    _session("report").report(metrics, checkpoint)
+
+
+def get_checkpoint() -> Checkpoint | None:
+    """The checkpoint to resume from (retry, resume, PBT exploit), or None."""
+    return _session("get_checkpoint").ctx.checkpoint
+
+
+def get_trial_id() -> str:
+    """The running trial's id."""
+    return _session("get_trial_id").ctx.trial_id
+
+
+def get_trial_dir() -> str:
+    """The running trial's folder in the experiment directory."""
+    return _session("get_trial_dir").ctx.trial_dir
+
+
+def in_trial() -> bool:
+    """Whether the caller runs inside a trial."""
+    return _current is not None

@@ -1,0 +1,176 @@
+"""The experiment directory: plain JSON files, rows appended, snapshots written atomically.
+
+Layout::
+
+    <storage_path>/<name>/
+        experiment.json            spec, searcher/scheduler state, format version
+        trials/<trial_id>/
+            params.json            the trial's (first) config
+            trial.json             the trial's summary (status, last row, checkpoint, ...)
+            result.jsonl           every reported row, appended and flushed before it counts
+            error.txt              tracebacks of failed attempts
+            checkpoints/checkpoint_<iteration>/   saved checkpoints
+
+When a trial restarts from a checkpoint (retry, resume, PBT), a line ``{"__rewind__": k}`` is
+appended: rows after iteration ``k`` written before it are superseded (kept on disk, skipped
+by readers), so each ``training_iteration`` of a trial appears once in the history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import IO, Any
+
+FORMAT_VERSION = 1
+EXPERIMENT_FILE = "experiment.json"
+REWIND_KEY = "__rewind__"
+
+
+class StoreError(RuntimeError):
+    """The experiment directory is missing, unreadable or not an experiment."""
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    """Writes ``data`` as JSON to ``path`` via a temp file and a rename."""
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp_", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, default=_json_default)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_default(o: Any) -> Any:
+    item = getattr(o, "item", None)
+    if callable(item):
+        return item()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    return repr(o)
+
+
+class ExperimentStore:
+    """Writes one experiment's directory (used by the controller only).
+
+    Args:
+        path: the experiment directory (created if missing).
+    """
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        self._files: dict[str, IO[str]] = {}
+        try:
+            os.makedirs(os.path.join(self.path, "trials"), exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the experiment directory {self.path!r}: {e}; "
+                             "pass a writable storage_path") from e
+
+    def trial_dir(self, trial_id: str) -> str:
+        return os.path.join(self.path, "trials", trial_id)
+
+    def add_trial(self, trial_id: str, config: dict[str, Any], summary: dict[str, Any]) -> None:
+        d = self.trial_dir(trial_id)
+        os.makedirs(d, exist_ok=True)
+        write_json_atomic(os.path.join(d, "params.json"), config)
+        write_json_atomic(os.path.join(d, "trial.json"), summary)
+
+    def append_rows(self, trial_id: str, rows: list[dict[str, Any]]) -> None:
+        """Appends rows and flushes them to the OS before returning."""
+        f = self._files.get(trial_id)
+        if f is None:
+            f = self._files[trial_id] = open(  # noqa: SIM115 - kept open while the trial runs
+                os.path.join(self.trial_dir(trial_id), "result.jsonl"), "a")
+        f.write("".join(json.dumps(r, default=_json_default) + "\n" for r in rows))
+        f.flush()
+
+    def rewind(self, trial_id: str, iteration: int) -> None:
+        """Marks rows after ``iteration`` as superseded."""
+        self.append_rows(trial_id, [{REWIND_KEY: iteration}])
+
+    def close_trial(self, trial_id: str) -> None:
+        f = self._files.pop(trial_id, None)
+        if f is not None:
+            f.close()
+
+    def write_trial(self, trial_id: str, summary: dict[str, Any]) -> None:
+        write_json_atomic(os.path.join(self.trial_dir(trial_id), "trial.json"), summary)
+
+    def write_error(self, trial_id: str, attempt: int, text: str) -> None:
+        with open(os.path.join(self.trial_dir(trial_id), "error.txt"), "a") as f:
+            f.write(f"--- attempt {attempt} ---\n{text}\n")
+
+    def write_experiment(self, state: dict[str, Any]) -> None:
+        write_json_atomic(os.path.join(self.path, EXPERIMENT_FILE),
+                          {"format_version": FORMAT_VERSION, **state})
+
+    def close(self) -> None:
+        for tid in list(self._files):
+            self.close_trial(tid)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+def load_experiment(path: str) -> dict[str, Any]:
+    """Reads experiment.json, checking that ``path`` is an experiment of a known format."""
+    file = os.path.join(path, EXPERIMENT_FILE)
+    if not os.path.isfile(file):
+        raise StoreError(f"{path!r} is not a raytune_lite experiment directory: it has no "
+                         f"{EXPERIMENT_FILE}")
+    try:
+        with open(file) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise StoreError(f"cannot read {file!r}: {e}") from e
+    version = data.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise StoreError(f"{file!r} has format_version={version!r}; this raytune_lite reads "
+                         f"versions up to {FORMAT_VERSION}: upgrade raytune_lite")
+    return data
+
+
+def load_trials(path: str) -> list[dict[str, Any]]:
+    """Every trial's summary (trial.json), sorted by trial id."""
+    root = os.path.join(path, "trials")
+    out = []
+    for tid in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        file = os.path.join(root, tid, "trial.json")
+        try:
+            with open(file) as f:
+                out.append(json.load(f))
+        except FileNotFoundError:
+            continue
+        except ValueError as e:
+            raise StoreError(f"cannot read {file!r}: {e}") from e
+    return out
+
+
+def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
+    """A trial's rows in order, superseded ones skipped; a torn last line is ignored."""
+    file = os.path.join(path, "trials", trial_id, "result.jsonl")
+    rows: list[dict[str, Any]] = []
+    try:
+        with open(file) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return rows
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            if i == len(lines) - 1:
+                break  # a write cut short by a crash
+            raise StoreError(f"{file!r} line {i + 1} is not JSON") from None
+        if REWIND_KEY in row:
+            k = row[REWIND_KEY]
+            rows = [r for r in rows if r.get("training_iteration", 0) <= k]
+        else:
+            rows.append(row)
+    return rows

@@ -1,0 +1,13 @@
+"""Shared conformance checks that every searcher and scheduler must pass.
+
+Use them from a test module::
+
+    from raytune_lite.testing import check_searcher
+    def test_my_searcher_conforms():
+        check_searcher(lambda: MySearcher(n_initial_points=3))
+"""
+
+from raytune_lite.testing.scheduler_conformance import check_scheduler
+from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE, check_searcher
+
+__all__ = ["CONFORMANCE_SPACE", "check_scheduler", "check_searcher"]

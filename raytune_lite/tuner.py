@@ -1,0 +1,293 @@
+"""The user's entry point: ``Tuner(train, param_space, ...).fit()``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import ray
+
+from raytune_lite import resources as res
+from raytune_lite.controller import Controller
+from raytune_lite.progress import ProgressReporter
+from raytune_lite.results import ResultGrid
+from raytune_lite.schedulers.base import Scheduler
+from raytune_lite.schedulers.fifo import FIFO
+from raytune_lite.search.base import Searcher
+from raytune_lite.search.basic import BasicSearch
+from raytune_lite.space import Space
+from raytune_lite.spec import ExperimentSpec, check_int, check_stop, check_time_budget
+from raytune_lite.store import StoreError, load_experiment, load_trials
+from raytune_lite.trial import Mode
+
+DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
+
+
+class ExperimentError(RuntimeError):
+    """The experiment could not go on (e.g. its controller died); it can be resumed."""
+
+
+def _check_trainable(trainable: Any) -> None:
+    if not callable(trainable):
+        raise TypeError(f"the trainable must be a function taking the config dict; got "
+                        f"{type(trainable).__name__}: {trainable!r}")
+    try:
+        sig = inspect.signature(trainable)
+    except (TypeError, ValueError):
+        return
+    try:
+        sig.bind({})
+    except TypeError:
+        raise TypeError(f"the trainable must accept one argument, the config dict; "
+                        f"{getattr(trainable, '__name__', trainable)!r} has the signature "
+                        f"{sig}") from None
+
+
+def init_ray(address: str | None = None) -> None:
+    """Starts a local Ray (all cores) or joins ``address`` / ``RAY_ADDRESS``, once."""
+    if not ray.is_initialized():
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=True,
+                 include_dashboard=False if address is None and
+                 not os.environ.get("RAY_ADDRESS") else None)
+
+
+class Tuner:
+    """Tunes ``trainable`` over ``param_space`` in parallel on Ray.
+
+    Args:
+        trainable: ``train(config)``, which calls :func:`raytune_lite.report` as it learns
+            (or returns its final metrics as a dict or a number).
+        param_space: nested dict of constants and domains (``uniform``, ``choice``, ``grid``...).
+        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``.
+        num_samples: trials to run (each grid point is repeated ``num_samples`` times;
+            -1: until the searcher finishes or the time budget ends).
+        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random).
+        scheduler: a :class:`~raytune_lite.schedulers.Scheduler` (default: FIFO).
+        resources: per trial, e.g. ``{"cpu": 1, "gpu": 0.5, "custom": 1}``.
+        max_concurrent: trials at once (default: what the cluster's resources fit).
+        storage_path: parent folder of the experiment directory.
+        name: the experiment directory's name (default: function name and time).
+        seed: seeds the searcher and the schedulers (None: a random seed, recorded).
+        stop: ``{"training_iteration": 20}`` (stop once ``row[key] >= value``) or
+            ``fn(trial_id, row) -> bool``.
+        time_budget_s: stop launching, and stop running trials, after this many seconds.
+        max_failures: retries of a failed trial (from its last checkpoint).
+        points_to_evaluate: configs (possibly partial) to try first; count toward num_samples.
+        verbose: 0 silent, 1 live table / periodic lines, 2 also a line per finished trial.
+        address: a Ray cluster to join (``"auto"``); default: ``RAY_ADDRESS`` or a local Ray.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> def train(config):
+        ...     rt.report({"loss": (config["x"] - 2) ** 2})
+        >>> results = rt.Tuner(train, {"x": rt.uniform(0, 4)}, metric="loss", mode="min",
+        ...                    num_samples=8, verbose=0).fit()  # doctest: +SKIP
+        >>> results.best.config  # doctest: +SKIP
+    """
+
+    def __init__(self, trainable: Callable[..., Any], param_space: Mapping[str, Any] | None = None,
+                 *, metric: str | None = None, mode: str = "min", num_samples: int = 1,
+                 searcher: Searcher | None = None, scheduler: Scheduler | None = None,
+                 resources: Mapping[str, float] | None = None, max_concurrent: int | None = None,
+                 storage_path: str | None = None, name: str | None = None,
+                 seed: int | None = None, stop: Any = None, time_budget_s: float | None = None,
+                 max_failures: int = 0, points_to_evaluate: list[dict[str, Any]] | None = None,
+                 verbose: int = 1, address: str | None = None):
+        _check_trainable(trainable)
+        self.trainable = trainable
+        self.param_space = dict(param_space or {})
+        self.space = Space(self.param_space)
+        if metric is not None and (not isinstance(metric, str) or not metric):
+            raise ValueError(f"metric must be the name of a reported key (a string); "
+                             f"got {metric=}")
+        self.mode = Mode.parse(mode)
+        if num_samples != -1:
+            check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
+        check_int("max_concurrent", max_concurrent, 1, allow_none=True)
+        check_int("max_failures", max_failures, 0)
+        check_int("verbose", verbose, 0)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an int or None; got {seed=}")
+        check_stop(stop)
+        check_time_budget(time_budget_s)
+        if searcher is not None and not isinstance(searcher, Searcher):
+            raise TypeError(f"searcher must be a raytune_lite Searcher (e.g. "
+                            f"rt.search.BasicSearch()); got {searcher!r}")
+        if scheduler is not None and not isinstance(scheduler, Scheduler):
+            raise TypeError(f"scheduler must be a raytune_lite Scheduler (e.g. "
+                            f"rt.schedulers.ASHA(...)); got {scheduler!r}")
+        self.searcher = searcher or BasicSearch()
+        self.scheduler = scheduler or FIFO()
+        self.seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
+        self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
+        self.scheduler.setup(metric, self.mode, self.seed)
+        if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
+            raise TypeError(f"points_to_evaluate must be a list of dicts; got "
+                            f"{points_to_evaluate!r}")
+        rng = np.random.default_rng(self.seed + 1)
+        points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
+        self.resources = res.normalize(resources)
+        if name is not None and (not isinstance(name, str) or not name or os.sep in name):
+            raise ValueError(f"name must be a non-empty folder name; got {name=}")
+        root = os.path.abspath(os.path.expanduser(storage_path or DEFAULT_STORAGE))
+        name = name or self._default_name(root)
+        self.spec = ExperimentSpec(
+            name=name, path=os.path.join(root, name), metric=metric, mode=self.mode,
+            num_samples=num_samples, resources=self.resources, max_concurrent=max_concurrent,
+            stop=stop, time_budget_s=time_budget_s, max_failures=max_failures, seed=self.seed,
+            points_to_evaluate=points)
+        self.verbose = verbose
+        self.address = address
+        self._restored: dict[str, Any] | None = None
+        self._check_storage(root)
+
+    def _default_name(self, root: str) -> str:
+        base = f"{getattr(self.trainable, '__name__', 'experiment')}_" \
+               f"{dt.datetime.now():%Y%m%d_%H%M%S}"
+        name, i = base, 1
+        while os.path.exists(os.path.join(root, name)):
+            i += 1
+            name = f"{base}_{i}"
+        return name
+
+    @staticmethod
+    def _check_storage(root: str) -> None:
+        try:
+            os.makedirs(root, exist_ok=True)
+        except OSError as e:
+            raise ValueError(f"storage_path {root!r} cannot be created: {e}") from None
+        if not os.access(root, os.W_OK):
+            raise ValueError(f"storage_path {root!r} is not writable; pass a writable "
+                             "storage_path")
+
+    # -- running -----------------------------------------------------------------------------
+    def fit(self) -> ResultGrid:
+        """Runs the experiment and returns its results."""
+        init_ray(self.address)
+        if res.cluster_fits(self.resources) == 0:
+            raise ValueError(res.unsatisfiable_message(self.resources))
+        try:
+            trainable_ref = ray.put(self.trainable)
+        except Exception as e:
+            raise TypeError(f"the trainable {self.trainable!r} could not be pickled to send it "
+                            f"to the workers: {e}. Pass large objects with "
+                            "rt.with_parameters(train, data=...) and do not capture locks, "
+                            "open files or connections") from None
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = ray.get_runtime_context().get_node_id()
+        actor_cls = ray.remote(Controller).options(
+            num_cpus=0, max_restarts=0, max_concurrency=10_000,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False))
+        try:
+            controller = actor_cls.remote(self.spec, self.param_space, self.searcher,
+                                          self.scheduler, trainable_ref, self._restored)
+        except Exception as e:
+            raise TypeError(f"the param_space, searcher or scheduler could not be pickled: "
+                            f"{e}") from None
+        reporter = ProgressReporter(self.verbose, self.spec)
+        run_ref = controller.run.remote()
+        try:
+            self._watch(controller, run_ref, reporter)
+        except KeyboardInterrupt:
+            reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
+            controller.stop_experiment.remote("interrupted by the user")
+            ray.wait([run_ref], timeout=30)
+        finally:
+            reporter.close()
+        try:
+            ray.kill(controller)
+        except Exception:  # noqa: BLE001 - already gone
+            logging.getLogger("raytune_lite").debug("controller already gone")
+        return ResultGrid.from_path(self.spec.path)
+
+    def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
+        while True:
+            ready, _ = ray.wait([run_ref], timeout=reporter.interval)
+            try:
+                if ready:
+                    reporter.update(ray.get(run_ref), final=True)
+                    return
+                reporter.update(ray.get(controller.progress.remote(), timeout=30))
+            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
+                raise ExperimentError(
+                    f"the experiment's controller actor died or stopped answering ({e}); "
+                    f"every reported row is on disk in {self.spec.path!r}: resume with "
+                    f"rt.Tuner.restore({self.spec.path!r}, trainable)") from None
+
+    # -- resuming ----------------------------------------------------------------------------
+    @classmethod
+    def restore(cls, path: str, trainable: Callable[..., Any], *,
+                param_space: Mapping[str, Any] | None = None,
+                searcher: Searcher | None = None, scheduler: Scheduler | None = None,
+                verbose: int = 1, address: str | None = None) -> Tuner:
+        """A Tuner that continues the interrupted experiment in ``path``.
+
+        Finished trials are kept; trials that were running restart from their last
+        checkpoint; the searcher's and scheduler's state are restored (pass the same kind of
+        searcher/scheduler and, if the space has ``sample_from`` values, the param_space).
+        """
+        path = os.path.abspath(os.path.expanduser(path))
+        exp = load_experiment(path)
+        spec = exp.get("spec", {})
+        if param_space is None:
+            if any(_has_sample_from(v) for v in [exp.get("space")]):
+                raise ValueError("this experiment's param_space has sample_from values, which "
+                                 "are not stored: pass param_space=... to Tuner.restore")
+            param_space = _space_from_json(exp.get("space", {}))
+        for kind, obj in (("searcher", searcher), ("scheduler", scheduler)):
+            saved = exp.get(kind, {}).get("class")
+            default = "BasicSearch" if kind == "searcher" else "FIFO"
+            if obj is None and saved not in (None, default):
+                raise ValueError(f"the experiment used {kind} {saved}; pass {kind}={saved}(...) "
+                                 "to Tuner.restore")
+        if spec.get("stop") is not None and not isinstance(spec["stop"], dict):
+            raise ValueError("this experiment used a callable stop criterion, which is not "
+                             "stored; pass it again with a new Tuner")
+        tuner = cls(trainable, param_space, metric=spec.get("metric"),
+                    mode=spec.get("mode", "min"), num_samples=spec.get("num_samples", 1),
+                    searcher=searcher, scheduler=scheduler, resources=spec.get("resources"),
+                    max_concurrent=spec.get("max_concurrent"),
+                    storage_path=os.path.dirname(path), name=os.path.basename(path),
+                    seed=spec.get("seed"), stop=spec.get("stop"),
+                    time_budget_s=spec.get("time_budget_s"),
+                    max_failures=spec.get("max_failures", 0), verbose=verbose, address=address)
+        tuner.spec = ExperimentSpec(**{**tuner.spec.__dict__,
+                                       "points_to_evaluate": spec.get("points_to_evaluate", [])})
+        tuner._restored = {"experiment": exp, "trials": load_trials(path)}
+        return tuner
+
+
+def _has_sample_from(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("__domain__") == "sample_from" or any(_has_sample_from(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_sample_from(v) for v in node)
+    return False
+
+
+def _space_from_json(node: Any) -> Any:
+    from raytune_lite import space as sp
+
+    if isinstance(node, dict):
+        kind = node.get("__domain__")
+        if kind == "float" and {"low", "high"} <= node.keys():
+            return sp.Float(node["low"], node["high"], log=node.get("log", False), q=node.get("q"))
+        if kind == "int" and {"low", "high"} <= node.keys():
+            return sp.Integer(node["low"], node["high"], log=node.get("log", False))
+        if kind == "choice" and "choices" in node:
+            return sp.Categorical([_space_from_json(c) for c in node["choices"]])
+        if kind == "grid" and "values" in node:
+            return sp.Grid([_space_from_json(c) for c in node["values"]])
+        return {k: _space_from_json(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_space_from_json(v) for v in node]
+    return node
+
+
+__all__ = ["ExperimentError", "StoreError", "Tuner", "init_ray"]
