@@ -46,18 +46,19 @@ class Controller:
     """Runs one experiment (constructed by :class:`~raytune_lite.tuner.Tuner` as an actor)."""
 
     def __init__(self, spec: ExperimentSpec, param_space: dict[str, Any], searcher: Searcher,
-                 scheduler: Scheduler, trainable: Any, restored: dict[str, Any] | None = None):
+                 scheduler: Scheduler, trainable: list[Any], restored: dict[str, Any] | None = None):
         self.spec = spec
         self.space = Space(param_space)
         self.searcher = searcher
         self.scheduler = scheduler
-        self.trainable = trainable  # an ObjectRef: put once, resolved by every task
+        self.trainable = trainable[0]  # an ObjectRef: put once, resolved by every task
         self.store = ExperimentStore(spec.path)
         self.trials: dict[str, Trial] = {}
         self.queue: deque[str] = deque()          # retries and exploits, launched first
         self.running: dict[str, asyncio.Task[None]] = {}
         self.refs: dict[str, ray.ObjectRef] = {}
         self.decided: dict[str, Decision] = {}    # decisions not yet carried out
+        self.cancelled: set[str] = set()          # attempts the controller cancelled
         self.points = deque(spec.points_to_evaluate)
         self.budget = (spec.num_samples * self.space.grid_size if spec.num_samples > 0
                        else float("inf"))
@@ -71,6 +72,7 @@ class Controller:
         self.wake: asyncio.Event | None = None
         self.dirty = True
         self.sync = scheduler.sync_policy()
+        self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
         if restored:
             self._restore(restored)
 
@@ -78,7 +80,7 @@ class Controller:
     async def run(self) -> dict[str, Any]:
         """Runs the experiment to its end; returns the final counts."""
         self.wake = asyncio.Event()
-        self.handle = ray.get_runtime_context().current_actor
+        self.name = ray.get_runtime_context().get_actor_name() or ""
         timers = [asyncio.ensure_future(self._every(SNAPSHOT_EVERY_S, self._snapshot))]
         if self.spec.max_concurrent is None:
             timers.append(asyncio.ensure_future(self._every(CAPACITY_EVERY_S, self._recount)))
@@ -150,7 +152,7 @@ class Controller:
         trial.config_history.append({"training_iteration": 0, "config": config})
         self.trials[tid] = trial
         self.created += 1
-        self.store.add_trial(tid, config, trial.to_json())
+        self.store.add_trial(tid, config)
         self.scheduler.on_add(trial.snapshot())
         self._launch(trial)
         return True
@@ -164,12 +166,18 @@ class Controller:
         trial.start_time = trial.start_time or time.time()
         ctx = TrialContext(trial.trial_id, trial.attempts, self.store.trial_dir(trial.trial_id),
                            trial.config, trial.checkpoint, start, self.sync, self.spec.stop,
-                           self.handle)
-        ref = run_trial.options(**res.ray_options(trial.resources)).remote(
-            self.trainable, ctx, self.spec.metric)
+                           self.name)
+        ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
         self.refs[trial.trial_id] = ref
         self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
         self.dirty = True
+
+    def _task(self, resources: dict[str, float]) -> Any:
+        key = tuple(sorted(resources.items()))
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = run_trial.options(**res.ray_options(resources))
+        return task
 
     async def _await(self, trial: Trial, ref: ray.ObjectRef) -> None:
         try:
@@ -178,6 +186,8 @@ class Controller:
             result = AttemptResult(AttemptEnd.INTERRUPTED, [], action=Action.STOP)
         except ray.exceptions.RayError as e:  # the worker or its node died
             result = AttemptResult(AttemptEnd.FAILED, [], error=f"{type(e).__name__}: {e}")
+            if trial.trial_id in self.cancelled:  # we killed it
+                result = AttemptResult(AttemptEnd.INTERRUPTED, [], action=Action.STOP)
         except Exception as e:  # noqa: BLE001 - e.g. the result could not be deserialized
             result = AttemptResult(AttemptEnd.FAILED, [], error=f"{type(e).__name__}: {e}")
         self.running.pop(trial.trial_id, None)
@@ -305,9 +315,13 @@ class Controller:
     async def _budget(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
         self.stop_experiment("time budget")
-        await asyncio.sleep(CANCEL_GRACE_S)
-        for ref in list(self.refs.values()):  # trials that did not report since: end them
-            ray.cancel(ref)
+        # trials that did not report since: interrupt them, then kill their workers (a
+        # function blocked in C code never sees the interrupt)
+        for force in (False, True):
+            await asyncio.sleep(CANCEL_GRACE_S)
+            for tid, ref in list(self.refs.items()):
+                self.cancelled.add(tid)
+                ray.cancel(ref, force=force)
 
     def stop_experiment(self, reason: str = "stopped by the user") -> None:
         """Launches nothing more; running trials stop at their next report."""

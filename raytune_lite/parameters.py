@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,8 @@ class _WithParameters:
         self.fn = fn
         self.data = data
         self.refs: dict[str, Any] | None = None
-        functools.update_wrapper(self, fn)
+        self.__name__ = getattr(fn, "__name__", "trainable")
+        self.__doc__ = getattr(fn, "__doc__", None)
 
     def __call__(self, config: dict[str, Any]) -> Any:
         if self.refs is not None:
@@ -36,8 +36,7 @@ class _WithParameters:
             import ray
 
             self.refs = {k: ray.put(v) for k, v in self.data.items()}
-        return {"fn": self.fn, "refs": self.refs, "wrapped": getattr(self, "__wrapped__", None),
-                "name": getattr(self.fn, "__name__", "trainable")}
+        return {"fn": self.fn, "refs": self.refs, "name": self.__name__}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.fn = state["fn"]

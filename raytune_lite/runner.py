@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ def _final_metrics(value: Any) -> dict[str, Any] | None:
 def run_attempt(trainable: Callable[[dict[str, Any]], Any], ctx: TrialContext,
                 metric: str | None) -> AttemptResult:
     """Runs ``trainable(config)`` with a session for ``ctx``; never raises for user errors."""
-    os.makedirs(ctx.trial_dir, exist_ok=True)
     sess = session._Session(ctx)
     session._current = sess
     result = AttemptResult(AttemptEnd.RETURNED, [])

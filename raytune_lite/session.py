@@ -23,6 +23,8 @@ from typing import Any
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision, SyncPolicy
 
+CONTROLLER_NAMESPACE = "raytune_lite"
+
 #: How long the outbox waits for more rows before sending a batch (seconds).
 LINGER_S = 0.02
 
@@ -53,11 +55,25 @@ class TrialContext:
     start_iteration: int
     sync: SyncPolicy
     stop: StopCriteria
-    controller: Any  # the controller's actor handle (never given to plugins)
+    controller: str  # the controller actor's name (never given to plugins)
 
 
 #: One message from a trial: the row, and the saved checkpoint's path if the row has one.
 Message = tuple[dict[str, Any], str | None]
+
+
+_handles: dict[str, Any] = {}
+
+
+def _controller(name: str) -> Any:
+    """The controller's actor handle, looked up once per worker process and experiment
+    (sending the handle with every task costs more than the task itself)."""
+    handle = _handles.get(name)
+    if handle is None:
+        import ray
+
+        handle = _handles[name] = ray.get_actor(name, namespace=CONTROLLER_NAMESPACE)
+    return handle
 
 
 class _Outbox:
@@ -120,7 +136,8 @@ class _Outbox:
             try:
                 import ray
 
-                decision = ray.get(ctx.controller.report.remote(ctx.trial_id, ctx.attempt, batch))
+                handle = _controller(ctx.controller)
+                decision = ray.get(handle.report.remote(ctx.trial_id, ctx.attempt, batch))
             except BaseException as e:  # the controller is gone: report() raises
                 with self._cv:
                     self._error = e

@@ -74,11 +74,13 @@ class ExperimentStore:
     def trial_dir(self, trial_id: str) -> str:
         return os.path.join(self.path, "trials", trial_id)
 
-    def add_trial(self, trial_id: str, config: dict[str, Any], summary: dict[str, Any]) -> None:
+    def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
+        """Creates the trial's folder with its params.json (trial.json follows at its first
+        status change; until then readers take the trial as pending)."""
         d = self.trial_dir(trial_id)
         os.makedirs(d, exist_ok=True)
-        write_json_atomic(os.path.join(d, "params.json"), config)
-        write_json_atomic(os.path.join(d, "trial.json"), summary)
+        with open(os.path.join(d, "params.json"), "w") as f:
+            json.dump(config, f, default=_json_default)
 
     def append_rows(self, trial_id: str, rows: list[dict[str, Any]]) -> None:
         """Appends rows and flushes them to the OS before returning."""
@@ -143,10 +145,18 @@ def load_trials(path: str) -> list[dict[str, Any]]:
         try:
             with open(file) as f:
                 out.append(json.load(f))
-        except FileNotFoundError:
             continue
+        except FileNotFoundError:
+            pass
         except ValueError as e:
             raise StoreError(f"cannot read {file!r}: {e}") from e
+        try:  # created, never summarized: a pending trial
+            with open(os.path.join(root, tid, "params.json")) as f:
+                config = json.load(f)
+        except (FileNotFoundError, ValueError):
+            continue  # the crash came before its config was written: it never ran
+        out.append({"trial_id": tid, "config": config, "status": "PENDING", "resources": {},
+                    "config_history": [{"training_iteration": 0, "config": config}]})
     return out
 
 

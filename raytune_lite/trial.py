@@ -54,7 +54,9 @@ def metric_value(row: dict[str, Any] | None, metric: str | None) -> float | None
     if row is None or metric is None:
         return None
     v = row.get(metric)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    if isinstance(v, bool) or v is None:
+        return None
+    if not isinstance(v, (int, float)):
         try:
             v = float(v)  # numpy scalars
         except (TypeError, ValueError):
@@ -103,6 +105,13 @@ class Trial:
     end_time: float | None = None
     _config_view: MappingProxyType[str, Any] | None = field(
         default=None, init=False, repr=False, compare=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Trial:
+        new = object.__new__(Trial)
+        new.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items()
+                             if k != "_config_view"})
+        new._config_view = None
+        return new
 
     def set_config(self, config: dict[str, Any]) -> None:
         """Replaces the config (PBT exploit); snapshots show the new one."""

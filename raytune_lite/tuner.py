@@ -6,6 +6,7 @@ import datetime as dt
 import inspect
 import logging
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.fifo import FIFO
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
+from raytune_lite.session import CONTROLLER_NAMESPACE
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_int, check_stop, check_time_budget
 from raytune_lite.store import StoreError, load_experiment, load_trials
@@ -182,11 +184,13 @@ class Tuner:
 
         here = ray.get_runtime_context().get_node_id()
         actor_cls = ray.remote(Controller).options(
-            num_cpus=0, max_restarts=0, max_concurrency=10_000,
+            name=f"controller_{uuid.uuid4().hex}", namespace=CONTROLLER_NAMESPACE,
+            lifetime=None, num_cpus=0, max_restarts=0, max_concurrency=10_000,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False))
         try:
+            # in a list, so that the controller never unpickles (imports) the user's code
             controller = actor_cls.remote(self.spec, self.param_space, self.searcher,
-                                          self.scheduler, trainable_ref, self._restored)
+                                          self.scheduler, [trainable_ref], self._restored)
         except Exception as e:
             raise TypeError(f"the param_space, searcher or scheduler could not be pickled: "
                             f"{e}") from None

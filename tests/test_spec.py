@@ -1,0 +1,31 @@
+"""Experiment settings validation (pure, no Ray)."""
+
+from __future__ import annotations
+
+import pytest
+
+from raytune_lite.spec import check_int, check_stop, check_time_budget
+
+
+def test_check_int():
+    check_int("n", 3, 1)
+    check_int("n", None, 1, allow_none=True)
+    for bad in (0, -2, 1.5, True, "3"):
+        with pytest.raises(ValueError, match=r"n must be an int >= 1; got n="):
+            check_int("n", bad, 1)
+
+
+def test_check_stop():
+    check_stop({"training_iteration": 5})
+    check_stop(lambda tid, row: False)
+    check_stop(None)
+    for bad in ({}, {"x": "big"}, {"x": float("nan")}, 5):
+        with pytest.raises(ValueError, match="stop"):
+            check_stop(bad)
+
+
+def test_check_time_budget():
+    check_time_budget(1.5)
+    for bad in (0, -1, float("inf"), "10"):
+        with pytest.raises(ValueError, match="time_budget_s must be a positive number"):
+            check_time_budget(bad)
