@@ -170,6 +170,11 @@ class Tuner:
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
         """Runs the experiment and returns its results."""
+        if self._restored is None and os.path.exists(os.path.join(self.spec.path,
+                                                                   "experiment.json")):
+            raise ValueError(f"an experiment named {self.spec.name!r} already exists in "
+                             f"{os.path.dirname(self.spec.path)!r}; pick another name, or "
+                             f"continue it with rt.Tuner.restore({self.spec.path!r}, train)")
         init_ray(self.address)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))

@@ -233,21 +233,6 @@ def test_points_to_evaluate_run_first_and_count(ray_local, storage):
     assert results.best.trial_id == results[0].trial_id
 
 
-def test_with_parameters_shares_large_data(ray_local, storage):
-    import numpy as np
-
-    data = np.arange(1_000_000, dtype=np.float64)
-
-    def train(config, data):
-        rt.report({"loss": float(data[int(config["i"])])})
-
-    results = rt.Tuner(rt.with_parameters(train, data=data), {"i": rt.randint(0, 100)},
-                       metric="loss", num_samples=4, storage_path=storage, verbose=0).fit()
-    assert all(r.metrics["loss"] == r.config["i"] for r in results)
-    with pytest.raises(TypeError, match="cannot be called as fn"):
-        rt.with_parameters(train, other=data)
-
-
 def test_experiment_files_are_plain_json(ray_local, storage):
     results = rt.Tuner(quadratic, {"x": rt.uniform(0, 6), "y": -1.0}, metric="loss",
                        num_samples=2, storage_path=storage, verbose=0).fit()
@@ -280,6 +265,14 @@ def test_bad_arguments_fail_before_any_ray_work(kwargs, error, message, storage)
     kwargs = {"storage_path": storage, "metric": "loss", "verbose": 0, **kwargs}
     with pytest.raises(error, match=message):
         rt.Tuner(quadratic, {"x": rt.uniform(0, 6)}, **kwargs)
+
+
+def test_an_existing_experiment_name_is_not_overwritten(ray_local, storage):
+    rt.Tuner(returns_number, {"x": 1.0}, metric="obj", storage_path=storage, name="same",
+             verbose=0).fit()
+    with pytest.raises(ValueError, match="an experiment named 'same' already exists"):
+        rt.Tuner(returns_number, {"x": 1.0}, metric="obj", storage_path=storage, name="same",
+                 verbose=0).fit()
 
 
 def test_bad_trainables(storage):

@@ -1,0 +1,66 @@
+"""ResultGrid over a real experiment directory."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import raytune_lite as rt
+
+pytestmark = pytest.mark.ray
+
+
+def curve(config):
+    for step in range(1, 5):
+        v = float("nan") if config["x"] > 0.9 else config["x"] * 10 / step
+        rt.report({"acc": v, "extra": {"nested": 1}})
+
+
+@pytest.fixture
+def results(ray_local, storage):
+    return rt.Tuner(curve, {"x": rt.grid([0.1, 0.5, 0.95]), "k": {"depth": 3}}, metric="acc",
+                    mode="max", storage_path=storage, verbose=0).fit()
+
+
+def test_best_ignores_nan_and_respects_mode(results):
+    assert results.best.config["x"] == 0.5
+    assert results.get_best(scope="all").config["x"] == 0.5
+    assert results.get_best(mode="min").config["x"] == 0.1
+    with pytest.raises(ValueError, match="scope must be 'last' or 'all'"):
+        results.get_best(scope="first")
+    with pytest.raises(ValueError, match="no trial reported a finite value of 'nope'"):
+        results.get_best(metric="nope")
+
+
+def test_dataframe_and_history(results):
+    df = results.dataframe()
+    assert list(df["trial_id"]) == ["00000", "00001", "00002"]
+    assert list(df["config/k/depth"]) == [3, 3, 3]
+    assert "extra" not in df.columns  # nested values stay in the history
+    assert math.isnan(df.loc[2, "acc"])
+    hist = results.history()
+    assert len(hist) == 12 and set(hist["trial_id"]) == {"00000", "00001", "00002"}
+    assert list(results.history("00001")["acc"]) == pytest.approx([5.0, 2.5, 5 / 3, 1.25])
+
+
+def test_iteration_and_reload(results):
+    ids = [r.trial_id for r in results]
+    again = rt.ResultGrid.from_path(results.path)
+    assert [r.trial_id for r in again] == ids and len(again) == 3
+    assert again[1].config == results[1].config
+    assert "3 trials" in repr(again)
+
+
+def test_no_metric_is_a_clear_error(ray_local, storage):
+    def plain(config):
+        rt.report({"v": 1})
+
+    r = rt.Tuner(plain, {}, storage_path=storage, verbose=0).fit()
+    with pytest.raises(ValueError, match="no metric: pass get_best"):
+        r.best  # noqa: B018
+
+
+def test_from_path_of_a_non_experiment(tmp_path):
+    with pytest.raises(rt.StoreError, match="not a raytune_lite experiment"):
+        rt.ResultGrid.from_path(str(tmp_path))
