@@ -27,7 +27,7 @@ from raytune_lite.search.base import FINISHED, Searcher
 from raytune_lite.session import Message, TrialContext
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
-from raytune_lite.store import ExperimentStore
+from raytune_lite.store import ExperimentStore, read_rows, saved_checkpoints
 from raytune_lite.trial import Trial, TrialStatus, metric_value
 
 logger = logging.getLogger("raytune_lite")
@@ -35,6 +35,7 @@ logger = logging.getLogger("raytune_lite")
 SNAPSHOT_EVERY_S = 2.0
 CAPACITY_EVERY_S = 5.0
 CANCEL_GRACE_S = 2.0
+SYSTEM_FAILURE_GRACE_S = 1.5
 
 
 def _iteration_of(checkpoint: Checkpoint | None) -> int:
@@ -81,6 +82,7 @@ class Controller:
         """Runs the experiment to its end; returns the final counts."""
         self.wake = asyncio.Event()
         self.name = ray.get_runtime_context().get_actor_name() or ""
+        self.node_id = ray.get_runtime_context().get_node_id()
         timers = [asyncio.ensure_future(self._every(SNAPSHOT_EVERY_S, self._snapshot))]
         if self.spec.max_concurrent is None:
             timers.append(asyncio.ensure_future(self._every(CAPACITY_EVERY_S, self._recount)))
@@ -92,6 +94,9 @@ class Controller:
         while True:
             self._fill()
             if not self.running:
+                self._fill()  # a second ask: a scheduler may resume trials once idle
+                if self.running:
+                    continue
                 if self.stopping or self.searcher_done or self.created >= self.budget:
                     break
                 idle_asks += 1  # the searcher said "not now" with nothing pending
@@ -116,6 +121,12 @@ class Controller:
         return self.progress()
 
     def _fill(self) -> None:
+        created = self.created
+        self._fill_slots()
+        if self.created != created:  # the searcher moved on: keep its state in step on disk
+            self._write_experiment("running")
+
+    def _fill_slots(self) -> None:
         while len(self.running) < self.capacity and not self.stopping:
             if self.queue:
                 self._launch(self.trials[self.queue.popleft()])
@@ -172,6 +183,13 @@ class Controller:
         self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
         self.dirty = True
 
+    def _own_node_died(self, e: Exception) -> bool:
+        if isinstance(e, ray.exceptions.LocalRayletDiedError):
+            return True
+        m = re.search(r"node ID: ([0-9a-f]+)", str(e))
+        return isinstance(e, ray.exceptions.NodeDiedError) and m is not None and \
+            m.group(1) == self.node_id
+
     def _task(self, resources: dict[str, float]) -> Any:
         key = tuple(sorted(resources.items()))
         task = self._tasks.get(key)
@@ -185,9 +203,15 @@ class Controller:
         except ray.exceptions.TaskCancelledError:
             result = AttemptResult(AttemptEnd.INTERRUPTED, [], action=Action.STOP)
         except ray.exceptions.RayError as e:  # the worker or its node died
+            if self._own_node_died(e):
+                return  # the whole experiment is going down: resuming will rerun the trial
             result = AttemptResult(AttemptEnd.FAILED, [], error=f"{type(e).__name__}: {e}")
             if trial.trial_id in self.cancelled:  # we killed it
                 result = AttemptResult(AttemptEnd.INTERRUPTED, [], action=Action.STOP)
+            else:
+                # A dying driver or head node fails its tasks before the controller notices:
+                # wait a little so that the controller goes first and the trial is not blamed.
+                await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
         except Exception as e:  # noqa: BLE001 - e.g. the result could not be deserialized
             result = AttemptResult(AttemptEnd.FAILED, [], error=f"{type(e).__name__}: {e}")
         self.running.pop(trial.trial_id, None)
@@ -358,12 +382,30 @@ class Controller:
             trial = Trial.from_json(d)
             self.trials[trial.trial_id] = trial
             self.created = max(self.created, int(trial.trial_id) + 1)
+            if not trial.status.is_finished:
+                self._recover(trial)
             if trial.status in (TrialStatus.RUNNING, TrialStatus.PENDING):
                 trial.status = TrialStatus.PENDING
                 self.queue.append(trial.trial_id)
             v = trial.best_value
             if v is not None and (self.best is None or self.spec.mode.better(v, self.best[0])):
                 self.best = (v, trial.trial_id)
+
+    def _recover(self, trial: Trial) -> None:
+        """Rebuilds an unfinished trial's summary from its rows on disk (its trial.json is
+        only rewritten at status changes) and picks the last checkpoint whose row made it."""
+        rows = read_rows(self.store.path, trial.trial_id)
+        trial.num_results, trial.last_result, trial.best_value = 0, None, None
+        for row in rows:
+            trial.observe(row, self.spec.metric, self.spec.mode)
+        reported = {int(r.get("training_iteration", 0)) for r in rows}
+        saved = saved_checkpoints(self.store.trial_dir(trial.trial_id))
+        usable = [it for it in saved if it in reported]
+        if usable:
+            trial.checkpoint_iteration = max(usable)
+            trial.checkpoint = Checkpoint(saved[trial.checkpoint_iteration])
+        elif trial.checkpoint is None or not os.path.isdir(trial.checkpoint.path):
+            trial.checkpoint, trial.checkpoint_iteration = None, 0
 
     def progress(self) -> dict[str, Any]:
         """Counts, best so far and the running trials, for the live table."""

@@ -86,8 +86,9 @@ class ExperimentStore:
         """Appends rows and flushes them to the OS before returning."""
         f = self._files.get(trial_id)
         if f is None:
-            f = self._files[trial_id] = open(  # noqa: SIM115 - kept open while the trial runs
-                os.path.join(self.trial_dir(trial_id), "result.jsonl"), "a")
+            file = os.path.join(self.trial_dir(trial_id), "result.jsonl")
+            _repair_tail(file)
+            f = self._files[trial_id] = open(file, "a")  # noqa: SIM115 - open while it runs
         f.write("".join(json.dumps(r, default=_json_default) + "\n" for r in rows))
         f.flush()
 
@@ -114,6 +115,36 @@ class ExperimentStore:
     def close(self) -> None:
         for tid in list(self._files):
             self.close_trial(tid)
+
+
+def _repair_tail(file: str) -> None:
+    """Cuts a last line left unfinished by a crash, so that appends start on a new line."""
+    try:
+        with open(file, "rb+") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            if size == 0:
+                return
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return
+            chunk = min(size, 1 << 20)
+            f.seek(size - chunk)
+            tail = f.read(chunk)
+            cut = tail.rfind(b"\n")
+            f.truncate(size - chunk + cut + 1 if cut >= 0 else 0)
+    except FileNotFoundError:
+        return
+
+
+def saved_checkpoints(trial_dir: str) -> dict[int, str]:
+    """``{iteration: path}`` of a trial's complete (renamed into place) checkpoints."""
+    root = os.path.join(trial_dir, "checkpoints")
+    out = {}
+    for name in os.listdir(root) if os.path.isdir(root) else []:
+        if name.startswith("checkpoint_") and name[11:].isdigit():
+            out[int(name[11:])] = os.path.join(root, name)
+    return out
 
 
 # -- reading ------------------------------------------------------------------------------

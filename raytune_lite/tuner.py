@@ -80,8 +80,9 @@ class Tuner:
         time_budget_s: stop launching, and stop running trials, after this many seconds.
         max_failures: retries of a failed trial (from its last checkpoint).
         points_to_evaluate: configs (possibly partial) to try first; count toward num_samples.
-        verbose: 0 silent, 1 live table / periodic lines, 2 also a line per finished trial.
+        verbose: 0 silent, 1 live table / periodic lines.
         address: a Ray cluster to join (``"auto"``); default: ``RAY_ADDRESS`` or a local Ray.
+        resume: continue the experiment ``storage_path/name`` if it exists (else start it).
 
     Example:
         >>> import raytune_lite as rt
@@ -99,7 +100,7 @@ class Tuner:
                  storage_path: str | None = None, name: str | None = None,
                  seed: int | None = None, stop: Any = None, time_budget_s: float | None = None,
                  max_failures: int = 0, points_to_evaluate: list[dict[str, Any]] | None = None,
-                 verbose: int = 1, address: str | None = None):
+                 verbose: int = 1, address: str | None = None, resume: bool = False):
         _check_trainable(trainable)
         self.trainable = trainable
         self.param_space = dict(param_space or {})
@@ -136,6 +137,9 @@ class Tuner:
         self.resources = res.normalize(resources)
         if name is not None and (not isinstance(name, str) or not name or os.sep in name):
             raise ValueError(f"name must be a non-empty folder name; got {name=}")
+        if resume is True and name is None:
+            raise ValueError("resume=True needs the name of the experiment to continue: pass "
+                             "name=... (and the same storage_path)")
         root = os.path.abspath(os.path.expanduser(storage_path or DEFAULT_STORAGE))
         name = name or self._default_name(root)
         self.spec = ExperimentSpec(
@@ -145,6 +149,9 @@ class Tuner:
             points_to_evaluate=points)
         self.verbose = verbose
         self.address = address
+        if not isinstance(resume, bool):
+            raise ValueError(f"resume must be True or False; got {resume=}")
+        self.resume = resume
         self._restored: dict[str, Any] | None = None
         self._check_storage(root)
 
@@ -170,11 +177,14 @@ class Tuner:
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
         """Runs the experiment and returns its results."""
-        if self._restored is None and os.path.exists(os.path.join(self.spec.path,
-                                                                   "experiment.json")):
-            raise ValueError(f"an experiment named {self.spec.name!r} already exists in "
-                             f"{os.path.dirname(self.spec.path)!r}; pick another name, or "
-                             f"continue it with rt.Tuner.restore({self.spec.path!r}, train)")
+        if os.path.exists(os.path.join(self.spec.path, "experiment.json")):
+            if not self.resume:
+                raise ValueError(f"an experiment named {self.spec.name!r} already exists in "
+                                 f"{os.path.dirname(self.spec.path)!r}; pick another name, "
+                                 f"pass resume=True, or continue it with "
+                                 f"rt.Tuner.restore({self.spec.path!r}, train)")
+            self._restored = {"experiment": load_experiment(self.spec.path),
+                              "trials": load_trials(self.spec.path)}
         init_ray(self.address)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))
@@ -265,10 +275,10 @@ class Tuner:
                     storage_path=os.path.dirname(path), name=os.path.basename(path),
                     seed=spec.get("seed"), stop=spec.get("stop"),
                     time_budget_s=spec.get("time_budget_s"),
-                    max_failures=spec.get("max_failures", 0), verbose=verbose, address=address)
+                    max_failures=spec.get("max_failures", 0), verbose=verbose, address=address,
+                    resume=True)
         tuner.spec = ExperimentSpec(**{**tuner.spec.__dict__,
                                        "points_to_evaluate": spec.get("points_to_evaluate", [])})
-        tuner._restored = {"experiment": exp, "trials": load_trials(path)}
         return tuner
 
 

@@ -1,0 +1,211 @@
+"""ASHA: asynchronous successive halving (Li et al., 2018), the stopping variant.
+
+Each bracket has *rungs* at ``grace_period * reduction_factor**k`` (below ``max_t``). When a
+trial first reports a ``time_attr`` at or past a rung, it is compared with every trial that
+reached that rung before it: it goes on only if it is in the best ``1/reduction_factor`` of
+them (itself included); otherwise it is stopped. Nothing ever waits for a rung to fill, so
+slots never idle: a stopped trial's slot goes to a new configuration at once.
+
+Trials reaching ``max_t`` are stopped (``Decision.STOP``, status STOPPED_EARLY) so that no
+trial trains past the budget; pass ``stop={time_attr: max_t}`` to the Tuner (or let the
+function end at ``max_t``) to have them end as TERMINATED instead.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from raytune_lite.schedulers._common import (
+    check_int,
+    check_positive,
+    check_reduction_factor,
+    check_time_attr,
+    row_score,
+    row_time,
+    rung_levels,
+)
+from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
+from raytune_lite.trial import Mode, TrialSnapshot
+
+
+class _Rung:
+    """The scores recorded at one rung: by trial, and the finite ones kept sorted."""
+
+    def __init__(self, level: float):
+        self.level = level
+        self.scores: dict[str, float | None] = {}
+        self._sorted: list[float] = []
+
+    def add(self, trial_id: str, score: float | None) -> None:
+        self.scores[trial_id] = score
+        if score is not None:
+            bisect.insort(self._sorted, score)
+
+    def n_better(self, score: float | None) -> int:
+        """How many recorded scores are strictly better (lower) than ``score``."""
+        if score is None:
+            return len(self._sorted)
+        return bisect.bisect_left(self._sorted, score)
+
+    def keeps(self, score: float | None, eta: float) -> bool:
+        """Whether ``score`` is in the best ``1/eta`` of this rung, itself included."""
+        n_total = len(self.scores) + 1
+        return self.n_better(score) * eta < n_total
+
+
+class ASHA(Scheduler):
+    """Asynchronous successive halving: stops trials that fall behind at a rung.
+
+    Args:
+        time_attr: the reported key that measures training progress (it must grow).
+        max_t: the budget per trial in ``time_attr`` units; trials are stopped on reaching it.
+        grace_period: the first rung: no trial is stopped before this much progress.
+        reduction_factor: keep the best ``1/reduction_factor`` at each rung (eta; > 1).
+        brackets: how many brackets (1 = plain ASHA). Bracket b starts its rungs at
+            ``grace_period * reduction_factor**b``; trials are spread over brackets at random
+            (seeded), more of them to the brackets with more rungs, as Hyperband allots them.
+
+    Trials wait for the decision exactly at the rungs (see :meth:`sync_policy`); rows in
+    between are sent without waiting. A trial whose metric is NaN or infinite at a rung counts
+    as the worst; one whose row lacks the metric is judged on its last finite value.
+
+    Example:
+        >>> from raytune_lite.schedulers.asha import ASHA
+        >>> from raytune_lite.trial import Trial
+        >>> asha = ASHA(max_t=9, grace_period=1, reduction_factor=3)
+        >>> asha.setup("loss", "min", seed=0)
+        >>> asha.sync_policy().milestones
+        (1.0, 3.0, 9.0)
+        >>> good, bad = (Trial(i, {}, {}).snapshot() for i in ("good", "bad"))
+        >>> asha.on_result(good, {"loss": 0.1, "training_iteration": 1}).action.name
+        'CONTINUE'
+        >>> asha.on_result(bad, {"loss": 0.5, "training_iteration": 1}).action.name
+        'STOP'
+    """
+
+    def __init__(self, *, time_attr: str = "training_iteration", max_t: float = 100,
+                 grace_period: float = 1, reduction_factor: float = 3, brackets: int = 1):
+        super().__init__()
+        self.time_attr = check_time_attr(time_attr)
+        self.max_t = check_positive("max_t", max_t)
+        self.grace_period = check_positive("grace_period", grace_period)
+        if self.max_t <= self.grace_period:
+            raise ValueError(f"max_t must be > grace_period; got {max_t=}, {grace_period=}")
+        self.reduction_factor = check_reduction_factor(reduction_factor)
+        self.brackets = check_int("brackets", brackets, 1)
+        n_rungs = len(rung_levels(self.grace_period, self.reduction_factor, self.max_t))
+        if self.brackets > n_rungs + 1:
+            raise ValueError(
+                f"brackets must be <= {n_rungs + 1} for {max_t=}, {grace_period=}, "
+                f"{reduction_factor=} (the last bracket has no rung left); got {brackets=}")
+        self._levels = [rung_levels(self.grace_period * self.reduction_factor ** b,
+                                    self.reduction_factor, self.max_t)
+                        for b in range(self.brackets)]
+        s_max = len(self._levels[0])
+        weights = np.array([math.ceil((s_max + 1) / (len(lv) + 1)
+                                      * self.reduction_factor ** len(lv))
+                            for lv in self._levels], dtype=float)
+        self._weights = weights / weights.sum()
+        self.rng = np.random.default_rng()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._rungs = [[_Rung(level) for level in lv] for lv in self._levels]
+        self._bracket: dict[str, int] = {}    # trial -> bracket
+        self._next: dict[str, int] = {}       # trial -> index of its next rung
+        self._last: dict[str, float] = {}     # trial -> last finite score seen
+        self._warned_time = False
+
+    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+        super().setup(metric, mode, seed)
+        self.rng = np.random.default_rng(seed)
+        self._reset()
+
+    def sync_policy(self) -> SyncPolicy:
+        """Trials wait for the decision at every rung level and at ``max_t``."""
+        levels = sorted({lv for bracket in self._levels for lv in bracket} | {self.max_t})
+        return SyncPolicy(self.time_attr, milestones=tuple(levels))
+
+    def _assign(self, trial_id: str) -> int:
+        b = 0 if self.brackets == 1 else int(self.rng.choice(self.brackets, p=self._weights))
+        self._bracket[trial_id] = b
+        self._next[trial_id] = 0
+        return b
+
+    def on_add(self, trial: TrialSnapshot) -> None:
+        if trial.trial_id not in self._bracket:
+            self._assign(trial.trial_id)
+
+    def on_result(self, trial: TrialSnapshot, row: dict[str, Any]) -> Decision:
+        tid = trial.trial_id
+        b = self._bracket.get(tid)
+        if b is None:  # a trial that was never added (e.g. restored): give it a bracket now
+            b = self._assign(tid)
+        if self.metric in row:
+            score = row_score(row, self.metric, self.mode)
+            if score is not None:
+                self._last[tid] = score
+        else:
+            score = self._last.get(tid)
+        t = row_time(row, self.time_attr)
+        if t is None:
+            if not self._warned_time:
+                self._warned_time = True
+                warnings.warn(f"ASHA: trial {tid} reported a row without a numeric "
+                              f"{self.time_attr!r}; ASHA cannot judge such rows and lets the "
+                              "trial go on", RuntimeWarning, stacklevel=2)
+            return Decision.CONTINUE
+        if t >= self.max_t:
+            return Decision.STOP
+        rungs = self._rungs[b]
+        i = self._next.get(tid, 0)
+        decision = Decision.CONTINUE
+        while i < len(rungs) and t >= rungs[i].level:
+            rung = rungs[i]
+            keep = rung.keeps(score, self.reduction_factor)
+            if score is None and rung.n_better(None) > 0:
+                keep = False  # no usable metric while others have one: the worst
+            rung.add(tid, score)
+            i += 1
+            if not keep:
+                decision = Decision.STOP
+                break
+        self._next[tid] = i
+        return decision
+
+    def on_complete(self, trial: TrialSnapshot) -> None:
+        self._next.pop(trial.trial_id, None)
+        self._last.pop(trial.trial_id, None)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "rng": self.rng.bit_generator.state,
+            "bracket": dict(self._bracket),
+            "next": dict(self._next),
+            "last": dict(self._last),
+            "rungs": [[list(r.scores.items()) for r in bracket] for bracket in self._rungs],
+            "warned_time": self._warned_time,
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._reset()
+        if "rng" in state:
+            self.rng.bit_generator.state = state["rng"]
+        self._bracket = {str(k): int(v) for k, v in state.get("bracket", {}).items()}
+        self._next = {str(k): int(v) for k, v in state.get("next", {}).items()}
+        self._last = {str(k): float(v) for k, v in state.get("last", {}).items()}
+        self._warned_time = bool(state.get("warned_time", False))
+        saved = state.get("rungs", [])
+        if len(saved) != len(self._rungs) or any(
+                len(s) != len(r) for s, r in zip(saved, self._rungs, strict=False)):
+            raise ValueError("ASHA.load_state: the saved rungs do not match this scheduler's "
+                             "max_t/grace_period/reduction_factor/brackets")
+        for bracket, saved_bracket in zip(self._rungs, saved, strict=True):
+            for rung, items in zip(bracket, saved_bracket, strict=True):
+                for tid, score in items:
+                    rung.add(str(tid), None if score is None else float(score))
