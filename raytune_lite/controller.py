@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import re
+import shutil
 import time
 from collections import deque
+from dataclasses import replace
 from typing import Any
 
 import ray
 
 from raytune_lite import resources as res
-from raytune_lite.checkpoint import Checkpoint
+from raytune_lite.checkpoint import Checkpoint, CheckpointError
 from raytune_lite.runner import AttemptEnd, AttemptResult, run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import FINISHED, Searcher
@@ -28,7 +31,7 @@ from raytune_lite.session import Message, TrialContext
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
 from raytune_lite.store import ExperimentStore, read_rows, saved_checkpoints
-from raytune_lite.trial import Trial, TrialStatus, metric_value
+from raytune_lite.trial import Mode, Trial, TrialStatus, metric_value
 
 logger = logging.getLogger("raytune_lite")
 
@@ -60,6 +63,8 @@ class Controller:
         self.refs: dict[str, ray.ObjectRef] = {}
         self.decided: dict[str, Decision] = {}    # decisions not yet carried out
         self.cancelled: set[str] = set()          # attempts the controller cancelled
+        self.searcher_pending = 0                 # the searcher's trials not finished yet
+        self.kept: dict[str, list[tuple[float, int, str]]] = {}  # checkpoints kept per trial
         self.points = deque(spec.points_to_evaluate)
         self.budget = (spec.num_samples * self.space.grid_size if spec.num_samples > 0
                        else float("inf"))
@@ -148,9 +153,7 @@ class Controller:
             self.searcher.add_trial(tid, config)
         else:
             limit = self.searcher.max_pending
-            if self.searcher_done or (limit is not None and sum(
-                    t.from_searcher and not t.status.is_finished
-                    for t in self.trials.values()) >= limit):
+            if self.searcher_done or (limit is not None and self.searcher_pending >= limit):
                 return False
             config = self.searcher.suggest(tid)
             if config is FINISHED:
@@ -160,6 +163,7 @@ class Controller:
                 return False
             from_searcher = True
         trial = Trial(tid, config, dict(self.spec.resources), from_searcher=from_searcher)
+        self.searcher_pending += from_searcher
         trial.config_history.append({"training_iteration": 0, "config": config})
         self.trials[tid] = trial
         self.created += 1
@@ -243,12 +247,16 @@ class Controller:
             if ckpt is not None:
                 trial.checkpoint = Checkpoint(ckpt)
                 trial.checkpoint_iteration = int(row.get("training_iteration", 0))
+                if self.spec.num_to_keep is not None:
+                    self._retain(trial, row, ckpt)
             value = metric_value(row, metric)
             if value is not None and (self.best is None or mode.better(value, self.best[0])):
                 self.best = (value, tid)
             self.searcher.on_result(tid, row)
             if tid not in self.decided:
                 d = self.scheduler.on_result(trial.snapshot(), row)
+                if d.action is Action.EXPLOIT and d.checkpoint is not None:
+                    d = self._own_copy(trial, d)
                 if d.action is not Action.CONTINUE:
                     self.decided[tid] = d
         self.dirty = True
@@ -288,8 +296,47 @@ class Controller:
             self.store.write_error(trial.trial_id, trial.attempts, trial.error)
             self._finish(trial, TrialStatus.ERROR)
             return
+        last_row = trial.last_result or {}
+        if self.spec.metric in last_row and metric_value(last_row, self.spec.metric) is None:
+            trial.error = (f"the metric {self.spec.metric!r} was {last_row[self.spec.metric]!r} "
+                           f"at its last report (iteration {last_row.get('training_iteration')})"
+                           ": a finite number is needed to rank the trial")
+            self.store.write_error(trial.trial_id, trial.attempts, trial.error)
+            self._finish(trial, TrialStatus.ERROR)
+            return
         self._finish(trial, TrialStatus.TERMINATED,
                      reason="stop criterion" if result.end is AttemptEnd.STOP_CRITERION else None)
+
+    def _own_copy(self, trial: Trial, d: Decision) -> Decision:
+        """Copies the donor's checkpoint into the exploiting trial's folder at once, so that
+        the donor may delete or replace its own while this trial restarts."""
+        assert d.checkpoint is not None
+        dest = os.path.join(self.store.trial_dir(trial.trial_id), "checkpoints",
+                            f"checkpoint_{_iteration_of(d.checkpoint):06d}")
+        try:
+            return replace(d, checkpoint=d.checkpoint.persist(dest))
+        except CheckpointError:
+            logger.exception("raytune_lite: exploit of trial %s skipped", trial.trial_id)
+            return Decision.CONTINUE
+
+    def _retain(self, trial: Trial, row: dict[str, Any], path: str) -> None:
+        """Deletes checkpoints beyond ``num_to_keep`` (the worst by ``checkpoint_score``, or
+        the oldest); the newest one is always kept, for retries and resuming."""
+        score_key = self.spec.checkpoint_score
+        it = int(row.get("training_iteration", 0))
+        if score_key is None:
+            score = float(it)  # keep the latest
+        else:
+            v = metric_value(row, score_key)
+            better_high = score_key != self.spec.metric or self.spec.mode is Mode.MAX
+            score = -math.inf if v is None else (v if better_high else -v)
+        kept = self.kept.setdefault(trial.trial_id, [])
+        kept.append((score, it, path))
+        assert self.spec.num_to_keep is not None
+        while len(kept) > self.spec.num_to_keep:
+            victim = min(kept[:-1], key=lambda k: (k[0], k[1]))
+            kept.remove(victim)
+            shutil.rmtree(victim[2], ignore_errors=True)
 
     def _exploit(self, trial: Trial, decision: Decision) -> None:
         assert decision.config is not None
@@ -304,6 +351,8 @@ class Controller:
         self.store.write_trial(trial.trial_id, trial.to_json())
 
     def _finish(self, trial: Trial, status: TrialStatus, reason: str | None = None) -> None:
+        if trial.from_searcher and not trial.status.is_finished:
+            self.searcher_pending -= 1
         trial.status = status
         trial.stop_reason = reason
         trial.end_time = time.time()

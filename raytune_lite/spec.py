@@ -26,6 +26,8 @@ class ExperimentSpec:
     max_failures: int = 0
     seed: int | None = None
     points_to_evaluate: list[dict[str, Any]] = field(default_factory=list)
+    num_to_keep: int | None = None
+    checkpoint_score: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         stop: Any = dict(self.stop) if isinstance(self.stop, Mapping) else (
@@ -36,6 +38,7 @@ class ExperimentSpec:
             "max_concurrent": self.max_concurrent, "stop": stop,
             "time_budget_s": self.time_budget_s, "max_failures": self.max_failures,
             "seed": self.seed, "points_to_evaluate": self.points_to_evaluate,
+            "num_to_keep": self.num_to_keep, "checkpoint_score": self.checkpoint_score,
         }
 
 

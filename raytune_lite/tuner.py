@@ -83,6 +83,10 @@ class Tuner:
         verbose: 0 silent, 1 live table / periodic lines.
         address: a Ray cluster to join (``"auto"``); default: ``RAY_ADDRESS`` or a local Ray.
         resume: continue the experiment ``storage_path/name`` if it exists (else start it).
+        num_to_keep: keep at most this many checkpoints per trial (the newest always stays).
+        checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
+            of this key (the experiment's mode for its metric, else higher is better);
+            default: keep the latest.
 
     Example:
         >>> import raytune_lite as rt
@@ -100,7 +104,8 @@ class Tuner:
                  storage_path: str | None = None, name: str | None = None,
                  seed: int | None = None, stop: Any = None, time_budget_s: float | None = None,
                  max_failures: int = 0, points_to_evaluate: list[dict[str, Any]] | None = None,
-                 verbose: int = 1, address: str | None = None, resume: bool = False):
+                 verbose: int = 1, address: str | None = None, resume: bool = False,
+                 num_to_keep: int | None = None, checkpoint_score: str | None = None):
         _check_trainable(trainable)
         self.trainable = trainable
         self.param_space = dict(param_space or {})
@@ -113,6 +118,12 @@ class Tuner:
             check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
         check_int("max_concurrent", max_concurrent, 1, allow_none=True)
         check_int("max_failures", max_failures, 0)
+        check_int("num_to_keep", num_to_keep, 1, allow_none=True)
+        if checkpoint_score is not None and (num_to_keep is None or
+                                             not isinstance(checkpoint_score, str)):
+            raise ValueError(f"checkpoint_score names the reported key that ranks a trial's "
+                             f"checkpoints and needs num_to_keep; got {checkpoint_score=}, "
+                             f"{num_to_keep=}")
         check_int("verbose", verbose, 0)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an int or None; got {seed=}")
@@ -146,7 +157,8 @@ class Tuner:
             name=name, path=os.path.join(root, name), metric=metric, mode=self.mode,
             num_samples=num_samples, resources=self.resources, max_concurrent=max_concurrent,
             stop=stop, time_budget_s=time_budget_s, max_failures=max_failures, seed=self.seed,
-            points_to_evaluate=points)
+            points_to_evaluate=points, num_to_keep=num_to_keep,
+            checkpoint_score=checkpoint_score)
         self.verbose = verbose
         self.address = address
         if not isinstance(resume, bool):
@@ -276,7 +288,8 @@ class Tuner:
                     seed=spec.get("seed"), stop=spec.get("stop"),
                     time_budget_s=spec.get("time_budget_s"),
                     max_failures=spec.get("max_failures", 0), verbose=verbose, address=address,
-                    resume=True)
+                    resume=True, num_to_keep=spec.get("num_to_keep"),
+                    checkpoint_score=spec.get("checkpoint_score"))
         tuner.spec = ExperimentSpec(**{**tuner.spec.__dict__,
                                        "points_to_evaluate": spec.get("points_to_evaluate", [])})
         return tuner

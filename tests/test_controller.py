@@ -193,3 +193,40 @@ def test_losing_the_controller_is_noticed_within_seconds(ray_local, storage):
     results = rt.ResultGrid.from_path(f"{storage}/killed")
     assert len(results) == 2
     assert all(len(read_rows(results.path, r.trial_id)) > 5 for r in results)
+
+
+def nan_at_the_end(config):
+    rt.report({"loss": 1.0})
+    rt.report({"loss": float("nan") if config["x"] > 0.5 else config["x"]})
+
+
+def test_a_final_nan_metric_marks_the_trial_and_never_wins(ray_local, storage):
+    results = rt.Tuner(nan_at_the_end, {"x": rt.grid([0.2, 0.9])}, metric="loss",
+                       storage_path=storage, verbose=0).fit()
+    bad = next(r for r in results if r.config["x"] == 0.9)
+    assert bad.status is rt.TrialStatus.ERROR
+    assert "the metric 'loss' was nan at its last report (iteration 2)" in bad.error
+    assert results.best.config["x"] == 0.2
+
+
+def checkpoints_every_step(config):
+    for step in range(1, 7):
+        score = [0.5, 0.1, 0.9, 0.3, 0.8, 0.7][step - 1]
+        rt.report({"loss": score}, checkpoint=rt.Checkpoint.from_dict({"step": step}))
+
+
+def test_num_to_keep_keeps_the_best_and_the_newest(ray_local, storage):
+    import os
+
+    latest = rt.Tuner(checkpoints_every_step, {}, metric="loss", num_to_keep=2,
+                      storage_path=storage, verbose=0).fit()
+    ckdir = os.path.join(latest[0].path, "checkpoints")
+    assert sorted(os.listdir(ckdir)) == ["checkpoint_000005", "checkpoint_000006"]
+    best = rt.Tuner(checkpoints_every_step, {}, metric="loss", num_to_keep=2,
+                    checkpoint_score="loss", storage_path=storage, verbose=0).fit()
+    ckdir = os.path.join(best[0].path, "checkpoints")
+    # the lowest loss (step 2) and the newest (step 6) survive
+    assert sorted(os.listdir(ckdir)) == ["checkpoint_000002", "checkpoint_000006"]
+    assert best[0].checkpoint.to_dict() == {"step": 6}
+    with pytest.raises(ValueError, match="checkpoint_score names the reported key"):
+        rt.Tuner(checkpoints_every_step, {}, checkpoint_score="loss", storage_path=storage)

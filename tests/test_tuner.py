@@ -304,3 +304,30 @@ def test_report_outside_a_trial():
         rt.report({"loss": 1.0})
     with pytest.raises(RuntimeError, match="outside a trial"):
         rt.get_checkpoint()
+
+
+def kills_its_worker_once(config):
+    import signal
+
+    ckpt = rt.get_checkpoint()
+    start = ckpt.to_dict()["step"] if ckpt else 0
+    marker = os.path.join(rt.get_trial_dir(), "killed_once")
+    for step in range(start + 1, 6):
+        rt.report({"loss": 1.0 / step, "step": step},
+                  checkpoint=rt.Checkpoint.from_dict({"step": step}))
+        if step == 3 and not os.path.exists(marker):
+            open(marker, "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.heavy
+def test_a_killed_worker_process_is_retried_from_its_checkpoint(ray_local, storage):
+    results = rt.Tuner(kills_its_worker_once, {}, metric="loss", num_samples=2,
+                       max_failures=1, storage_path=storage, verbose=0).fit()
+    for r in results:
+        assert r.status is rt.TrialStatus.TERMINATED
+        assert [row["step"] for row in read_rows(results.path, r.trial_id)] == [1, 2, 3, 4, 5]
+        assert "WorkerCrashedError" in r.error or "died" in r.error.lower()
+    once = rt.Tuner(kills_its_worker_once, {}, metric="loss", num_samples=1,
+                    max_failures=0, storage_path=storage, verbose=0).fit()
+    assert once[0].status is rt.TrialStatus.ERROR
