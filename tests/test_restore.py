@@ -29,11 +29,13 @@ def test_driver_killed_five_times_loses_nothing(storage):
     path = os.path.join(storage, name)
     rng = np.random.default_rng(0)
     cmd = [sys.executable, os.path.join(HERE, "resume_driver.py"), storage, name, str(n)]
+    repo = os.path.dirname(HERE)  # the driver imports this checkout even when it is not installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
     kills = 0
     for _ in range(5):
         before = _trial_count(path)
         proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+                                stderr=subprocess.DEVNULL, text=True, env=env)
         deadline = time.time() + 90
         while _trial_count(path) <= before and time.time() < deadline and proc.poll() is None:
             time.sleep(0.1)  # wait until this run has started trials of its own
@@ -43,7 +45,7 @@ def test_driver_killed_five_times_loses_nothing(storage):
             kills += 1
         proc.wait()
     assert kills >= 5
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert f"DONE {n}" in proc.stdout, proc.stderr[-3000:]
 
     results = rt.ResultGrid.from_path(path)

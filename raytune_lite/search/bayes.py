@@ -1,0 +1,392 @@
+"""Bayesian optimization with a Gaussian process (numpy/scipy only).
+
+After ``n_initial_points`` quasi-random configs (a scrambled Sobol sequence), each suggestion
+fits a GP (Matérn 5/2, one length scale per column, MAP hyperparameters; see :mod:`._gp`) to
+the finished trials and maximises an acquisition function (log expected improvement by
+default, UCB as an option; see :mod:`._acquisition`). The encoding (:mod:`._bo_space`) keeps
+floats continuous (log domains in log space), snaps integers and quantized floats to their
+levels inside the kernel, and one-hot encodes categoricals and grid axes.
+
+* **Outputs.** Values are standardised, then Yeo-Johnson warped (``warp_outputs``) so that
+  heavy-tailed objectives (Rosenbrock-like) do not flatten the model near the optimum.
+* **Parallel.** Trials still running are *fantasised* before the acquisition is maximised:
+  a pessimistic kriging believer (predicted mean + ``BELIEVER_PESSIMISM`` std; with
+  ``pending="liar"``: the mean of the observed values), and a suggestion keeps
+  ``MIN_PENDING_DISTANCE`` length scales from running trials, so concurrent suggestions
+  spread out instead of piling up.
+* **Failures.** A failed trial (error, NaN/inf or missing metric) is given the worst value
+  seen so far (``impute_failures=True``), so the model learns to avoid its region; it is
+  never the best. Before any value is known, failures are simply skipped.
+* **Bounded cost.** Past ``max_fit_points`` trials the GP is fitted on the best half and the
+  most recent ones; hyperparameters are re-optimised at every new observation while there
+  are few, then every ``n // 10`` new observations (warm-started from the previous fit, with
+  fewer random restarts); between refits only the Cholesky factor is updated.
+* **Warm start.** :meth:`BayesOpt.add_prior_results` takes a previous experiment's
+  ``results.dataframe()`` (or a list of dicts) and counts its rows as finished trials.
+
+Intermediate results are ignored: the model learns from each trial's last row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import scipy.stats
+from scipy.stats import qmc
+
+from raytune_lite.search._acquisition import Acquisition, acquisition_value, optimize
+from raytune_lite.search._bo_space import Encoding, nested_config, prior_records
+from raytune_lite.search._gp import GaussianProcess, fit_theta
+from raytune_lite.search.base import Searcher, Suggestion
+from raytune_lite.space import Space
+from raytune_lite.trial import Mode, metric_value
+
+__all__ = ["BayesOpt", "Pending"]
+
+#: while fewer finite observations than this are known, suggestions stay quasi-random
+MIN_MODEL_POINTS = 2
+#: the believer's fantasy is the predicted mean plus this many predicted standard deviations
+BELIEVER_PESSIMISM = 0.5
+#: a suggestion stays this far (in length scales) from the trials still running
+MIN_PENDING_DISTANCE = 0.1
+#: hyperparameters are refitted at every new observation up to this many
+ALWAYS_REFIT = 40
+
+
+class Pending(str, Enum):
+    """How trials still running are fantasised."""
+
+    BELIEVER = "believer"  #: kriging believer: the GP's prediction (+ half a std)
+    LIAR = "liar"          #: constant liar: the mean of the observed values
+
+    @classmethod
+    def parse(cls, value: str | Pending) -> Pending:
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"pending must be 'believer' or 'liar'; got {value!r}") from None
+
+
+class _Status(str, Enum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass
+class _Obs:
+    config: dict[str, Any]
+    x: np.ndarray | None  #: model vector; None if the config does not fit the space
+    loss: float | None = None  #: ``sign * metric`` (always minimised)
+    status: _Status = _Status.PENDING
+
+
+_BLAS: Any = None
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limits BLAS to one thread while the GP works, when ``threadpoolctl`` is installed:
+    its matrices are small, and threads fighting over busy cores made suggestions ~20x
+    slower on a loaded 2-core machine."""
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS = ThreadpoolController()
+        except Exception:  # optional speed-up only
+            _BLAS = False
+    if _BLAS is False:
+        return contextlib.nullcontext()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+def _standardize(y: np.ndarray) -> np.ndarray:
+    sd = float(y.std())
+    return (y - float(y.mean())) / (sd if sd > 1e-12 else 1.0)
+
+
+def _check_int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}; got {name}={value!r}")
+    return value
+
+
+class BayesOpt(Searcher):
+    """Gaussian-process Bayesian optimization: seeded, asynchronous-safe, mixed spaces.
+
+    Args:
+        n_initial_points: quasi-random (Sobol) configs before the GP is used; trials added
+            with ``add_trial`` and prior results count towards it. Default:
+            ``number of parameters + 4``, clipped to ``[5, 10]``.
+        acquisition: ``"ei"`` (log expected improvement) or ``"ucb"``.
+        ucb_kappa: exploration weight of UCB (``mean - kappa * std`` is minimised).
+        pending: how running trials are fantasised: ``"believer"`` or ``"liar"``.
+        impute_failures: give failed trials the worst observed value (else skip them).
+        max_fit_points: the GP is fitted on at most this many trials (best half + most recent).
+        n_candidates: random candidates scored per suggestion (half as many again near the
+            best points); the best few are refined by L-BFGS-B.
+        warp_outputs: Yeo-Johnson warp the standardised values before fitting.
+        max_pending: see :class:`~raytune_lite.search.base.Searcher`.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> from raytune_lite.search.bayes import BayesOpt
+        >>> bo = BayesOpt(n_initial_points=5)
+        >>> bo.setup(rt.Space({"x": rt.uniform(-5, 5), "act": rt.choice(["a", "b"])}),
+        ...          "loss", "min", seed=0)
+        >>> for i in range(15):
+        ...     cfg = bo.suggest(str(i))
+        ...     bo.on_complete(str(i), {"loss": cfg["x"] ** 2 + (cfg["act"] == "b")}, False)
+        >>> best = min(bo.observations(), key=lambda o: o[1])
+        >>> best[0]["act"], abs(best[0]["x"]) < 0.5
+        ('a', True)
+    """
+
+    requires_metric = True
+
+    def __init__(self, *, n_initial_points: int | None = None,
+                 acquisition: str | Acquisition = "ei", ucb_kappa: float = 2.0,
+                 pending: str | Pending = "believer", impute_failures: bool = True,
+                 max_fit_points: int = 300, n_candidates: int = 512,
+                 warp_outputs: bool = True, max_pending: int | None = None):
+        super().__init__(max_pending=max_pending)
+        self.n_initial_points = None if n_initial_points is None else _check_int(
+            "n_initial_points", n_initial_points, 1)
+        self.acquisition = Acquisition.parse(acquisition)
+        if isinstance(ucb_kappa, bool) or not isinstance(ucb_kappa, (int, float)) or \
+                not math.isfinite(ucb_kappa) or ucb_kappa < 0:
+            raise ValueError(f"ucb_kappa must be a finite number >= 0; got {ucb_kappa=}")
+        self.ucb_kappa = float(ucb_kappa)
+        self.pending = Pending.parse(pending)
+        self.impute_failures = bool(impute_failures)
+        self.warp_outputs = bool(warp_outputs)
+        self.max_fit_points = _check_int("max_fit_points", max_fit_points, 10)
+        self.n_candidates = _check_int("n_candidates", n_candidates, 1)
+        self._enc: Encoding | None = None
+        self._obs: dict[str, _Obs] = {}
+        self._prior_buffer: list[tuple[list[dict[str, Any]], str | None]] = []
+        self._n_prior = 0
+        self._design_seed = 0
+        self._design_used = 0
+        self._theta: np.ndarray | None = None
+        self._fit_n = 0
+
+    # -- set-up and bookkeeping ------------------------------------------------------------
+    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
+              num_samples: int = 1) -> None:
+        super().setup(space, metric, mode, seed, num_samples)
+        self._enc = Encoding(space)
+        self._obs = {}
+        self._n_prior = 0
+        self._design_seed = int(self.rng.integers(2 ** 31))
+        self._design_used = 0
+        self._theta = None
+        self._fit_n = 0
+        buffered, self._prior_buffer = self._prior_buffer, []
+        for records, metric_name in buffered:
+            self._ingest(records, metric_name)
+
+    @property
+    def encoding(self) -> Encoding:
+        if self._enc is None:
+            raise RuntimeError("BayesOpt.setup() must be called before suggest (the Tuner "
+                               "does it)")
+        return self._enc
+
+    @property
+    def initial_points(self) -> int:
+        """The number of quasi-random configs before the model is used."""
+        if self.n_initial_points is not None:
+            return self.n_initial_points
+        return max(5, min(10, self.encoding.n_params + 4))
+
+    def observations(self) -> list[tuple[dict[str, Any], float | None]]:
+        """Finished trials as ``(config, metric value or None for a failure)``, oldest first."""
+        sign = self.mode.sign()
+        return [(o.config, None if o.loss is None else sign * o.loss)
+                for o in self._obs.values() if o.status is not _Status.PENDING]
+
+    def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
+        self._obs[trial_id] = _Obs(dict(config), self.encoding.encode(config))
+
+    def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
+        obs = self._obs.get(trial_id)
+        if obs is None:
+            return
+        value = None if error else metric_value(row, self.metric)
+        obs.loss = None if value is None else self.mode.sign() * value
+        obs.status = _Status.FAILED if value is None else _Status.DONE
+
+    def add_prior_results(self, records: Any, metric: str | None = None) -> None:
+        """Warm start from earlier results.
+
+        Args:
+            records: a DataFrame such as ``ResultGrid.dataframe()`` (config columns named
+                ``"config/<path>"``) or a list of dicts with those keys or a ``"config"``
+                dict; each row also holds the metric. Rows whose metric is missing or NaN, or
+                whose ``status`` is ``"ERROR"``, count as failures; rows whose config does not
+                fit the space are kept out of the model.
+            metric: the metric's column name, if not the searcher's metric.
+
+        May be called before :meth:`setup` (the rows are kept until then).
+        """
+        rows = prior_records(records)
+        if self._enc is None:
+            self._prior_buffer.append((rows, metric))
+        else:
+            self._ingest(rows, metric)
+
+    def _ingest(self, rows: list[dict[str, Any]], metric: str | None) -> None:
+        name = metric or self.metric
+        for r in rows:
+            tid = f"__prior_{self._n_prior}"
+            self._n_prior += 1
+            self.add_trial(tid, nested_config(r))
+            failed = str(r.get("status", "")).upper() == "ERROR"
+            value = None if failed else metric_value(dict(r), name)
+            obs = self._obs[tid]
+            obs.loss = None if value is None else self.mode.sign() * value
+            obs.status = _Status.FAILED if value is None else _Status.DONE
+
+    # -- suggestions -------------------------------------------------------------------------
+    def suggest(self, trial_id: str) -> Suggestion:
+        enc = self.encoding
+        done = [o for o in self._obs.values() if o.x is not None and o.status is _Status.DONE]
+        x: np.ndarray | None = None
+        if len(self._obs) >= self.initial_points and len(done) >= MIN_MODEL_POINTS:
+            with _one_blas_thread():
+                x = self._model_point()
+        if x is None:
+            x = self._design_point()
+        config = enc.decode(x, self.rng)
+        self._obs[trial_id] = _Obs(config, enc.encode(config))
+        return config
+
+    def _design_point(self) -> np.ndarray:
+        enc = self.encoding
+        i = self._design_used
+        self._design_used += 1
+        if enc.n_params == 0:
+            return np.zeros(0)
+        n = 1 << max(self.initial_points - 1, 1).bit_length()
+        if i < n:
+            sobol = qmc.Sobol(enc.n_params, scramble=True, seed=self._design_seed)
+            u = sobol.random(n)[i]
+        else:
+            u = self.rng.random(enc.n_params)
+        return enc.from_raw(u[None, :])[0]
+
+    def _training_set(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inputs and losses of the fit (failures imputed), and the pending inputs."""
+        finished = [o for o in self._obs.values() if o.x is not None and
+                    o.status is not _Status.PENDING]
+        losses = [o.loss for o in finished if o.loss is not None]
+        worst = max(losses)
+        keep = [o for o in finished if o.loss is not None or self.impute_failures]
+        xs = np.array([o.x for o in keep])
+        ys = np.array([worst if o.loss is None else o.loss for o in keep])
+        if len(keep) > self.max_fit_points:
+            half = self.max_fit_points // 2
+            best = set(np.argsort(ys, kind="stable")[:half].tolist())
+            recent = [i for i in range(len(keep) - 1, -1, -1) if i not in best]
+            idx = sorted(best | set(recent[:self.max_fit_points - half]))
+            xs, ys = xs[idx], ys[idx]
+        pend = [o.x for o in self._obs.values() if o.x is not None and
+                o.status is _Status.PENDING]
+        xp = np.array(pend).reshape(len(pend), self.encoding.dim)
+        return xs, ys, xp
+
+    def _hyperparameters(self, xs: np.ndarray, y: np.ndarray) -> np.ndarray:
+        n = len(xs)
+        stale = self._theta is None or len(self._theta) != xs.shape[1] + 2
+        if stale or (n != self._fit_n and (n <= ALWAYS_REFIT or
+                                          abs(n - self._fit_n) >= max(1, n // 10))):
+            restarts = 2 if n <= ALWAYS_REFIT else 1
+            self._theta = fit_theta(xs, y, self.rng, None if stale else self._theta,
+                                    restarts=restarts, maxiter=100 if n > ALWAYS_REFIT else 200)
+            self._fit_n = n
+        assert self._theta is not None
+        return self._theta
+
+    def _model_point(self) -> np.ndarray | None:
+        enc = self.encoding
+        xs, ys, xp = self._training_set()
+        if enc.dim == 0:
+            return None
+        y = _standardize(ys)
+        if self.warp_outputs and len(y) >= 5 and float(np.ptp(y)) > 1e-9:
+            y = _standardize(scipy.stats.yeojohnson(y)[0])
+        gp = GaussianProcess(xs, y, self._hyperparameters(xs, y))
+        if len(xp):
+            if self.pending is Pending.BELIEVER:
+                pm, pv = gp.predict(xp)
+                fantasy = pm + BELIEVER_PESSIMISM * np.sqrt(pv)
+            else:
+                fantasy = np.zeros(len(xp))
+            gp = gp.condition(xp, fantasy)
+        best = float(np.min(gp.predict(gp.x)[0]))
+        kind, kappa = self.acquisition, self.ucb_kappa
+
+        def score(x: np.ndarray, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+            if grad:
+                m, v, dm, dv = gp.predict_grad(x)
+                return acquisition_value(kind, m, v, best, kappa, dm, dv)
+            m, v = gp.predict(x)
+            return acquisition_value(kind, m, v, best, kappa)
+
+        anchors = xs[np.argsort(y, kind="stable")[:5]]
+        cand, _ = optimize(score, enc.layout, self.rng, anchors, n_random=self.n_candidates,
+                           n_local=self.n_candidates // 2)
+        return self._first_new(cand, gp.x, xp, gp.lengthscales)
+
+    @staticmethod
+    def _first_new(cand: np.ndarray, taken: np.ndarray, pending: np.ndarray,
+                   lengthscales: np.ndarray) -> np.ndarray | None:
+        """The best candidate that repeats no trial and keeps ``MIN_PENDING_DISTANCE`` (in
+        length scales) from the running ones."""
+        for c in cand[:256]:
+            if np.min(np.abs(taken - c).max(1)) <= 1e-9:
+                continue
+            if len(pending) and np.min(np.linalg.norm((pending - c) / lengthscales, axis=1)) \
+                    < MIN_PENDING_DISTANCE:
+                continue
+            return c
+        return None  # everything near the optimum was tried: fall back to the design
+
+    # -- resume ------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            **super().state(),
+            "n_prior": self._n_prior,
+            "design_seed": self._design_seed,
+            "design_used": self._design_used,
+            "theta": None if self._theta is None else [float(t) for t in self._theta],
+            "fit_n": self._fit_n,
+            "trials": [
+                {"id": tid, "config": o.config, "loss": o.loss, "status": o.status.value,
+                 "x": None if o.x is None else [float(v) for v in o.x]}
+                for tid, o in self._obs.items()],
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self._n_prior = int(state.get("n_prior", 0))
+        self._design_seed = int(state.get("design_seed", self._design_seed))
+        self._design_used = int(state.get("design_used", 0))
+        theta = state.get("theta")
+        self._theta = None if theta is None else np.array(theta, dtype=float)
+        self._fit_n = int(state.get("fit_n", 0))
+        self._obs = {}
+        for t in state.get("trials", []):
+            x = t.get("x")
+            vec = self.encoding.encode(t["config"]) if x is None or \
+                len(x) != self.encoding.dim else np.array(x, dtype=float)
+            loss = t.get("loss")
+            self._obs[str(t["id"])] = _Obs(t["config"], vec,
+                                           None if loss is None else float(loss),
+                                           _Status(t.get("status", "pending")))

@@ -1,0 +1,106 @@
+"""Every searcher and every scheduler, through ``rt.Tuner`` on a real local Ray.
+
+The unit tests of each plugin drive it without Ray; these check that each one plugs into the
+controller: trials are created, run, finished (or stopped, paused and resumed, exploited), every
+reported row is on disk, and the best trial is a sensible one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import raytune_lite as rt
+from raytune_lite.search import (
+    CMAES,
+    TPE,
+    BasicSearch,
+    BayesOpt,
+    GeneticSearch,
+    LocalSearch,
+    ParticleSwarm,
+)
+from raytune_lite.schedulers import ASHA, FIFO, PBT, Hyperband, MedianStopping
+
+pytestmark = pytest.mark.ray
+
+SPACE = {"x": rt.uniform(-2.0, 2.0), "y": rt.uniform(-2.0, 2.0)}
+EPOCHS = 9
+
+
+def bowl(config: dict[str, Any]) -> None:
+    """A loss that falls with training towards (x-0.5)^2 + (y+0.5)^2; checkpoints every epoch."""
+    ckpt = rt.get_checkpoint()
+    start = ckpt.to_dict()["epoch"] if ckpt else 0
+    final = (config["x"] - 0.5) ** 2 + (config["y"] + 0.5) ** 2
+    for epoch in range(start + 1, EPOCHS + 1):
+        rt.report({"loss": final + 1.0 / epoch, "epoch": epoch},
+                  checkpoint=rt.Checkpoint.from_dict({"epoch": epoch}))
+
+
+SEARCHERS: dict[str, Callable[[], Any]] = {
+    "random": lambda: BasicSearch(),
+    "bayesopt": lambda: BayesOpt(n_initial_points=5, n_candidates=128),
+    "tpe": lambda: TPE(n_startup_trials=5),
+    "cmaes": lambda: CMAES(popsize=4),
+    "genetic": lambda: GeneticSearch(population_size=4, tournament_size=2, elite=1),
+    "pso": lambda: ParticleSwarm(n_particles=4),
+    "local": lambda: LocalSearch(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHERS))
+def test_every_searcher_runs_through_the_tuner(ray_local, storage, name):
+    n = 16
+    results = rt.Tuner(bowl, SPACE, metric="loss", mode="min", num_samples=n,
+                       searcher=SEARCHERS[name](), max_concurrent=4, seed=3,
+                       storage_path=storage, name=name, verbose=0).fit()
+    assert len(results) == n
+    assert not results.errors
+    assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
+    history = results.history()
+    assert len(history) == n * EPOCHS  # every row of every trial is there, once
+    configs = {(r.config["x"], r.config["y"]) for r in results}
+    assert len(configs) >= n - 2, "a searcher should not repeat itself"
+    best = results.best
+    assert best.metrics["loss"] == min(r.metrics["loss"] for r in results)
+    assert all(-2.0 <= r.config[k] <= 2.0 for r in results for k in ("x", "y"))
+
+
+def _scheduler_cases() -> dict[str, Callable[[], Any]]:
+    return {
+        "fifo": lambda: FIFO(),
+        "asha": lambda: ASHA(max_t=EPOCHS, grace_period=1, reduction_factor=3),
+        "hyperband": lambda: Hyperband(max_t=EPOCHS, grace_period=1, reduction_factor=3),
+        "median": lambda: MedianStopping(grace_period=2, min_samples_required=3),
+        "pbt": lambda: PBT(perturbation_interval=3,
+                           hyperparam_mutations={"x": rt.uniform(-2.0, 2.0)}),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_scheduler_cases()))
+def test_every_scheduler_runs_through_the_tuner(ray_local, storage, name):
+    n = 12
+    results = rt.Tuner(bowl, SPACE, metric="loss", mode="min", num_samples=n,
+                       scheduler=_scheduler_cases()[name](), max_concurrent=4, seed=5,
+                       stop={"training_iteration": EPOCHS}, storage_path=storage, name=name,
+                       verbose=0).fit()
+    assert len(results) == n
+    assert not results.errors
+    done = {rt.TrialStatus.TERMINATED, rt.TrialStatus.STOPPED_EARLY}
+    assert {r.status for r in results} <= done
+    epochs = 0
+    for r in results:
+        its = list(results.history(r.trial_id)["training_iteration"])
+        assert its == list(range(1, len(its) + 1)), (name, r.trial_id, its)  # each once
+        epochs += r.metrics["training_iteration"]
+    assert any(r.metrics["training_iteration"] == EPOCHS for r in results)
+    if name in ("asha", "hyperband", "median"):
+        assert epochs < n * EPOCHS, "early stopping should have saved some epochs"
+    if name == "fifo":
+        assert epochs == n * EPOCHS
+    if name == "pbt":
+        assert any(len(r.config_history) > 1 for r in results), "PBT never exploited"
+        assert len(results.config_history()) > n
