@@ -61,9 +61,10 @@ def _fmt(v: Any) -> str:
 def write_section(name: str, title: str, body: str) -> None:
     """Replaces (or appends) the section ``name`` of BENCHMARKS.md, stamped with the machine,
     date and the command that produced it."""
-    cmd = "python " + " ".join([os.path.relpath(sys.argv[0], BENCHMARKS_MD.parent)] + sys.argv[1:])
+    cmd = "python " + " ".join([os.path.relpath(sys.argv[0], BENCHMARKS_MD.parent), *sys.argv[1:]])
     stamp = (f"Machine: {machine()}  \nDate: {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} "
-             f"UTC  \nCommand: `{cmd}`")
+             f"UTC  \nCommand: `{cmd}`  \nLoad average when written (1/5/15 min): "
+             f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
     block = f"<!-- BEGIN {name} -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- END {name} -->"
     text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else (
         "# Benchmarks\n\nEvery table here is written by a script in `benchmarks/`; "

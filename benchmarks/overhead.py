@@ -24,10 +24,10 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import ray  # noqa: E402
+import ray
 
-import raytune_lite as rt  # noqa: E402
-from benchmarks._report import table, write_section  # noqa: E402
+import raytune_lite as rt
+from benchmarks._report import table, write_section
 
 SLEEP_S = 0.05
 

@@ -67,7 +67,7 @@ class Checkpoint:
         file = os.path.join(self.path, _DICT_FILE)
         try:
             with open(file, "rb") as f:
-                data = pickle.load(f)  # noqa: S301 - the user's own checkpoint
+                data = pickle.load(f)
         except FileNotFoundError:
             raise CheckpointError(f"checkpoint {self.path!r} holds no {_DICT_FILE}: it was not "
                                   "made with Checkpoint.from_dict; use as_directory()") from None

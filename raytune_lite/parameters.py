@@ -58,7 +58,8 @@ def with_parameters(fn: Callable[..., Any], **data: Any) -> Callable[[dict[str, 
         ...     rt.report({"loss": float(np.mean((X @ np.ones(3) * config["w"] - y) ** 2))})
         >>> X, y = np.ones((100, 3)), np.ones(100)
         >>> trainable = rt.with_parameters(train, X=X, y=y)
-        >>> rt.Tuner(trainable, {"w": rt.uniform(0, 1)}, metric="loss", verbose=0).fit()  # doctest: +SKIP
+        >>> tuner = rt.Tuner(trainable, {"w": rt.uniform(0, 1)}, metric="loss", verbose=0)
+        >>> tuner.fit()  # doctest: +SKIP
     """
     if not callable(fn):
         raise TypeError(f"with_parameters needs a function; got {fn!r}")

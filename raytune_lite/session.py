@@ -31,7 +31,7 @@ LINGER_S = 0.02
 StopCriteria = Mapping[str, float] | Callable[[str, dict[str, Any]], bool] | None
 
 
-class TrialInterrupt(BaseException):  # noqa: N818 - it is a signal, not an error
+class TrialInterrupt(BaseException):
     """Ends the user's function when the trial must stop, pause or exploit.
 
     A BaseException, so that a user's ``except Exception`` cannot swallow it.
@@ -166,8 +166,11 @@ class _Outbox:
 
 
 def _clean_value(key: str, v: Any) -> Any:
-    if v is None or isinstance(v, (str, bool, int, float)):
+    if v is None or type(v) in (str, bool, int, float):
         return v
+    for plain in (bool, int, float, str):  # subclasses (np.float64, IntEnum) as plain values
+        if isinstance(v, plain):
+            return plain(v)
     item = getattr(v, "item", None)  # numpy scalars and 0-d arrays
     if callable(item) and getattr(v, "ndim", 0) == 0:
         return item()

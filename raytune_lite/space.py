@@ -1,9 +1,9 @@
-"""Search spaces: domains, nested and conditional spaces, grid expansion, [0, 1] encoding.
+"""Search spaces: nested and conditional spaces, grid expansion, [0, 1] encoding.
 
 A *param space* is a nested dict (or list) whose leaves are constants or :class:`Domain`
-objects. :class:`Space` flattens it into paths (``"model/lr"``), samples it with a numpy
-Generator, expands grid axes, and maps the numeric part to and from the unit cube so that
-model-based searchers work on one encoding.
+objects (defined in :mod:`raytune_lite.domains`, re-exported here). :class:`Space` flattens it
+into paths (``"model/lr"``), samples it with a numpy Generator, expands grid axes, and maps the
+numeric part to and from the unit cube so that model-based searchers work on one encoding.
 
 Example:
     >>> import numpy as np
@@ -18,280 +18,38 @@ Example:
 from __future__ import annotations
 
 import itertools
-import math
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from raytune_lite.domains import (
+    Categorical,
+    Domain,
+    Float,
+    Grid,
+    Integer,
+    SampleFrom,
+    _jsonable,
+    choice,
+    grid,
+    lograndint,
+    loguniform,
+    qloguniform,
+    quniform,
+    randint,
+    sample_from,
+    uniform,
+    value_matches,
+)
+
 Path = tuple[str | int, ...]
 
 __all__ = [
-    "Categorical", "Domain", "Float", "Grid", "Integer", "SampleFrom", "Space",
-    "choice", "grid", "lograndint", "loguniform", "qloguniform", "quniform", "randint",
-    "sample_from", "uniform", "path_key",
+    "Categorical", "Domain", "Float", "Grid", "Integer", "Path", "SampleFrom", "Space",
+    "choice", "flatten", "grid", "lograndint", "loguniform", "qloguniform", "quniform",
+    "randint", "sample_from", "uniform", "path_key", "value_matches",
 ]
-
-
-def _check_number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number; got {name}={value!r}")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be finite; got {name}={value!r}")
-    return float(value)
-
-
-class Domain(ABC):
-    """One hyperparameter's set of values, sampled with a numpy Generator.
-
-    Every domain maps its values to and from ``[0, 1]`` (:meth:`to_unit` / :meth:`from_unit`);
-    ``from_unit(to_unit(v)) == v`` for every value ``v`` of the domain.
-    """
-
-    #: ``True`` for domains whose values have no order (model-based searchers one-hot them).
-    categorical: bool = False
-
-    @abstractmethod
-    def sample(self, rng: np.random.Generator) -> Any:
-        """Draws one value."""
-
-    @abstractmethod
-    def to_unit(self, value: Any) -> float:
-        """Maps a value of this domain into ``[0, 1]``."""
-
-    @abstractmethod
-    def from_unit(self, u: float) -> Any:
-        """Maps ``u`` in ``[0, 1]`` (clipped) back to a value of this domain."""
-
-    @abstractmethod
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-able description (for experiment.json and display)."""
-
-
-class Float(Domain):
-    """A real number in ``[low, high]``, optionally log-scaled and/or quantized to ``q``."""
-
-    def __init__(self, low: float, high: float, *, log: bool = False, q: float | None = None):
-        self.low = _check_number("low", low)
-        self.high = _check_number("high", high)
-        if not self.low < self.high:
-            raise ValueError(f"Float domain needs low < high; got {low=}, {high=}")
-        if log and self.low <= 0:
-            raise ValueError(f"a log-scaled domain needs low > 0; got {low=}")
-        if q is not None:
-            q = _check_number("q", q)
-            if q <= 0:
-                raise ValueError(f"quantization step must be > 0; got {q=}")
-            if q > self.high - self.low:
-                raise ValueError(f"quantization step must be <= high - low; got {q=}, "
-                                 f"{low=}, {high=}")
-        self.log = log
-        self.q = q
-
-    def _fwd(self, x: float) -> float:
-        return math.log(x) if self.log else x
-
-    def _inv(self, y: float) -> float:
-        return math.exp(y) if self.log else y
-
-    def _quantize(self, x: float) -> float:
-        if self.q is None:
-            return float(min(max(x, self.low), self.high))
-        v = round(x / self.q) * self.q
-        lo = math.ceil(self.low / self.q - 1e-9) * self.q
-        hi = math.floor(self.high / self.q + 1e-9) * self.q
-        return float(round(min(max(v, lo), hi), 12))
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.from_unit(float(rng.random()))
-
-    def to_unit(self, value: Any) -> float:
-        x = min(max(float(value), self.low), self.high)
-        a, b = self._fwd(self.low), self._fwd(self.high)
-        return float(min(max((self._fwd(x) - a) / (b - a), 0.0), 1.0))
-
-    def from_unit(self, u: float) -> float:
-        u = min(max(float(u), 0.0), 1.0)
-        a, b = self._fwd(self.low), self._fwd(self.high)
-        return self._quantize(self._inv(a + u * (b - a)))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "float", "low": self.low, "high": self.high, "log": self.log, "q": self.q}
-
-    def __repr__(self) -> str:
-        fn = "loguniform" if self.log else "uniform"
-        if self.q is not None:
-            fn = "q" + fn
-            return f"{fn}({self.low!r}, {self.high!r}, {self.q!r})"
-        return f"{fn}({self.low!r}, {self.high!r})"
-
-
-class Integer(Domain):
-    """An integer in ``[low, high)`` (``high`` excluded, as in ``numpy`` and Ray Tune)."""
-
-    def __init__(self, low: int, high: int, *, log: bool = False):
-        for name, v in (("low", low), ("high", high)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise TypeError(f"Integer domain bounds must be ints; got {name}={v!r}")
-        self.low, self.high = int(low), int(high)
-        if not self.low < self.high:
-            raise ValueError(f"Integer domain needs low < high (high is excluded); "
-                             f"got {low=}, {high=}")
-        if log and self.low <= 0:
-            raise ValueError(f"a log-scaled domain needs low > 0; got {low=}")
-        self.log = log
-
-    def _edges(self) -> tuple[float, float]:
-        # Each integer k owns the interval [k, k+1) (or its log image), so the unit cube
-        # is split fairly between the values.
-        if self.log:
-            return math.log(self.low), math.log(self.high)
-        return float(self.low), float(self.high)
-
-    def sample(self, rng: np.random.Generator) -> int:
-        return self.from_unit(float(rng.random()))
-
-    def to_unit(self, value: Any) -> float:
-        k = min(max(int(round(float(value))), self.low), self.high - 1)
-        a, b = self._edges()
-        lo = math.log(k) if self.log else float(k)
-        hi = math.log(k + 1) if self.log else float(k + 1)
-        return float(((lo + hi) / 2 - a) / (b - a))
-
-    def from_unit(self, u: float) -> int:
-        u = min(max(float(u), 0.0), 1.0)
-        a, b = self._edges()
-        y = a + u * (b - a)
-        x = math.exp(y) if self.log else y
-        return int(min(max(math.floor(x + 1e-12), self.low), self.high - 1))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "int", "low": self.low, "high": self.high, "log": self.log}
-
-    def __repr__(self) -> str:
-        return f"{'lograndint' if self.log else 'randint'}({self.low}, {self.high})"
-
-
-class Categorical(Domain):
-    """One of a fixed list of values (any JSON-able values; dicts may nest domains)."""
-
-    categorical = True
-
-    def __init__(self, choices: Sequence[Any]):
-        if isinstance(choices, (str, bytes, Mapping)) or not isinstance(choices, Sequence):
-            raise TypeError(f"choices must be a non-empty list; got {choices!r}")
-        if len(choices) == 0:
-            raise ValueError(f"choices must be a non-empty list; got {choices!r}")
-        self.choices = list(choices)
-
-    def sample(self, rng: np.random.Generator) -> Any:
-        return self.choices[int(rng.integers(len(self.choices)))]
-
-    def index(self, value: Any) -> int:
-        """Position of ``value`` among the choices (ValueError if absent)."""
-        for i, c in enumerate(self.choices):
-            if c is value or c == value:
-                return i
-        raise ValueError(f"{value!r} is not one of the choices {self.choices!r}")
-
-    def to_unit(self, value: Any) -> float:
-        return (self.index(value) + 0.5) / len(self.choices)
-
-    def from_unit(self, u: float) -> Any:
-        n = len(self.choices)
-        return self.choices[min(max(int(math.floor(float(u) * n)), 0), n - 1)]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "choice", "choices": [_jsonable(c) for c in self.choices]}
-
-    def __repr__(self) -> str:
-        return f"choice({self.choices!r})"
-
-
-class Grid(Categorical):
-    """A grid axis: every value is tried (cartesian product with the other grid axes)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "grid", "values": [_jsonable(c) for c in self.choices]}
-
-    def __repr__(self) -> str:
-        return f"grid({self.choices!r})"
-
-
-class SampleFrom(Domain):
-    """A value computed from the rest of the config: ``fn(config)``.
-
-    ``fn`` receives the config with every other value already sampled; it may return a
-    plain value or a :class:`Domain`, which is then sampled.
-    """
-
-    def __init__(self, fn: Callable[[dict[str, Any]], Any]):
-        if not callable(fn):
-            raise TypeError(f"sample_from needs a callable taking the config; got {fn!r}")
-        self.fn = fn
-
-    def sample(self, rng: np.random.Generator) -> Any:  # pragma: no cover - resolved by Space
-        raise TypeError("sample_from values are resolved by Space.sample, with the config")
-
-    def to_unit(self, value: Any) -> float:
-        raise TypeError("sample_from values are not encoded")
-
-    def from_unit(self, u: float) -> Any:
-        raise TypeError("sample_from values are not encoded")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "sample_from", "fn": getattr(self.fn, "__qualname__", repr(self.fn))}
-
-    def __repr__(self) -> str:
-        return f"sample_from({getattr(self.fn, '__qualname__', self.fn)!r})"
-
-
-# -- constructors ---------------------------------------------------------------------------
-
-def uniform(low: float, high: float) -> Float:
-    """A float drawn uniformly from ``[low, high]``."""
-    return Float(low, high)
-
-
-def loguniform(low: float, high: float) -> Float:
-    """A float drawn uniformly in log space from ``[low, high]`` (``low > 0``)."""
-    return Float(low, high, log=True)
-
-
-def quniform(low: float, high: float, q: float) -> Float:
-    """A float from ``[low, high]`` rounded to a multiple of ``q``."""
-    return Float(low, high, q=q)
-
-
-def qloguniform(low: float, high: float, q: float) -> Float:
-    """A log-uniform float rounded to a multiple of ``q``."""
-    return Float(low, high, log=True, q=q)
-
-
-def randint(low: int, high: int) -> Integer:
-    """An integer from ``low`` (included) to ``high`` (excluded)."""
-    return Integer(low, high)
-
-
-def lograndint(low: int, high: int) -> Integer:
-    """An integer from ``low`` to ``high`` (excluded), drawn uniformly in log space."""
-    return Integer(low, high, log=True)
-
-
-def choice(choices: Sequence[Any]) -> Categorical:
-    """One of ``choices``, drawn uniformly."""
-    return Categorical(choices)
-
-
-def grid(values: Sequence[Any]) -> Grid:
-    """Tries every one of ``values`` (grid axes multiply; ``num_samples`` repeats the grid)."""
-    return Grid(values)
-
-
-def sample_from(fn: Callable[[dict[str, Any]], Any]) -> SampleFrom:
-    """A conditional value: ``fn(config)`` sees the already-sampled rest of the config."""
-    return SampleFrom(fn)
 
 
 # -- the space ------------------------------------------------------------------------------
@@ -301,32 +59,23 @@ def path_key(path: Path) -> str:
     return "/".join(str(p) for p in path)
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, Domain):
-        return v.to_json()
-    if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (np.integer, np.floating, np.bool_)):
-        return v.item()
-    if v is None or isinstance(v, (str, int, float, bool)):
-        return v
-    return repr(v)
-
-
-def _walk(node: Any, prefix: Path) -> Iterator[tuple[Path, Any]]:
-    if isinstance(node, Mapping):
+def _walk(node: Any, prefix: Path,
+          leaves: Collection[Path] = ()) -> Iterator[tuple[Path, Any]]:
+    """``(path, leaf)`` for every leaf of nested dicts/lists; a path in ``leaves`` is a leaf
+    whatever its value (a dict chosen from a choice of sub-spaces is not walked into)."""
+    if prefix in leaves:
+        yield prefix, node
+    elif isinstance(node, Mapping):
         for k, v in node.items():
             if not isinstance(k, str):
                 raise TypeError(f"param_space keys must be strings; got {k!r} at "
                                 f"{path_key(prefix) or '<root>'}")
             if "/" in k:
                 raise ValueError(f"param_space keys may not contain '/'; got {k!r}")
-            yield from _walk(v, prefix + (k,))
+            yield from _walk(v, (*prefix, k), leaves)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            yield from _walk(v, prefix + (i,))
+            yield from _walk(v, (*prefix, i), leaves)
     else:
         yield prefix, node
 
@@ -469,27 +218,32 @@ class Space:
         constants filled and conditional values computed (for ``points_to_evaluate``)."""
         if not isinstance(partial, Mapping):
             raise TypeError(f"a point to evaluate must be a dict; got {partial!r}")
-        given = {p: v for p, v in _walk(partial, ())}
-        unknown = [path_key(p) for p in given if p not in self.domains and
-                   p not in self.grid_axes and p not in self.constants and
-                   p not in self.conditionals]
+        known = {**self.domains, **self.grid_axes, **self.constants, **self.conditionals}
+        given = dict(_walk(partial, (), known))
+        unknown = [path_key(p) for p in given if p not in known]
         if unknown:
             raise ValueError(f"point {dict(partial)!r} has keys that are not in the param_space: "
                              f"{unknown}; known keys: {[path_key(p) for p in self.domains]}")
+        checked = {**self.domains, **self.grid_axes}
+        problems = [msg for p, v in given.items() if p in checked
+                    and (msg := _problem(p, checked[p], v)) is not None]
+        if problems:  # before any conditional value sees the config
+            raise ValueError(f"point {dict(partial)!r} does not fit the param_space: "
+                             + "; ".join(problems))
         values = {p: given.get(p, d.sample(rng)) for p, d in self.domains.items()}
         grid_point = {p: given[p] for p in self.grid_axes if p in given}
         config = self._assemble(values, rng, grid_point)
         for p, v in given.items():
             if p in self.constants or p in self.conditionals:
                 _set(config, p, v)
-        problems = self.contains(config)
-        if problems:
-            raise ValueError(f"point {dict(partial)!r} does not fit the param_space: "
-                             + "; ".join(problems))
         return config
 
     def contains(self, config: Mapping[str, Any]) -> list[str]:
-        """Problems of ``config`` against this space (missing keys, out-of-range values)."""
+        """Problems of ``config`` against this space (missing keys, out-of-range values).
+
+        A value of a ``choice`` among sub-spaces fits when it could have been sampled from one
+        of the options (see :func:`~raytune_lite.domains.value_matches`).
+        """
         problems = []
         for p, d in {**self.domains, **self.grid_axes}.items():
             try:
@@ -497,17 +251,25 @@ class Space:
             except (KeyError, IndexError, TypeError):
                 problems.append(f"missing {path_key(p)!r}")
                 continue
-            if isinstance(d, Categorical):
-                try:
-                    d.index(v)
-                except ValueError:
-                    problems.append(f"{path_key(p)}={v!r} is not one of {d.choices!r}")
-            elif isinstance(d, (Float, Integer)):
-                hi_ok = v <= d.high if isinstance(d, Float) else v < d.high
-                if not (isinstance(v, (int, float, np.number)) and d.low <= v and hi_ok):
-                    problems.append(f"{path_key(p)}={v!r} is outside {d!r}")
+            problem = _problem(p, d, v)
+            if problem is not None:
+                problems.append(problem)
         return problems
 
+
+def _problem(path: Path, d: Domain, v: Any) -> str | None:
+    """Why ``v`` is not a value of ``d`` (None if it is, or if ``d`` is not checked)."""
+    if isinstance(d, Categorical):
+        try:
+            d.match_index(v)
+        except ValueError:
+            return f"{path_key(path)}={v!r} is not one of {d.choices!r}"
+    elif isinstance(d, (Float, Integer)):
+        ok = isinstance(v, (int, float, np.number)) and d.low <= v and (
+            v <= d.high if isinstance(d, Float) else v < d.high)
+        if not ok:
+            return f"{path_key(path)}={v!r} is outside {d!r}"
+    return None
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}} -> {"a/b": 1}`` (lists by index); used for DataFrame columns."""

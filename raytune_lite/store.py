@@ -160,9 +160,18 @@ def load_experiment(path: str) -> dict[str, Any]:
             data = json.load(f)
     except (OSError, ValueError) as e:
         raise StoreError(f"cannot read {file!r}: {e}") from e
-    version = data.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise StoreError(f"{file!r} has format_version={version!r}; this raytune_lite reads "
+    not_ours = f"not a raytune_lite experiment: {path!r} (its {EXPERIMENT_FILE}"
+    if not isinstance(data, dict):
+        raise StoreError(f"{not_ours} holds a JSON {type(data).__name__}, not an object with "
+                         f"a format_version)")
+    if "format_version" not in data:
+        raise StoreError(f"{not_ours} has no format_version)")
+    version = data["format_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise StoreError(f"{not_ours} has format_version={version!r}; raytune_lite writes an "
+                         f"int >= 1)")
+    if version > FORMAT_VERSION:
+        raise StoreError(f"{file!r} has format_version={version}; this raytune_lite reads "
                          f"versions up to {FORMAT_VERSION}: upgrade raytune_lite")
     return data
 

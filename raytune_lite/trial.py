@@ -119,12 +119,20 @@ class Trial:
         self._config_view = None
 
     def snapshot(self) -> TrialSnapshot:
-        """A frozen view for plugins (the config copy is made once per config)."""
-        if self._config_view is None:
-            self._config_view = MappingProxyType(copy.deepcopy(self.config))
+        """A frozen view for plugins.
+
+        A live trial makes its config copy once per config and reuses it; a finished trial
+        makes a fresh one each time and keeps none (the controller holds every finished trial
+        for the whole experiment, so it keeps only their summaries).
+        """
+        view = self._config_view
+        if view is None:
+            view = MappingProxyType(copy.deepcopy(self.config))
+            if not self.status.is_finished:
+                self._config_view = view
         return TrialSnapshot(
             trial_id=self.trial_id,
-            config=self._config_view,
+            config=view,
             status=self.status,
             num_results=self.num_results,
             last_result=None if self.last_result is None
@@ -134,8 +142,20 @@ class Trial:
             resources=MappingProxyType(dict(self.resources)),
         )
 
-    def observe(self, row: dict[str, Any], metric: str | None, mode: Mode) -> None:
-        """Updates the summary with one reported row."""
+    def observe(self, row: dict[str, Any], metric: str | None, mode: Mode,
+                checkpoint: str | None = None) -> None:
+        """Updates the summary with one reported row.
+
+        Only the last row is kept (every row is on disk): the summary stays the same size
+        however many rows a trial reports.
+
+        Args:
+            row: the reported row.
+            metric: the experiment's metric (None: no best value is tracked).
+            mode: the experiment's mode.
+            checkpoint: the folder of the checkpoint saved with the row, if any: it becomes
+                the trial's checkpoint, at the row's ``training_iteration``.
+        """
         self.num_results += 1
         self.last_result = row
         value = metric_value(row, metric)
@@ -143,6 +163,70 @@ class Trial:
             self.metric_seen = True
         if value is not None and (self.best_value is None or mode.better(value, self.best_value)):
             self.best_value = value
+        if checkpoint is not None:
+            self.checkpoint = Checkpoint(checkpoint)
+            self.checkpoint_iteration = int(row.get("training_iteration", 0))
+
+    def adopt(self, config: dict[str, Any], checkpoint: Checkpoint | None,
+              checkpoint_iteration: int, donor: str | None) -> None:
+        """Takes another trial's config and checkpoint (PBT exploit), to restart from them.
+
+        The change is recorded in ``config_history`` at the current iteration and the trial
+        becomes PENDING.
+
+        Args:
+            config: the new config.
+            checkpoint: the checkpoint to restart from (the trial's own copy), or None.
+            checkpoint_iteration: the iteration at which ``checkpoint`` was saved.
+            donor: the trial the config and checkpoint came from.
+        """
+        it = int((self.last_result or {}).get("training_iteration", 0))
+        self.set_config(config)
+        self.checkpoint = checkpoint
+        self.checkpoint_iteration = checkpoint_iteration
+        self.config_history.append({"training_iteration": it, "config": config,
+                                    "donor": donor})
+        self.status = TrialStatus.PENDING
+
+    def finish(self, status: TrialStatus, reason: str | None, end_time: float) -> None:
+        """Ends the trial for good and drops what only a live trial needs (the cached view).
+
+        Args:
+            status: a finished status (TERMINATED, STOPPED_EARLY or ERROR).
+            reason: why it stopped, if it did not simply end.
+            end_time: when it ended (epoch seconds).
+
+        Raises:
+            ValueError: when ``status`` is not a finished one.
+        """
+        if not status.is_finished:
+            raise ValueError(f"finish needs a finished status; got {status}")
+        self.status = status
+        self.stop_reason = reason
+        self.end_time = end_time
+        self._config_view = None
+
+    def final_metric_problem(self, metric: str | None) -> str | None:
+        """Why a trial whose function returned normally cannot be ranked, or None.
+
+        Args:
+            metric: the experiment's metric (None: any trial can be taken).
+
+        Returns:
+            A message when ``metric`` was never reported, or its last reported value is not a
+            finite number; None otherwise.
+        """
+        if metric is not None and not self.metric_seen:
+            got = sorted(k for k in (self.last_result or {}) if k not in _AUTO_KEYS)
+            return (f"the metric {metric!r} was never reported" +
+                    (f"; the trial reported {got}" if self.last_result else
+                     ": the training function never called raytune_lite.report()"))
+        last_row = self.last_result or {}
+        if metric is not None and metric in last_row and metric_value(last_row, metric) is None:
+            return (f"the metric {metric!r} was {last_row[metric]!r} at its last report "
+                    f"(iteration {last_row.get('training_iteration')}): a finite number is "
+                    "needed to rank the trial")
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -182,3 +266,7 @@ class Trial:
             config_history=d.get("config_history", []),
             start_time=d.get("start_time"), end_time=d.get("end_time"),
         )
+
+
+#: row keys every report gets, whatever the function reported
+_AUTO_KEYS = frozenset({"training_iteration", "timestamp", "time_this_iter_s", "time_total_s"})

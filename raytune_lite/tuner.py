@@ -50,6 +50,44 @@ def _check_trainable(trainable: Any) -> None:
                         f"{sig}") from None
 
 
+def _check_unlimited(num_samples: int, time_budget_s: float | None,
+                     searcher: Searcher) -> None:
+    """num_samples=-1 ends only with the time budget or a searcher that finishes by itself.
+
+    BasicSearch (unless a subclass replaces ``suggest``) never finishes under -1: it repeats
+    the grid forever, even over a grid-only space. Other searchers are trusted to finish.
+    """
+    if num_samples != -1 or time_budget_s is not None or not isinstance(searcher, BasicSearch) \
+            or type(searcher).suggest is not BasicSearch.suggest:
+        return
+    raise ValueError(f"num_samples=-1 runs trials until the time budget ends or the searcher "
+                     f"finishes, but {type(searcher).__name__} (grid + random search) never "
+                     f"finishes by itself, so fit() would never end; got {num_samples=}, "
+                     f"{time_budget_s=}: pass time_budget_s=<seconds>, a num_samples >= 1, or "
+                     f"a searcher that finishes by itself")
+
+
+def _find_unpicklable(node: Any, where: str) -> tuple[str, Any, Exception] | None:
+    """The first leaf of ``node`` (dicts and lists are walked) that cannot be pickled."""
+    if isinstance(node, Mapping):
+        items: list[tuple[Any, Any]] = list(node.items())
+    elif isinstance(node, (list, tuple)):
+        items = list(enumerate(node))
+    else:
+        from ray import cloudpickle
+
+        try:
+            cloudpickle.dumps(node)
+        except Exception as e:  # any failure to pickle is the finding
+            return where, node, e
+        return None
+    for k, v in items:
+        found = _find_unpicklable(v, f"{where}[{k!r}]")
+        if found is not None:
+            return found
+    return None
+
+
 def init_ray(address: str | None = None) -> None:
     """Starts a local Ray (all cores) or joins ``address`` / ``RAY_ADDRESS``, once."""
     if not ray.is_initialized():
@@ -108,8 +146,8 @@ class Tuner:
                  num_to_keep: int | None = None, checkpoint_score: str | None = None):
         _check_trainable(trainable)
         self.trainable = trainable
+        self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         self.param_space = dict(param_space or {})
-        self.space = Space(self.param_space)
         if metric is not None and (not isinstance(metric, str) or not metric):
             raise ValueError(f"metric must be the name of a reported key (a string); "
                              f"got {metric=}")
@@ -137,7 +175,8 @@ class Tuner:
                             f"rt.schedulers.ASHA(...)); got {scheduler!r}")
         self.searcher = searcher or BasicSearch()
         self.scheduler = scheduler or FIFO()
-        self.seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
+        _check_unlimited(num_samples, time_budget_s, self.searcher)
+        self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
         self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
         self.scheduler.setup(metric, self.mode, self.seed)
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
@@ -216,11 +255,11 @@ class Tuner:
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False))
         try:
             # in a list, so that the controller never unpickles (imports) the user's code
-            controller = actor_cls.remote(self.spec, self.param_space, self.searcher,
-                                          self.scheduler, [trainable_ref], self._restored)
+            controller: Any = actor_cls.remote(self.spec, self.param_space, self.searcher,
+                                               self.scheduler, [trainable_ref],
+                                               self._restored)
         except Exception as e:
-            raise TypeError(f"the param_space, searcher or scheduler could not be pickled: "
-                            f"{e}") from None
+            raise TypeError(self._unpicklable_message(e)) from None
         reporter = ProgressReporter(self.verbose, self.spec)
         run_ref = controller.run.remote()
         try:
@@ -233,9 +272,27 @@ class Tuner:
             reporter.close()
         try:
             ray.kill(controller)
-        except Exception:  # noqa: BLE001 - already gone
+        except Exception:  # already gone
             logging.getLogger("raytune_lite").debug("controller already gone")
         return ResultGrid.from_path(self.spec.path)
+
+    def _unpicklable_message(self, error: Exception) -> str:
+        """Names what in the controller's arguments cannot be pickled (``error`` is Ray's)."""
+        found = _find_unpicklable(self.param_space, "param_space")
+        if found is not None:
+            where, value, e = found
+            return (f"{where} = {value!r} cannot be pickled to send it to the trials "
+                    f"({type(e).__name__}: {e}); param_space values must be picklable: create "
+                    "locks, open files, connections and generators inside the training "
+                    "function, and pass large objects with rt.with_parameters(train, data=...)")
+        for what, obj in (("searcher", self.searcher), ("scheduler", self.scheduler),
+                          ("stop criterion", self.spec.stop)):
+            found = _find_unpicklable(obj, what)
+            if found is not None:
+                return (f"the {what} {obj!r} cannot be pickled to send it to the experiment's "
+                        f"controller ({type(found[2]).__name__}: {found[2]}); do not keep "
+                        "locks, open files, connections or generators in it")
+        return f"the param_space, searcher or scheduler could not be pickled: {error}"
 
     def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
         while True:
@@ -297,7 +354,8 @@ class Tuner:
 
 def _has_sample_from(node: Any) -> bool:
     if isinstance(node, dict):
-        return node.get("__domain__") == "sample_from" or any(_has_sample_from(v) for v in node.values())
+        return node.get("__domain__") == "sample_from" or \
+            any(_has_sample_from(v) for v in node.values())
     if isinstance(node, list):
         return any(_has_sample_from(v) for v in node)
     return False

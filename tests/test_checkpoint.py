@@ -22,8 +22,8 @@ def test_directory_checkpoint_and_persist(tmp_path):
     (src / "weights.txt").write_text("42")
     ckpt = Checkpoint.from_directory(src)
     saved = ckpt.persist(str(tmp_path / "trial" / "checkpoints" / "checkpoint_000001"))
-    with saved.as_directory() as d:
-        assert open(os.path.join(d, "weights.txt")).read() == "42"
+    with saved.as_directory() as d, open(os.path.join(d, "weights.txt")) as f:
+        assert f.read() == "42"
     assert not [p for p in os.listdir(tmp_path / "trial" / "checkpoints") if p.startswith(".tmp")]
 
 
@@ -33,7 +33,7 @@ def test_errors_name_the_problem(tmp_path):
     with pytest.raises(TypeError, match="needs a dict"):
         Checkpoint.from_dict([1, 2])  # type: ignore[arg-type]
     (tmp_path / "d").mkdir()
-    with pytest.raises(CheckpointError, match="not made with Checkpoint.from_dict"):
+    with pytest.raises(CheckpointError, match=r"not made with Checkpoint\.from_dict"):
         Checkpoint.from_directory(tmp_path / "d").to_dict()
     (tmp_path / "d" / "data.pkl").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="could not be loaded"):

@@ -3,6 +3,7 @@ limits, and the loss of the controller itself, on a real local Ray."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -140,7 +141,7 @@ def test_exploit_restarts_a_trial_from_the_donor_with_a_new_config(ray_local, st
 
 def swallows_everything(config):
     for _ in range(10):
-        try:
+        try:  # noqa: SIM105 - written the way a user would
             rt.report({"loss": config["x"]})
         except Exception:  # a user's broad except must not swallow the stop
             pass
@@ -164,7 +165,7 @@ def test_searcher_max_pending_limits_concurrency(ray_local, storage):
                        searcher=BasicSearch(max_pending=1), storage_path=storage,
                        verbose=0).fit()
     spans = sorted((r.metrics["start"], r.metrics["end"]) for r in results)
-    assert all(b[0] >= a[1] for a, b in zip(spans, spans[1:]))
+    assert all(b[0] >= a[1] for a, b in itertools.pairwise(spans))
 
 
 def slow(config):
@@ -185,7 +186,7 @@ def test_losing_the_controller_is_noticed_within_seconds(ray_local, storage):
     killer = threading.Thread(target=kill_controller)
     killer.start()
     t0 = time.time()
-    with pytest.raises(rt.ExperimentError, match="(?s)controller actor died.*Tuner.restore"):
+    with pytest.raises(rt.ExperimentError, match=r"(?s)controller actor died.*Tuner\.restore"):
         rt.Tuner(slow, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=2,
                  storage_path=storage, name="killed", verbose=0).fit()
     killer.join()

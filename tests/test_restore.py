@@ -56,9 +56,11 @@ def test_driver_killed_five_times_loses_nothing(storage):
         rows = read_rows(path, r.trial_id)
         assert [row["step"] for row in rows] == list(range(1, 9)), r.trial_id
         assert [row["training_iteration"] for row in rows] == list(range(1, 9))
-        raw = open(os.path.join(path, "trials", r.trial_id, "result.jsonl")).read()
+        with open(os.path.join(path, "trials", r.trial_id, "result.jsonl")) as f:
+            raw = f.read()
         superseded += sum("__rewind__" in line for line in raw.splitlines())
-    exp = json.load(open(os.path.join(path, "experiment.json")))
+    with open(os.path.join(path, "experiment.json")) as f:
+        exp = json.load(f)
     assert exp["status"] == "finished" and exp["created"] == n
 
 

@@ -64,3 +64,11 @@ def test_no_metric_is_a_clear_error(ray_local, storage):
 def test_from_path_of_a_non_experiment(tmp_path):
     with pytest.raises(rt.StoreError, match="not a raytune_lite experiment"):
         rt.ResultGrid.from_path(str(tmp_path))
+    (tmp_path / "experiment.json").write_text('{"name": "some other tool"}')
+    with pytest.raises(rt.StoreError, match=r"^not a raytune_lite experiment: '.*' \(its "
+                                            r"experiment.json has no format_version\)$"):
+        rt.ResultGrid.from_path(str(tmp_path))
+    (tmp_path / "experiment.json").write_text('{"format_version": 7}')
+    with pytest.raises(rt.StoreError, match=r"has format_version=7; this raytune_lite reads "
+                                            r"versions up to 1: upgrade raytune_lite"):
+        rt.ResultGrid.from_path(str(tmp_path))

@@ -1,4 +1,5 @@
-"""Search space: sampling, validation, grid expansion, [0, 1] encoding (pure, no Ray)."""
+"""Search space: nested spaces, conditionals, grid expansion, [0, 1] encoding, validation of
+points (pure, no Ray, except the Tuner test marked ``ray``)."""
 
 from __future__ import annotations
 
@@ -7,94 +8,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import raytune_lite as rt
-from raytune_lite.space import Float, Integer, Space, flatten
-
-
-@pytest.mark.parametrize("make, message", [
-    (lambda: rt.uniform(1.0, 1.0), "low < high"),
-    (lambda: rt.uniform(2.0, 1.0), "low < high"),
-    (lambda: rt.loguniform(0.0, 1.0), "low > 0"),
-    (lambda: rt.loguniform(-1.0, 1.0), "low > 0"),
-    (lambda: rt.randint(5, 5), "low < high"),
-    (lambda: rt.lograndint(0, 10), "low > 0"),
-    (lambda: rt.quniform(0.0, 1.0, 0.0), "step must be > 0"),
-    (lambda: rt.quniform(0.0, 1.0, 2.0), "<= high - low"),
-    (lambda: rt.choice([]), "non-empty"),
-    (lambda: rt.uniform(0.0, float("inf")), "finite"),
-])
-def test_invalid_domains_are_rejected_with_the_value(make, message):
-    with pytest.raises(ValueError, match=message):
-        make()
-
-
-@pytest.mark.parametrize("make", [
-    lambda: rt.uniform("a", 1), lambda: rt.randint(0.5, 3), lambda: rt.choice("abc"),
-    lambda: rt.sample_from(3),
-])
-def test_wrong_types_are_rejected(make):
-    with pytest.raises(TypeError):
-        make()
-
-
-def test_samples_stay_in_bounds_and_respect_types():
-    rng = np.random.default_rng(0)
-    doms = {"u": rt.uniform(-2, 3), "lu": rt.loguniform(1e-4, 1e-1), "ri": rt.randint(3, 7),
-            "lri": rt.lograndint(1, 1000), "q": rt.quniform(0, 1, 0.25),
-            "c": rt.choice(["a", "b"])}
-    for _ in range(500):
-        v = {k: d.sample(rng) for k, d in doms.items()}
-        assert -2 <= v["u"] <= 3
-        assert 1e-4 <= v["lu"] <= 1e-1
-        assert isinstance(v["ri"], int) and 3 <= v["ri"] < 7
-        assert isinstance(v["lri"], int) and 1 <= v["lri"] < 1000
-        assert v["q"] in (0.0, 0.25, 0.5, 0.75, 1.0)
-        assert v["c"] in ("a", "b")
-
-
-def test_loguniform_is_uniform_in_log_space():
-    rng = np.random.default_rng(1)
-    d = rt.loguniform(1e-4, 1.0)
-    logs = np.log10([d.sample(rng) for _ in range(4000)])
-    counts, _ = np.histogram(logs, bins=4, range=(-4, 0))
-    assert counts.min() > 850  # each decade gets about a quarter
-
-
-def test_randint_excludes_high_and_covers_all_values():
-    rng = np.random.default_rng(2)
-    seen = {rt.randint(0, 4).sample(rng) for _ in range(400)}
-    assert seen == {0, 1, 2, 3}
-
-
-@settings(max_examples=200, deadline=None)
-@given(low=st.floats(-1e3, 1e3), width=st.floats(1e-3, 1e3), u=st.floats(0, 1))
-def test_float_unit_round_trip(low, width, u):
-    d = Float(low, low + width)
-    v = d.from_unit(u)
-    assert d.low <= v <= d.high
-    assert math.isclose(d.from_unit(d.to_unit(v)), v, rel_tol=1e-9, abs_tol=1e-9)
-
-
-@settings(max_examples=200, deadline=None)
-@given(low=st.integers(1, 1000), width=st.integers(1, 1000), log=st.booleans(),
-       u=st.floats(0, 1))
-def test_integer_unit_round_trip(low, width, log, u):
-    d = Integer(low, low + width, log=log)
-    v = d.from_unit(u)
-    assert low <= v < low + width
-    assert d.from_unit(d.to_unit(v)) == v
-    assert 0.0 <= d.to_unit(v) <= 1.0
-
-
-def test_categorical_round_trip_and_unknown_value():
-    d = rt.choice(["x", 3, None])
-    for v in d.choices:
-        assert d.from_unit(d.to_unit(v)) == v
-    with pytest.raises(ValueError, match="not one of the choices"):
-        d.to_unit("nope")
+from raytune_lite import domains
+from raytune_lite import space as space_module
+from raytune_lite.space import Space, flatten
 
 
 def test_nested_space_encode_decode():
@@ -170,3 +88,96 @@ def test_bad_param_space_types():
 def test_flatten_names_columns_by_path():
     assert flatten({"a": {"b": 1}, "c": [2, 3]}, prefix="config/") == {
         "config/a/b": 1, "config/c/0": 2, "config/c/1": 3}
+
+
+def test_space_module_re_exports_the_domains():
+    for name in domains.__all__:
+        assert getattr(space_module, name) is getattr(domains, name)
+        assert name in space_module.__all__
+    for name in space_module.__all__:
+        assert hasattr(space_module, name)
+
+
+# -- choices of nested spaces: sampled values are points of the space --------------------------
+
+def nested_space() -> Space:
+    return Space({
+        "model": rt.choice([
+            {"opt": "sgd", "lr": rt.loguniform(1e-4, 1e-1), "layers": [rt.randint(1, 4), 8]},
+            {"opt": "adam", "beta": rt.uniform(0.8, 0.99),
+             "act": rt.choice(["relu", {"kind": "leaky", "slope": rt.uniform(0.0, 0.3)}])},
+        ]),
+        "bs": rt.grid([{"size": 16}, {"size": rt.randint(32, 65)}]),
+        "x": rt.uniform(0, 1), "k": 3,
+        "twice": rt.sample_from(lambda c: 2 * c["x"]),
+    })
+
+
+def test_sampled_nested_options_are_contained_and_encodable():
+    space, rng = nested_space(), np.random.default_rng(0)
+    opts, acts = set(), set()
+    for _ in range(60):
+        cfg = space.sample(rng)
+        assert space.contains(cfg) == []
+        assert space.contains(json.loads(json.dumps(cfg))) == []
+        u = space.encode(cfg)
+        assert u.shape == (2,) and u[0] == (0.25 if cfg["model"]["opt"] == "sgd" else 0.75)
+        opts.add(cfg["model"]["opt"])
+        act = cfg["model"].get("act")
+        acts.add(act["kind"] if isinstance(act, dict) else act)
+    assert opts == {"sgd", "adam"} and len(acts) == 3
+
+
+@pytest.mark.parametrize("model", [
+    {"opt": "sgd", "beta": 0.9},  # sgd with adam's keys
+    {"opt": "sgd", "lr": 0.01, "layers": [2, 8], "beta": 0.9},  # an extra key
+    {"opt": "sgd", "lr": 5.0, "layers": [2, 8]},  # lr out of bounds
+    {"opt": "sgd", "lr": 0.01, "layers": [2, 9]},  # constant differs
+    {"opt": "sgd", "lr": 0.01, "layers": [2]},  # list too short
+    {"opt": "adam", "beta": 0.9, "act": {"kind": "leaky", "slope": 1.0}},  # nested choice
+    "sgd",
+])
+def test_mismatched_nested_structures_are_reported(model):
+    space = nested_space()
+    cfg = space.sample(np.random.default_rng(1))
+    cfg["model"] = model
+    problems = space.contains(cfg)
+    assert len(problems) == 1 and problems[0].startswith(f"model={model!r} is not one of")
+    with pytest.raises(ValueError, match="does not fit the param_space"):
+        space.complete({"model": model}, np.random.default_rng(0))
+
+
+def test_complete_keeps_a_concrete_nested_option_and_fills_the_rest():
+    space = nested_space()
+    model = {"opt": "adam", "beta": 0.9, "act": {"kind": "leaky", "slope": 0.2}}
+    cfg = space.complete({"model": model, "bs": {"size": 40}}, np.random.default_rng(0))
+    assert cfg["model"] == model and cfg["bs"] == {"size": 40}
+    assert cfg["k"] == 3 and 0 <= cfg["x"] <= 1 and cfg["twice"] == 2 * cfg["x"]
+    cfg = space.complete({"x": 0.5}, np.random.default_rng(0))
+    assert cfg["x"] == 0.5 and space.contains(cfg) == []
+    with pytest.raises(ValueError, match=r"bs=\{'size': 99\} is not one of"):
+        space.complete({"bs": {"size": 99}}, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"x=\{'a': 1\} is outside uniform"):
+        space.complete({"x": {"a": 1}}, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="not in the param_space"):
+        space.complete({"model2": model}, np.random.default_rng(0))
+
+
+def nested_train(config):
+    m = config["model"]
+    rt.report({"loss": m["lr"] if m["opt"] == "sgd" else m["beta"]})
+
+
+@pytest.mark.ray
+@pytest.mark.parametrize("searcher", [None, "tpe"])
+def test_tuner_runs_a_point_with_a_concrete_nested_option(ray_local, storage, searcher):
+    point = {"model": {"opt": "sgd", "lr": 0.003, "layers": [2, 8]}}
+    space = {"model": nested_space().param_space["model"], "x": rt.uniform(0, 1)}
+    results = rt.Tuner(nested_train, space, metric="loss", mode="min", num_samples=3, seed=0,
+                       points_to_evaluate=[point],
+                       searcher=rt.search.TPE(n_startup_trials=1) if searcher else None,
+                       storage_path=storage, verbose=0, max_concurrent=1).fit()
+    assert len(results) == 3 and results.num_errors == 0
+    assert results[0].config["model"] == point["model"]
+    assert results[0].metrics["loss"] == pytest.approx(0.003)
+    assert all(Space(space).contains(r.config) == [] for r in results)

@@ -27,7 +27,8 @@ def test_rows_append_rewind_and_read(tmp_path):
     rows = read_rows(st.path, "00000")
     assert [r["training_iteration"] for r in rows] == [1, 2, 3, 4]
     assert rows[-1]["v"] == 40
-    raw = open(os.path.join(st.path, "trials", "00000", "result.jsonl")).read().splitlines()
+    with open(os.path.join(st.path, "trials", "00000", "result.jsonl")) as f:
+        raw = f.read().splitlines()
     assert len(raw) == 7  # superseded rows stay on disk
 
 
@@ -54,8 +55,31 @@ def test_experiment_file_checks(tmp_path):
     assert load_experiment(st.path)["format_version"] == FORMAT_VERSION
     with open(os.path.join(st.path, "experiment.json"), "w") as f:
         json.dump({"format_version": FORMAT_VERSION + 1}, f)
-    with pytest.raises(StoreError, match="upgrade raytune_lite"):
+    with pytest.raises(StoreError, match=rf"has format_version={FORMAT_VERSION + 1}; this "
+                                         rf"raytune_lite reads versions up to {FORMAT_VERSION}: "
+                                         rf"upgrade raytune_lite"):
         load_experiment(st.path)
+
+
+@pytest.mark.parametrize("content, detail", [
+    ({"spec": {"metric": "loss"}}, "has no format_version"),
+    ({}, "has no format_version"),
+    ([1, 2], "holds a JSON list, not an object with a format_version"),
+    ("text", "holds a JSON str, not an object with a format_version"),
+    ({"format_version": None}, "has format_version=None; raytune_lite writes an int >= 1"),
+    ({"format_version": "1"}, "has format_version='1'; raytune_lite writes an int >= 1"),
+    ({"format_version": 1.0}, "has format_version=1.0; raytune_lite writes an int >= 1"),
+    ({"format_version": True}, "has format_version=True; raytune_lite writes an int >= 1"),
+    ({"format_version": 0}, "has format_version=0; raytune_lite writes an int >= 1"),
+])
+def test_a_json_file_that_is_not_ours_is_not_an_experiment(tmp_path, content, detail):
+    with open(tmp_path / "experiment.json", "w") as f:
+        json.dump(content, f)
+    with pytest.raises(StoreError) as info:
+        load_experiment(str(tmp_path))
+    assert str(info.value) == (f"not a raytune_lite experiment: {str(tmp_path)!r} "
+                               f"(its experiment.json {detail})")
+    assert "upgrade" not in str(info.value)
 
 
 def test_trial_without_summary_reads_as_pending(tmp_path):

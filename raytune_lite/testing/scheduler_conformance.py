@@ -6,7 +6,6 @@ import copy
 import json
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 

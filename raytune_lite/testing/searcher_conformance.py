@@ -52,7 +52,8 @@ def _drive(searcher: Searcher, space: sp.Space, n: int, seed: int, pending: int,
                 break
             if cfg is None:
                 break
-            assert isinstance(cfg, dict), f"suggest must return a dict, None or FINISHED; got {cfg!r}"
+            assert isinstance(cfg, dict), \
+                f"suggest must return a dict, None or FINISHED; got {cfg!r}"
             problems = space.contains(cfg)
             assert not problems, f"suggested config outside the space: {problems}"
             assert cfg["const"] == 7 and cfg["twice_n"] == 2 * cfg["n"], cfg

@@ -1,0 +1,83 @@
+"""What becomes of a trial when one of its attempts ends: retried, paused, restarted from a
+donor (exploit), or finished with a status and a reason.
+
+Plain decision logic, no Ray: the controller carries the outcome out.
+
+Example:
+    >>> from raytune_lite.runner import AttemptEnd, AttemptResult
+    >>> from raytune_lite.trial import Trial
+    >>> t = Trial("00000", {}, {}, failures=1)
+    >>> failed = AttemptResult(AttemptEnd.FAILED, [], error="boom")
+    >>> attempt_outcome(failed, None, t, max_failures=1, metric=None, stopping=None).next
+    <Next.RETRY: 'RETRY'>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from raytune_lite.runner import AttemptEnd, AttemptResult
+from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.trial import Trial, TrialStatus
+
+
+class Next(Enum):
+    """What the controller does with a trial whose attempt ended."""
+
+    RETRY = "RETRY"      #: failed within ``max_failures``: pending, launched again first
+    PAUSE = "PAUSE"      #: paused, until the scheduler resumes it
+    EXPLOIT = "EXPLOIT"  #: restarted from the decision's donor checkpoint and config
+    FINISH = "FINISH"    #: ended for good with ``Outcome.status``
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The fate of a trial after an attempt.
+
+    Attributes:
+        next: what happens to the trial.
+        status: the trial's status from now on (PENDING to retry or exploit, PAUSED, or the
+            finished status).
+        reason: why it stopped (the trial's ``stop_reason``), with ``Next.FINISH``.
+        error: why a trial whose function returned is nonetheless an ERROR (to record).
+    """
+
+    next: Next
+    status: TrialStatus
+    reason: str | None = None
+    error: str | None = None
+
+
+def attempt_outcome(result: AttemptResult, decision: Decision | None, trial: Trial, *,
+                    max_failures: int, metric: str | None, stopping: str | None) -> Outcome:
+    """Decides a trial's fate after one attempt.
+
+    Args:
+        result: how the attempt ended.
+        decision: the scheduler's decision carried out by ending the attempt, if any.
+        trial: the trial, its rows taken in, ``failures`` counting this attempt's failure.
+        max_failures: how many failures a trial may have and still be retried.
+        metric: the experiment's metric (a returned trial must have reported it, finite).
+        stopping: why the experiment stops early, or None while it runs on.
+
+    Returns:
+        The outcome. Nothing is retried, paused or exploited while the experiment stops.
+    """
+    if result.end is AttemptEnd.FAILED:
+        if trial.failures <= max_failures and not stopping:
+            return Outcome(Next.RETRY, TrialStatus.PENDING)
+        return Outcome(Next.FINISH, TrialStatus.ERROR)
+    if result.end is AttemptEnd.INTERRUPTED:
+        action = decision.action if decision else result.action
+        if action is Action.PAUSE and not stopping:
+            return Outcome(Next.PAUSE, TrialStatus.PAUSED)
+        if action is Action.EXPLOIT and decision is not None and not stopping:
+            return Outcome(Next.EXPLOIT, TrialStatus.PENDING)
+        reason = "scheduler" if decision is not None else (stopping or "stopped")
+        return Outcome(Next.FINISH, TrialStatus.STOPPED_EARLY, reason=reason)
+    problem = trial.final_metric_problem(metric)
+    if problem is not None:
+        return Outcome(Next.FINISH, TrialStatus.ERROR, error=problem)
+    criterion = "stop criterion" if result.end is AttemptEnd.STOP_CRITERION else None
+    return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=criterion)
