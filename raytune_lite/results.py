@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.space import flatten
 from raytune_lite.store import load_experiment, load_trials, read_rows
 from raytune_lite.trial import Mode, TrialStatus, metric_value
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: the controller and the workers never need it
+
+    return pd.DataFrame.from_records(records)
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ class ResultGrid:
             rec["num_configs"] = len(r.config_history) or 1
             rec["error"] = (r.error or "").strip().splitlines()[-1] if r.error else None
             records.append(rec)
-        return pd.DataFrame.from_records(records)
+        return _frame(records)
 
     def history(self, trial_id: str | None = None) -> pd.DataFrame:
         """Every reported row (of one trial, or all), with a ``trial_id`` column."""
@@ -139,7 +146,7 @@ class ResultGrid:
         for tid in ids:
             for row in read_rows(self.path, tid):
                 rows.append({"trial_id": tid, **row})
-        return pd.DataFrame.from_records(rows)
+        return _frame(rows)
 
     def config_history(self) -> pd.DataFrame:
         """Each trial's configs over training (the schedule PBT found), one row per change."""
@@ -150,7 +157,7 @@ class ResultGrid:
                              "training_iteration": h.get("training_iteration", 0),
                              "donor": h.get("donor"),
                              **flatten(h.get("config", {}), prefix="config/")})
-        return pd.DataFrame.from_records(rows)
+        return _frame(rows)
 
     def __repr__(self) -> str:
         return (f"ResultGrid({self.path!r}, {len(self)} trials, {self.num_errors} errors, "

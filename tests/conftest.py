@@ -48,6 +48,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+os.environ.setdefault("MPLBACKEND", "Agg")  # figures are drawn off-screen
 # Ray workers import the test modules' functions by name: put tests/ on their path.
 _here = os.path.dirname(os.path.abspath(__file__))
 os.environ["PYTHONPATH"] = os.pathsep.join(

@@ -1,14 +1,41 @@
-"""Searchers: what configuration to try next."""
+"""Searchers: what configuration to try next.
+
+The model-based searchers (``BayesOpt``, ``TPE``) need scipy, whose import costs about half
+a second; they are loaded on first use, so that the processes that never use them (the
+trials' workers, and a controller running another searcher) start faster.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from raytune_lite.search.base import FINISHED, Searcher, SearchStatus, Suggestion
 from raytune_lite.search.basic import BasicSearch
-from raytune_lite.search.bayes import BayesOpt, Pending
 from raytune_lite.search.cmaes import CMAES
 from raytune_lite.search.evolution import GeneticSearch
 from raytune_lite.search.local import LocalSearch, Restart
 from raytune_lite.search.pso import Bounds, ParticleSwarm
-from raytune_lite.search.tpe import TPE
+
+if TYPE_CHECKING:
+    from raytune_lite.search.bayes import BayesOpt, Pending
+    from raytune_lite.search.tpe import TPE
+
+_LAZY = {"BayesOpt": "raytune_lite.search.bayes", "Pending": "raytune_lite.search.bayes",
+         "TPE": "raytune_lite.search.tpe"}
 
 __all__ = ["CMAES", "FINISHED", "TPE", "BasicSearch", "BayesOpt", "Bounds", "GeneticSearch",
            "LocalSearch", "ParticleSwarm", "Pending", "Restart", "SearchStatus", "Searcher",
            "Suggestion"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
