@@ -1,5 +1,5 @@
 """Early stopping on real learning curves: FIFO, ASHA, Hyperband and median stopping of
-raytune_lite, and Ray Tune's ASHAScheduler, on the same 81 seeded configurations.
+raytune_lite, and Ray Tune's four counterparts, on the same 81 seeded configurations.
 
 The task: a one-hidden-layer tanh network (32 units, softmax output) trained with minibatch
 SGD + momentum + weight decay, epoch by epoch in numpy, on an 8-class dataset this script
@@ -131,10 +131,27 @@ def train_rtl(config: dict[str, Any]) -> None:
 
 
 def train_ray(config: dict[str, Any]) -> None:
-    """The Ray Tune trainable (no checkpoints: its ASHA stops trials, never pauses them)."""
+    """The Ray Tune trainable, checkpointing like ours where the scheduler pauses trials."""
+    import pickle
+
     from ray import tune
 
-    learn(config, lambda metrics, _state: tune.report(metrics), None)
+    ckpt = tune.get_checkpoint()
+    state = None
+    if ckpt is not None:
+        with ckpt.as_directory() as d, open(os.path.join(d, "state.pkl"), "rb") as f:
+            state = pickle.load(f)  # written just below, by this benchmark
+
+    def report(metrics: dict[str, Any], st: dict[str, Any] | None) -> None:
+        if st is None:
+            tune.report(metrics)
+            return
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "state.pkl"), "wb") as f:
+                pickle.dump(st, f)
+            tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(d))
+
+    learn(config, report, state)
 
 
 # -- running and measuring -------------------------------------------------------------------
@@ -159,18 +176,39 @@ def run_rtl(scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str,
     return wall, rows, finals
 
 
-def run_ray_asha(n: int, epochs: int, storage: str) -> tuple[float, Rows, Finals]:
-    from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
+def ray_tune_schedulers(epochs: int) -> list[tuple[str, Callable[[], Any], bool]]:
+    """Ray Tune's counterparts of our schedulers, with the same settings."""
+    from ray.tune.schedulers import (
+        ASHAScheduler,
+        FIFOScheduler,
+        HyperBandScheduler,
+        MedianStoppingRule,
+    )
 
-    space = {"idx": tune.grid_search(list(range(n))), "n": n, "epochs": epochs, "ckpt": False}
+    it = "training_iteration"
+    return [
+        ("FIFO", FIFOScheduler, False),
+        ("ASHA", lambda: ASHAScheduler(time_attr=it, max_t=epochs, grace_period=1,
+                                       reduction_factor=3), False),
+        ("Hyperband", lambda: HyperBandScheduler(time_attr=it, max_t=epochs,
+                                                 reduction_factor=3), True),
+        ("Median stopping", lambda: MedianStoppingRule(time_attr=it, grace_period=5,
+                                                       min_samples_required=3), False),
+    ]
+
+
+def run_ray(label: str, scheduler: Any, n: int, epochs: int, ckpt: bool,
+            storage: str) -> tuple[float, Rows, Finals]:
+    from ray import tune
+
+    space = {"idx": tune.grid_search(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
     t0 = time.perf_counter()
     tuner = tune.Tuner(
         train_ray, param_space=space,
-        tune_config=tune.TuneConfig(
-            metric="val_loss", mode="min", reuse_actors=True, max_concurrent_trials=8,
-            scheduler=ASHAScheduler(max_t=epochs, grace_period=1, reduction_factor=3)),
-        run_config=tune.RunConfig(storage_path=storage, name="ray_asha", verbose=0))
+        tune_config=tune.TuneConfig(metric="val_loss", mode="min", reuse_actors=True,
+                                    max_concurrent_trials=8, scheduler=scheduler),
+        run_config=tune.RunConfig(storage_path=storage, name=f"ray_{label.split()[0]}",
+                                  verbose=0))
     grid = tuner.fit()
     wall = time.perf_counter() - t0
     rows: Rows = []
@@ -179,24 +217,40 @@ def run_ray_asha(n: int, epochs: int, storage: str) -> tuple[float, Rows, Finals
         df = r.metrics_dataframe
         if df is None or df.empty:
             continue
+        df = df.drop_duplicates("training_iteration", keep="last")  # rows redone after a pause
         rows.extend(zip(df["wall"].astype(float), df["val_loss"].astype(float), strict=True))
         finals.append(float(df["val_loss"].iloc[-1]))
     return wall, rows, finals
 
 
-def summarize(name: str, wall: float, rows: Rows, finals: Finals, fifo_epochs: int,
+def summarize(name: str, runs: list[tuple[float, Rows, Finals]], fifo_epochs: int,
               fifo_best: float | None) -> list[Any]:
-    best = min((v for v in finals if math.isfinite(v)), default=float("nan"))
-    reach: Any = "-"
-    if fifo_best is not None:
-        reach = "never"
-        for k, (_, v) in enumerate(sorted(rows), start=1):
-            if math.isfinite(v) and v <= fifo_best * 1.01:
-                reach = k
-                break
+    """One table row over repeated runs: medians, with the range where runs differ."""
+    epochs, walls, bests, reaches = [], [], [], []
+    for wall, rows, finals in runs:
+        epochs.append(len(rows))
+        walls.append(wall)
+        bests.append(min((v for v in finals if math.isfinite(v)), default=float("nan")))
+        reach = math.inf
+        if fifo_best is not None:
+            for k, (_, v) in enumerate(sorted(rows), start=1):
+                if math.isfinite(v) and v <= fifo_best * 1.01:
+                    reach = k
+                    break
+        reaches.append(reach)
+
+    def med(xs: list[float], fmt: str) -> str:
+        m = format(float(np.median(xs)), fmt)
+        return m if min(xs) == max(xs) else f"{m} ({format(min(xs), fmt)}-{format(max(xs), fmt)})"
+
+    best = float(np.median(bests))
     vs = "-" if fifo_best is None else f"{best / fifo_best - 1:+.1%}".replace("-0.0%", "+0.0%")
-    return [name, len(rows), f"{len(rows) / fifo_epochs:.1%}", f"{wall:.1f}", f"{best:.4f}",
-            vs, reach]
+    r = float(np.median(reaches))
+    never = sum(math.isinf(x) for x in reaches)
+    reach = "-" if fifo_best is None else ("never" if math.isinf(r) else f"{r:.0f}") + (
+        f" (never in {never} of {len(runs)})" if 0 < never < len(runs) else "")
+    return [name, len(runs), med(epochs, ".0f"), f"{np.median(epochs) / fifo_epochs:.1%}",
+            med(walls, ".1f"), med(bests, ".4f"), vs, reach]
 
 
 def main() -> None:
@@ -204,7 +258,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true",
                     help="27 configurations x 27 epochs; does not write BENCHMARKS.md")
     ap.add_argument("--skip-ray-tune", action="store_true", help="leave Ray Tune out")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs of each of our schedulers and of Ray Tune's ASHA (the order in "
+                         "which trials reach a rung changes from run to run); Ray Tune's FIFO, "
+                         "Hyperband and median stopping run once (minutes each)")
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error(f"--repeats must be >= 1; got {args.repeats}")
     n, epochs = (27, 27) if args.quick else (81, 81)
 
     import ray
@@ -225,33 +285,48 @@ def main() -> None:
          False),
     ]
     table_rows: list[list[Any]] = []
+    speedups: list[str] = []
+    ours: dict[str, float] = {}
     fifo_epochs, fifo_best = n * epochs, None
     with tempfile.TemporaryDirectory(prefix="rtl_bench_es_") as storage:
         for label, make, ckpt in schedulers:
-            wall, rows, finals = run_rtl(make(), n, epochs, ckpt, storage, label.split()[0])
-            row = summarize(f"raytune_lite {label}", wall, rows, finals, fifo_epochs, fifo_best)
+            runs = [run_rtl(make(), n, epochs, ckpt, storage, f"{label.split()[0]}_{i}")
+                    for i in range(1 if label == "FIFO" else args.repeats)]
             if label == "FIFO":
-                fifo_epochs, fifo_best = len(rows), float(row[4])
-                row = summarize(f"raytune_lite {label}", wall, rows, finals, fifo_epochs,
-                                fifo_best)
+                fifo_epochs = len(runs[0][1])
+                fifo_best = min(v for v in runs[0][2] if math.isfinite(v))
+            row = summarize(f"raytune_lite {label}", runs, fifo_epochs, fifo_best)
             table_rows.append(row)
+            ours[label] = float(np.median([w for w, _, _ in runs]))
             print(" | ".join(map(str, row)), flush=True)
         if not args.skip_ray_tune:
-            wall, rows, finals = run_ray_asha(n, epochs, storage)
-            table_rows.append(summarize("Ray Tune ASHAScheduler", wall, rows, finals,
-                                        fifo_epochs, fifo_best))
-            print(" | ".join(map(str, table_rows[-1])), flush=True)
-    headers = ["scheduler", "epochs", "of FIFO", "wall s", "best final val loss", "vs FIFO",
-               "epochs to within 1% of FIFO best"]
+            for label, make, ckpt in ray_tune_schedulers(epochs):
+                runs = [run_ray(f"{label}_{i}", make(), n, epochs, ckpt, storage)
+                        for i in range(args.repeats if label == "ASHA" else 1)]
+                row = summarize(f"Ray Tune {label}", runs, fifo_epochs, fifo_best)
+                table_rows.append(row)
+                print(" | ".join(map(str, row)), flush=True)
+                wall = float(np.median([w for w, _, _ in runs]))
+                speedups.append(f"{label} {wall / ours[label]:.1f}x")
+    headers = ["scheduler", "runs", "epochs", "of FIFO", "wall s", "best final val loss",
+               "vs FIFO", "epochs to within 1% of FIFO best"]
     body = table(headers, table_rows)
+    if speedups:
+        body += ("\n\nWall time of Ray Tune's scheduler / ours, same task and settings: "
+                 + ", ".join(speedups) + ".")
     print()
     print(body)
     if not args.quick:
-        note = (f"{n} seeded configurations x {epochs} epochs of a numpy MLP (see the script's "
+        note = (f"Medians over {args.repeats} runs (range in brackets) where runs differ: the "
+                "order in which trials reach a rung changes from run to run, and with it which "
+                "trials ASHA and Hyperband keep. "
+                f"{n} seeded configurations x {epochs} epochs of a numpy MLP (see the script's "
                 "docstring), 8 trials at once on `ray.init(num_cpus=8)`. ASHA and Ray Tune's "
                 "ASHA: grace 1, reduction factor 3, max_t 81; Hyperband: grace 1, eta 3, all "
                 "brackets, checkpoint every epoch; median stopping: grace 5, 3 samples, best "
-                "so far. Ray Tune runs with reuse_actors=True.")
+                "so far. Ray Tune's FIFOScheduler, ASHAScheduler, HyperBandScheduler and "
+                "MedianStoppingRule run with the same settings (time_attr "
+                "training_iteration), reuse_actors=True, checkpointing where ours does.")
         write_section("early_stopping", "Early stopping (ASHA, Hyperband, median)",
                       note + "\n\n" + body)
 

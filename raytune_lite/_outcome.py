@@ -79,5 +79,6 @@ def attempt_outcome(result: AttemptResult, decision: Decision | None, trial: Tri
     problem = trial.final_metric_problem(metric)
     if problem is not None:
         return Outcome(Next.FINISH, TrialStatus.ERROR, error=problem)
-    criterion = "stop criterion" if result.end is AttemptEnd.STOP_CRITERION else None
-    return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=criterion)
+    reason = {AttemptEnd.STOP_CRITERION: "stop criterion",
+              AttemptEnd.BUDGET: "scheduler: full budget"}.get(result.end)
+    return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=reason)

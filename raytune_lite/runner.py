@@ -20,6 +20,7 @@ class AttemptEnd(Enum):
 
     RETURNED = "RETURNED"              #: the function returned
     STOP_CRITERION = "STOP_CRITERION"  #: a ``stop=`` criterion was met
+    BUDGET = "BUDGET"                  #: the scheduler ended it at its full budget (COMPLETE)
     INTERRUPTED = "INTERRUPTED"        #: the controller's decision (stop, pause, exploit)
     FAILED = "FAILED"                  #: the function raised
 
@@ -62,6 +63,8 @@ def run_attempt(trainable: Callable[[dict[str, Any]], Any], ctx: TrialContext,
     except TrialInterrupt as e:
         if e.action is Action.STOP and e.reason == "stop criterion reached":
             result.end = AttemptEnd.STOP_CRITERION
+        elif e.action is Action.COMPLETE:
+            result.end = AttemptEnd.BUDGET
         else:
             result.end = AttemptEnd.INTERRUPTED
             result.action = e.action

@@ -48,7 +48,8 @@ Path = tuple[str | int, ...]
 __all__ = [
     "Categorical", "Domain", "Float", "Grid", "Integer", "Path", "SampleFrom", "Space",
     "choice", "flatten", "grid", "lograndint", "loguniform", "qloguniform", "quniform",
-    "randint", "sample_from", "uniform", "path_key", "value_matches",
+    "randint", "sample_from", "uniform", "get_path", "path_key", "resolve_nested", "set_path",
+    "skeleton", "value_matches",
 ]
 
 
@@ -80,36 +81,40 @@ def _walk(node: Any, prefix: Path,
         yield prefix, node
 
 
-def _set(root: Any, path: Path, value: Any) -> None:
+def set_path(root: Any, path: Path, value: Any) -> None:
+    """Sets the value at ``path`` in nested dicts/lists (the containers must exist)."""
     node = root
     for p in path[:-1]:
         node = node[p]
     node[path[-1]] = value
 
 
-def _get(root: Any, path: Path) -> Any:
+def get_path(root: Any, path: Path) -> Any:
+    """The value at ``path`` in nested dicts/lists."""
     node = root
     for p in path:
         node = node[p]
     return node
 
 
-def _skeleton(node: Any) -> Any:
+def skeleton(node: Any) -> Any:
+    """The nested dicts/lists of ``node`` with every leaf set to None (to fill by path)."""
     if isinstance(node, Mapping):
-        return {k: _skeleton(v) for k, v in node.items()}
+        return {k: skeleton(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_skeleton(v) for v in node]
+        return [skeleton(v) for v in node]
     return None
 
 
-def _resolve_nested(value: Any, rng: np.random.Generator) -> Any:
-    """Samples domains nested inside a chosen value (e.g. a choice of sub-spaces)."""
+def resolve_nested(value: Any, rng: np.random.Generator) -> Any:
+    """Samples the domains nested inside a value (a chosen sub-space, or what a conditional
+    returned); constants stay as they are."""
     if isinstance(value, Domain) and not isinstance(value, SampleFrom):
-        return _resolve_nested(value.sample(rng), rng)
+        return resolve_nested(value.sample(rng), rng)
     if isinstance(value, Mapping):
-        return {k: _resolve_nested(v, rng) for k, v in value.items()}
+        return {k: resolve_nested(v, rng) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_nested(v, rng) for v in value]
+        return [resolve_nested(v, rng) for v in value]
     return value
 
 
@@ -149,7 +154,7 @@ class Space:
                 self.domains[path] = leaf
             else:
                 self.constants[path] = leaf
-        self._skeleton = _skeleton(param_space)
+        self._skeleton = skeleton(param_space)
 
     # -- description ---------------------------------------------------------------------
     @property
@@ -186,7 +191,7 @@ class Space:
 
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
         """The config's encodable values as a vector in ``[0, 1]^dim``."""
-        return np.array([d.to_unit(_get(config, p)) for p, d in self.domains.items()],
+        return np.array([d.to_unit(get_path(config, p)) for p, d in self.domains.items()],
                         dtype=float)
 
     def decode(self, u: Sequence[float] | np.ndarray, rng: np.random.Generator,
@@ -200,17 +205,17 @@ class Space:
 
     def _assemble(self, values: Mapping[Path, Any], rng: np.random.Generator,
                   grid_point: Mapping[Path, Any] | None) -> dict[str, Any]:
-        config: dict[str, Any] = _skeleton(self.param_space)
+        config: dict[str, Any] = skeleton(self.param_space)
         for p, v in self.constants.items():
-            _set(config, p, v)
+            set_path(config, p, v)
         for p, v in values.items():
-            _set(config, p, _resolve_nested(v, rng))
+            set_path(config, p, resolve_nested(v, rng))
         for p, g in self.grid_axes.items():
             v = grid_point[p] if grid_point is not None and p in grid_point else g.sample(rng)
-            _set(config, p, _resolve_nested(v, rng))
+            set_path(config, p, resolve_nested(v, rng))
         for p, cond in self.conditionals.items():
             v = cond.fn(config)
-            _set(config, p, _resolve_nested(v, rng))
+            set_path(config, p, resolve_nested(v, rng))
         return config
 
     def complete(self, partial: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
@@ -235,7 +240,7 @@ class Space:
         config = self._assemble(values, rng, grid_point)
         for p, v in given.items():
             if p in self.constants or p in self.conditionals:
-                _set(config, p, v)
+                set_path(config, p, v)
         return config
 
     def contains(self, config: Mapping[str, Any]) -> list[str]:
@@ -247,7 +252,7 @@ class Space:
         problems = []
         for p, d in {**self.domains, **self.grid_axes}.items():
             try:
-                v = _get(config, p)
+                v = get_path(config, p)
             except (KeyError, IndexError, TypeError):
                 problems.append(f"missing {path_key(p)!r}")
                 continue

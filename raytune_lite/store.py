@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import IO, Any
 
 FORMAT_VERSION = 1
@@ -34,10 +33,10 @@ class StoreError(RuntimeError):
 
 def write_json_atomic(path: str, data: Any) -> None:
     """Writes ``data`` as JSON to ``path`` via a temp file and a rename."""
-    d = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp_", suffix=".json")
+    # one writer per file (the controller): a fixed temp name next to it is enough
+    tmp = os.path.join(os.path.dirname(path), f".tmp_{os.path.basename(path)}")
     try:
-        with os.fdopen(fd, "w") as f:
+        with open(tmp, "w") as f:
             json.dump(data, f, default=_json_default)
         os.replace(tmp, path)
     except BaseException:

@@ -99,12 +99,12 @@ def test_max_mode_keeps_the_higher_metric() -> None:
     assert report(s, "c", 1, 0.9) is Action.CONTINUE
 
 
-def test_trials_are_stopped_at_max_t() -> None:
+def test_trials_end_complete_at_max_t() -> None:
     s = make(max_t=9)
     assert report(s, "a", 1, 0.1) is Action.CONTINUE
     assert report(s, "a", 3, 0.1) is Action.CONTINUE
     assert report(s, "a", 8, 0.1) is Action.CONTINUE
-    assert report(s, "a", 9, 0.1) is Action.STOP
+    assert report(s, "a", 9, 0.1) is Action.COMPLETE
 
 
 def test_nan_counts_as_worst_and_missing_metric_uses_the_last_value() -> None:

@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 
 import raytune_lite as rt
-from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.bayes import BayesOpt
-from raytune_lite.testing import check_searcher
+from raytune_lite.testing import check_searcher, drive
 
 BRANIN_SPACE = {"x0": rt.uniform(-5.0, 10.0), "x1": rt.uniform(0.0, 15.0)}
 BRANIN_MIN = 0.397887
@@ -25,19 +24,6 @@ def branin(cfg: dict[str, Any]) -> float:
     x1, x2 = cfg["x0"], cfg["x1"]
     return float((x2 - 5.1 / (4 * math.pi ** 2) * x1 ** 2 + 5 / math.pi * x1 - 6) ** 2
                  + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10)
-
-
-def _run(searcher: Searcher, space: dict[str, Any], fn: Any, n: int, seed: int,
-         mode: str = "min") -> list[tuple[dict[str, Any], float]]:
-    searcher.setup(rt.Space(space), "loss", mode, seed=seed, num_samples=n)
-    out = []
-    for i in range(n):
-        cfg = searcher.suggest(str(i))
-        assert isinstance(cfg, dict)
-        v = fn(cfg)
-        searcher.on_complete(str(i), {"loss": v}, False)
-        out.append((cfg, v))
-    return out
 
 
 def test_conformance():
@@ -51,15 +37,15 @@ def test_conformance_with_ucb_and_constant_liar():
 def test_beats_random_search_on_branin_in_40_evaluations():
     bo, rnd = [], []
     for seed in range(3):
-        bo.append(min(v for _, v in _run(BayesOpt(), BRANIN_SPACE, branin, 40, seed)))
-        rnd.append(min(v for _, v in _run(BasicSearch(), BRANIN_SPACE, branin, 40, seed)))
+        bo.append(min(v for _, v in drive(BayesOpt(), BRANIN_SPACE, branin, 40, seed)))
+        rnd.append(min(v for _, v in drive(BasicSearch(), BRANIN_SPACE, branin, 40, seed)))
     bo_regret = np.mean(bo) - BRANIN_MIN
     assert bo_regret < np.mean(rnd) - BRANIN_MIN
     assert bo_regret < 0.05  # close to the optimum, not only better than random
 
 
 def test_maximize_finds_the_optimum_of_the_negated_function():
-    res = _run(BayesOpt(), BRANIN_SPACE, lambda c: -branin(c), 30, seed=1, mode="max")
+    res = drive(BayesOpt(), BRANIN_SPACE, lambda c: -branin(c), 30, seed=1, mode="max")
     assert -max(v for _, v in res) - BRANIN_MIN < 0.1
 
 
@@ -75,7 +61,7 @@ def mixed_loss(cfg: dict[str, Any]) -> float:
 
 def test_integer_quantized_and_categorical_dimensions():
     space = rt.Space(MIXED_SPACE)
-    res = _run(BayesOpt(), MIXED_SPACE, mixed_loss, 30, seed=0)
+    res = drive(BayesOpt(), MIXED_SPACE, mixed_loss, 30, seed=0)
     for cfg, _ in res:
         assert not space.contains(cfg)
         assert isinstance(cfg["n"], int) and cfg["const"] == 3
@@ -89,7 +75,7 @@ def test_integer_quantized_and_categorical_dimensions():
 
 def test_grid_axes_are_searched_as_categoricals():
     space = {"bs": rt.grid([8, 16, 32, 64]), "x": rt.uniform(0, 1)}
-    res = _run(BayesOpt(n_initial_points=5), space,
+    res = drive(BayesOpt(n_initial_points=5), space,
                lambda c: abs(math.log2(c["bs"]) - 5) + (c["x"] - 0.2) ** 2, 20, seed=0)
     best = min(res, key=lambda r: r[1])[0]
     assert best["bs"] == 32 and abs(best["x"] - 0.2) < 0.1
@@ -98,7 +84,7 @@ def test_grid_axes_are_searched_as_categoricals():
 @pytest.mark.parametrize("pending", ["believer", "liar"])
 def test_concurrent_suggestions_differ_and_spread_out(pending: str):
     s = BayesOpt(pending=pending)
-    _run(s, BRANIN_SPACE, branin, 15, seed=2)
+    drive(s, BRANIN_SPACE, branin, 15, seed=2)
     batch = [s.suggest(f"p{i}") for i in range(4)]
     space = rt.Space(BRANIN_SPACE)
     pts = np.array([space.encode(c) for c in batch if isinstance(c, dict)])
@@ -181,9 +167,9 @@ def test_warm_start_from_a_results_dataframe():
 
 
 def test_same_seed_same_suggestions_and_other_seed_differs():
-    a = _run(BayesOpt(), BRANIN_SPACE, branin, 14, seed=3)
-    b = _run(BayesOpt(), BRANIN_SPACE, branin, 14, seed=3)
-    c = _run(BayesOpt(), BRANIN_SPACE, branin, 14, seed=4)
+    a = drive(BayesOpt(), BRANIN_SPACE, branin, 14, seed=3)
+    b = drive(BayesOpt(), BRANIN_SPACE, branin, 14, seed=3)
+    c = drive(BayesOpt(), BRANIN_SPACE, branin, 14, seed=4)
     assert [x for x, _ in a] == [x for x, _ in b]
     assert [x for x, _ in a] != [x for x, _ in c]
 
@@ -191,7 +177,7 @@ def test_same_seed_same_suggestions_and_other_seed_differs():
 def test_state_round_trip_with_pending_trials_and_priors():
     s = BayesOpt()
     s.add_prior_results([{"config": {"x0": 1.0, "x1": 2.0}, "loss": 20.0}])
-    _run(s, BRANIN_SPACE, branin, 12, seed=7)
+    drive(s, BRANIN_SPACE, branin, 12, seed=7)
     s.suggest("pending-1")
     saved = json.loads(json.dumps(s.state()))
     t = BayesOpt()
@@ -203,7 +189,7 @@ def test_state_round_trip_with_pending_trials_and_priors():
 
 def test_fit_set_is_capped_and_suggestions_stay_good():
     s = BayesOpt(max_fit_points=20, n_initial_points=5)
-    res = _run(s, BRANIN_SPACE, branin, 40, seed=0)
+    res = drive(s, BRANIN_SPACE, branin, 40, seed=0)
     xs, ys, _ = s._training_set()
     assert len(xs) == 20 and np.isclose(ys.min(), min(v for _, v in res))
     assert min(v for _, v in res) - BRANIN_MIN < 0.1
@@ -211,7 +197,7 @@ def test_fit_set_is_capped_and_suggestions_stay_good():
 
 @pytest.mark.parametrize("kwargs", [{"acquisition": "ucb"}, {"warp_outputs": False}])
 def test_other_options_also_optimise(kwargs: dict[str, Any]):
-    res = _run(BayesOpt(**kwargs), BRANIN_SPACE, branin, 30, seed=0)
+    res = drive(BayesOpt(**kwargs), BRANIN_SPACE, branin, 30, seed=0)
     assert min(v for _, v in res) - BRANIN_MIN < 0.2
 
 

@@ -134,3 +134,15 @@ def test_a_checkpoint_that_fails_to_load_is_reported_not_crashed_on(ray_local, s
     (error,) = results.errors.values()
     assert "could not be loaded" in error and "CheckpointError" in error
     assert results.best.config["x"] == 0.5
+
+
+def test_asha_ends_the_trials_that_reach_max_t_as_terminated(ray_local, storage):
+    results = rt.Tuner(bowl, SPACE, metric="loss", num_samples=9, max_concurrent=3, seed=2,
+                       scheduler=ASHA(max_t=3, grace_period=1, reduction_factor=3),
+                       storage_path=storage, verbose=0).fit()
+    assert max(r.metrics["training_iteration"] for r in results) == 3  # none trains past
+    full = [r for r in results if r.metrics["training_iteration"] == 3]
+    assert full and all(r.status is rt.TrialStatus.TERMINATED for r in full)
+    assert all(r.status is rt.TrialStatus.STOPPED_EARLY for r in results
+               if r.metrics["training_iteration"] < 3)
+    assert len(results.history()) == sum(r.metrics["training_iteration"] for r in results)

@@ -88,7 +88,7 @@ def test_pauses_at_rungs_and_resumes_the_best_third() -> None:
     assert report(s, best3[2], 3, 0.6) is Action.PAUSE
     assert report(s, best3[0], 3, 0.1) is Action.CONTINUE
     assert s.next_to_resume() is None  # the losers are never resumed
-    assert report(s, best3[0], 9, 0.05) is Action.STOP  # max_t
+    assert report(s, best3[0], 9, 0.05) is Action.COMPLETE  # max_t
 
 
 def test_max_mode_promotes_the_highest() -> None:
@@ -124,7 +124,7 @@ def test_a_trial_ending_before_its_rung_does_not_block_the_rung() -> None:
     # a promoted trial that dies: the next rung goes on with the other one
     s.on_complete(snap("0"))
     assert report(s, "1", 3, 0.3) is Action.CONTINUE  # alone at the rung: promoted at once
-    assert report(s, "1", 9, 0.3) is Action.STOP
+    assert report(s, "1", 9, 0.3) is Action.COMPLETE
 
 
 def test_a_queued_trial_that_ends_leaves_the_queue() -> None:
@@ -178,7 +178,7 @@ def test_new_trials_spread_over_brackets_by_quota() -> None:
     assert report(s, tid, 9, 0.1) is Action.PAUSE
     tid0 = s._brackets[3].members[0]
     assert all(report(s, tid0, t, 0.1) is Action.CONTINUE for t in range(1, 27))
-    assert report(s, tid0, 27, 0.1) is Action.STOP
+    assert report(s, tid0, 27, 0.1) is Action.COMPLETE
 
 
 def test_warns_once_when_pausing_a_trial_without_checkpoint() -> None:

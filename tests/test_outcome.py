@@ -96,3 +96,12 @@ def test_a_returned_trial_without_a_finite_last_metric_is_an_error():
     assert nan.status is TrialStatus.ERROR
     assert nan.error == ("the metric 'loss' was nan at its last report (iteration 2): a finite "
                          "number is needed to rank the trial")
+
+
+def test_a_trial_the_scheduler_ends_at_its_full_budget_is_terminated():
+    budget = AttemptResult(AttemptEnd.BUDGET, [])
+    assert _outcome(budget, Decision.COMPLETE) == Outcome(
+        Next.FINISH, TrialStatus.TERMINATED, reason="scheduler: full budget")
+    # it must still have reported the metric, like any trial that ends normally
+    out = _outcome(budget, Decision.COMPLETE, _trial({"acc": 1.0}))
+    assert out.status is TrialStatus.ERROR and "never reported" in (out.error or "")

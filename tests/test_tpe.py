@@ -13,10 +13,9 @@ import pytest
 import raytune_lite as rt
 from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
 from raytune_lite.search._tpe_space import TreeSpace
-from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.tpe import TPE, default_gamma
-from raytune_lite.testing import check_searcher
+from raytune_lite.testing import check_searcher, drive
 
 BRANIN_SPACE = {"x0": rt.uniform(-5.0, 10.0), "x1": rt.uniform(0.0, 15.0)}
 NESTED_SPACE = {
@@ -37,19 +36,6 @@ def nested_loss(cfg: dict[str, Any]) -> float:
     if m["type"] == "svm":
         return abs(math.log10(m["C"]) - 1.0)  # best 0 at C = 10
     return 0.5 + abs(m["depth"] - 7) / 10  # best 0.5 at depth 7
-
-
-def run(searcher: Searcher, space: dict[str, Any], fn: Any, n: int, seed: int,
-        mode: str = "min") -> list[tuple[dict[str, Any], float]]:
-    searcher.setup(rt.Space(space), "loss", mode, seed=seed, num_samples=n)
-    out = []
-    for i in range(n):
-        cfg = searcher.suggest(str(i))
-        assert isinstance(cfg, dict)
-        v = fn(cfg)
-        searcher.on_complete(str(i), {"loss": v}, False)
-        out.append((cfg, v))
-    return out
 
 
 # -- contract ---------------------------------------------------------------------------------
@@ -105,9 +91,9 @@ def test_needs_metric() -> None:
 
 
 def test_same_seed_same_suggestions_and_other_seed_differs() -> None:
-    a = [c for c, _ in run(TPE(n_startup_trials=5), BRANIN_SPACE, branin, 25, seed=4)]
-    b = [c for c, _ in run(TPE(n_startup_trials=5), BRANIN_SPACE, branin, 25, seed=4)]
-    c = [c for c, _ in run(TPE(n_startup_trials=5), BRANIN_SPACE, branin, 25, seed=5)]
+    a = [c for c, _ in drive(TPE(n_startup_trials=5), BRANIN_SPACE, branin, 25, seed=4)]
+    b = [c for c, _ in drive(TPE(n_startup_trials=5), BRANIN_SPACE, branin, 25, seed=4)]
+    c = [c for c, _ in drive(TPE(n_startup_trials=5), BRANIN_SPACE, branin, 25, seed=5)]
     assert a == b
     assert a != c
 
@@ -115,7 +101,7 @@ def test_same_seed_same_suggestions_and_other_seed_differs() -> None:
 def test_state_round_trip_with_pending_and_prior() -> None:
     s = TPE(n_startup_trials=3)
     s.add_prior_results([{"config/x0": 2.0, "config/x1": 3.0, "loss": 5.0}])
-    run(s, BRANIN_SPACE, branin, 8, seed=1)
+    drive(s, BRANIN_SPACE, branin, 8, seed=1)
     s.suggest("pending-a")  # still running when the state is saved
     saved = json.loads(json.dumps(s.state()))
     t = TPE(n_startup_trials=3)
@@ -131,7 +117,7 @@ def test_beats_random_search_on_branin_within_60_evaluations() -> None:
     optimum = 0.397887357729738
 
     def regret(make: Any, seed: int) -> float:
-        return min(v for _, v in run(make(), BRANIN_SPACE, branin, 60, seed)) - optimum
+        return min(v for _, v in drive(make(), BRANIN_SPACE, branin, 60, seed)) - optimum
 
     tpe = np.mean([regret(TPE, s) for s in range(6)])
     rnd = np.mean([regret(BasicSearch, s) for s in range(6)])
@@ -140,7 +126,7 @@ def test_beats_random_search_on_branin_within_60_evaluations() -> None:
 
 def test_univariate_variant_also_beats_random() -> None:
     def regret(make: Any, seed: int) -> float:
-        return min(v for _, v in run(make(), BRANIN_SPACE, branin, 50, seed))
+        return min(v for _, v in drive(make(), BRANIN_SPACE, branin, 50, seed))
 
     uni = np.mean([regret(lambda: TPE(multivariate=False), s) for s in range(4)])
     rnd = np.mean([regret(BasicSearch, s) for s in range(4)])
@@ -150,7 +136,7 @@ def test_univariate_variant_also_beats_random() -> None:
 def test_nested_space_branches_are_modelled_separately() -> None:
     bests, late_svm, late_c = [], [], []
     for seed in range(4):
-        hist = run(TPE(n_startup_trials=10), NESTED_SPACE, nested_loss, 50, seed)
+        hist = drive(TPE(n_startup_trials=10), NESTED_SPACE, nested_loss, 50, seed)
         bests.append(min(v for _, v in hist))
         late = [c["model"] for c, _ in hist[30:]]
         late_svm.append(np.mean([m["type"] == "svm" for m in late]))
@@ -159,7 +145,7 @@ def test_nested_space_branches_are_modelled_separately() -> None:
             assert set(c["model"]) == ({"type", "C"} if c["model"]["type"] == "svm"
                                        else {"type", "depth"})
             assert c["seed"] == 0
-    rnd = [min(v for _, v in run(BasicSearch(), NESTED_SPACE, nested_loss, 50, s))
+    rnd = [min(v for _, v in drive(BasicSearch(), NESTED_SPACE, nested_loss, 50, s))
            for s in range(4)]
     assert np.mean(bests) < 0.5 * np.mean(rnd), (bests, rnd)
     assert np.mean(late_svm) > 0.7, late_svm  # the better branch is preferred
@@ -194,7 +180,7 @@ def test_categorical_preference_is_learned() -> None:
     def loss(c: dict[str, Any]) -> float:
         return {"a": 1.0, "b": 0.0, "c": 1.0, "d": 1.2}[c["act"]] + 0.1 * c["x"]
 
-    frac = [np.mean([c["act"] == "b" for c, _ in run(TPE(), space, loss, 40, s)[20:]])
+    frac = [np.mean([c["act"] == "b" for c, _ in drive(TPE(), space, loss, 40, s)[20:]])
             for s in range(4)]
     assert np.mean(frac) > 0.45, frac  # random search: 0.25
 
@@ -205,7 +191,7 @@ def test_integer_and_quantized_dimensions_are_learned() -> None:
     def loss(c: dict[str, Any]) -> float:
         return abs(c["n"] - 21) + abs(math.log2(c["w"]) - 3) + abs(c["q"] - 2.5)
 
-    hist = run(TPE(), space, loss, 60, seed=2)
+    hist = drive(TPE(), space, loss, 60, seed=2)
     sp = rt.Space(space)
     assert all(not sp.contains(c) for c, _ in hist)
     assert all(isinstance(c["n"], int) and (c["q"] / 0.5).is_integer() for c, _ in hist)
@@ -216,7 +202,7 @@ def test_integer_and_quantized_dimensions_are_learned() -> None:
 
 def test_maximize() -> None:
     space = {"x": rt.uniform(0, 1)}
-    hist = run(TPE(n_startup_trials=5), space, lambda c: -(c["x"] - 0.3) ** 2, 40, 0, "max")
+    hist = drive(TPE(n_startup_trials=5), space, lambda c: -(c["x"] - 0.3) ** 2, 40, 0, "max")
     late = [c["x"] for c, _ in hist[25:]]
     assert abs(float(np.median(late)) - 0.3) < 0.1
     best = max(hist, key=lambda h: h[1])[0]
@@ -255,7 +241,7 @@ def test_all_failures_do_not_crash() -> None:
 def test_pending_trials_join_the_bad_group_with_constant_liar() -> None:
     for liar in (True, False):
         s = TPE(n_startup_trials=3, constant_liar=liar)
-        run(s, BRANIN_SPACE, branin, 10, seed=0)
+        drive(s, BRANIN_SPACE, branin, 10, seed=0)
         s.suggest("p")
         obs = list(s._obs.values())
         below, above = s._split(np.arange(len(obs)), obs)
@@ -268,7 +254,7 @@ def test_constant_liar_spreads_concurrent_suggestions() -> None:
         out = []
         for seed in range(8):
             s = TPE(constant_liar=liar)
-            run(s, BRANIN_SPACE, branin, 30, seed)
+            drive(s, BRANIN_SPACE, branin, 30, seed)
             pts = np.array([[(c["x0"] + 5) / 15, c["x1"] / 15]  # type: ignore[index]
                             for c in (s.suggest(f"p{j}") for j in range(8))])
             d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
@@ -332,14 +318,14 @@ def test_gamma_and_weights_options_are_used() -> None:
         return 2
 
     s = TPE(n_startup_trials=4, gamma=gamma, weights=lambda n: np.ones(n))
-    run(s, BRANIN_SPACE, branin, 7, seed=0)
+    drive(s, BRANIN_SPACE, branin, 7, seed=0)
     assert seen == [4, 5, 6]
     f = TPE(gamma=0.5)
     f.setup(rt.Space(BRANIN_SPACE), "loss", "min", seed=0)
     assert f._gamma(10) == 5 and f._gamma(1) == 1 and f._gamma(0) == 0
     bad = TPE(n_startup_trials=1, weights=lambda n: -np.ones(n))
     with pytest.raises(ValueError, match="weights"):
-        run(bad, BRANIN_SPACE, branin, 3, seed=0)
+        drive(bad, BRANIN_SPACE, branin, 3, seed=0)
 
 
 # -- helpers ------------------------------------------------------------------------------------

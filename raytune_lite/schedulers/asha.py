@@ -6,9 +6,8 @@ reached that rung before it: it goes on only if it is in the best ``1/reduction_
 them (itself included); otherwise it is stopped. Nothing ever waits for a rung to fill, so
 slots never idle: a stopped trial's slot goes to a new configuration at once.
 
-Trials reaching ``max_t`` are stopped (``Decision.STOP``, status STOPPED_EARLY) so that no
-trial trains past the budget; pass ``stop={time_attr: max_t}`` to the Tuner (or let the
-function end at ``max_t``) to have them end as TERMINATED instead.
+Trials reaching ``max_t`` end there (``Decision.COMPLETE``, status TERMINATED: they had
+their full budget), so that no trial trains past it.
 """
 
 from __future__ import annotations
@@ -161,7 +160,7 @@ class ASHA(Scheduler):
                               "trial go on", RuntimeWarning, stacklevel=2)
             return Decision.CONTINUE
         if t >= self.max_t:
-            return Decision.STOP
+            return Decision.COMPLETE
         rungs = self._rungs[b]
         i = self._next.get(tid, 0)
         decision = Decision.CONTINUE

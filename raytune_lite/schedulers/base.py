@@ -25,6 +25,7 @@ class Action(Enum):
 
     CONTINUE = "CONTINUE"
     STOP = "STOP"        #: end the trial now (STOPPED_EARLY)
+    COMPLETE = "COMPLETE"  #: end the trial now: it had its full budget (TERMINATED)
     PAUSE = "PAUSE"      #: end this attempt; resume later from the last checkpoint
     EXPLOIT = "EXPLOIT"  #: restart from another trial's checkpoint with a new config (PBT)
 
@@ -33,8 +34,8 @@ class Action(Enum):
 class Decision:
     """A scheduler's answer to one reported row.
 
-    Use the constants ``Decision.CONTINUE``, ``Decision.STOP``, ``Decision.PAUSE`` or
-    ``Decision.exploit(config, checkpoint, donor)``.
+    Use the constants ``Decision.CONTINUE``, ``Decision.STOP``, ``Decision.COMPLETE``,
+    ``Decision.PAUSE`` or ``Decision.exploit(config, checkpoint, donor)``.
     """
 
     action: Action
@@ -44,6 +45,7 @@ class Decision:
 
     CONTINUE: ClassVar[Decision]
     STOP: ClassVar[Decision]
+    COMPLETE: ClassVar[Decision]
     PAUSE: ClassVar[Decision]
 
     @classmethod
@@ -55,6 +57,7 @@ class Decision:
 
 Decision.CONTINUE = Decision(Action.CONTINUE)
 Decision.STOP = Decision(Action.STOP)
+Decision.COMPLETE = Decision(Action.COMPLETE)
 Decision.PAUSE = Decision(Action.PAUSE)
 
 

@@ -251,7 +251,7 @@ class Hyperband(Scheduler):
         if t >= self.max_t:
             self._set(tid, _State.DONE)
             self._advance(b)
-            return Decision.STOP
+            return Decision.COMPLETE
         if t < self._target(b):
             return Decision.CONTINUE
         b.scores[tid] = score

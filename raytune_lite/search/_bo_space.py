@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ import numpy as np
 from raytune_lite.search._acquisition import Layout
 from raytune_lite.space import Categorical, Domain, Float, Integer, Path, Space
 
-__all__ = ["MAX_LEVELS", "Encoding", "nested_config", "prior_records"]
+__all__ = ["MAX_LEVELS", "Encoding"]
 
 #: integer / quantized domains with more levels than this are modelled as continuous
 MAX_LEVELS = 4096
@@ -164,34 +164,3 @@ class Encoding:
                 v = p.domain.from_unit(float(x[p.cols[0]]))
             (grid_point if p.grid else values)[p.path] = v
         return self.space._assemble(values, rng, grid_point)
-
-
-def prior_records(records: Any) -> list[dict[str, Any]]:
-    """Rows of prior results: a DataFrame's records or a list of dicts."""
-    if hasattr(records, "to_dict"):  # a pandas DataFrame
-        return list(records.to_dict("records"))
-    if isinstance(records, Mapping) or not isinstance(records, Iterable):
-        raise TypeError(f"prior results must be a DataFrame or a list of dicts; got {records!r}")
-    out = [r for r in records]
-    for r in out:
-        if not isinstance(r, Mapping):
-            raise TypeError(f"each prior result must be a dict; got {r!r}")
-    return out
-
-
-def nested_config(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"config/a/b": 1}`` -> ``{"a": {"b": 1}}`` (a ``"config"`` dict is used as is)."""
-    if isinstance(record.get("config"), Mapping):
-        return dict(record["config"])
-    config: dict[str, Any] = {}
-    for key, v in record.items():
-        if not isinstance(key, str) or not key.startswith("config/"):
-            continue
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        parts = key.split("/")[1:]
-        node = config
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = v.item() if isinstance(v, np.generic) else v
-    return config

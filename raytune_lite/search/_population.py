@@ -20,7 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from raytune_lite.space import Categorical, Domain, Path, SampleFrom, Space, path_key
+from raytune_lite.space import (
+    Categorical,
+    Domain,
+    Path,
+    Space,
+    get_path,
+    path_key,
+    resolve_nested,
+    set_path,
+    skeleton,
+)
 from raytune_lite.trial import Mode, metric_value
 
 Genome = list[Any]
@@ -90,37 +100,10 @@ def tournament(scores: Sequence[float], size: int, rng: np.random.Generator) -> 
 
 # -- config assembly ----------------------------------------------------------------------------
 
-def _skeleton(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {k: _skeleton(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_skeleton(v) for v in node]
-    return None
 
 
-def _set(root: Any, path: Path, value: Any) -> None:
-    node = root
-    for p in path[:-1]:
-        node = node[p]
-    node[path[-1]] = value
 
 
-def _get(root: Any, path: Path) -> Any:
-    node = root
-    for p in path:
-        node = node[p]
-    return node
-
-
-def _resolve(value: Any, rng: np.random.Generator) -> Any:
-    """Samples domains nested inside a value (e.g. a choice among sub-spaces)."""
-    if isinstance(value, Domain) and not isinstance(value, SampleFrom):
-        return _resolve(value.sample(rng), rng)
-    if isinstance(value, Mapping):
-        return {k: _resolve(v, rng) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, rng) for v in value]
-    return value
 
 
 class Codec:
@@ -165,7 +148,7 @@ class Codec:
         out: Genome = []
         for p, d in zip(self.paths, self.domains, strict=True):
             try:
-                out.append(_get(config, p))
+                out.append(get_path(config, p))
             except (KeyError, IndexError, TypeError):
                 out.append(d.from_unit(0.5))
         return out
@@ -202,13 +185,13 @@ class Codec:
         """The full config: constants, the genome's values, then ``sample_from`` values
         computed on the assembled config (domains nested in a chosen value are sampled)."""
         space = self.space
-        config: dict[str, Any] = _skeleton(space.param_space)
+        config: dict[str, Any] = skeleton(space.param_space)
         for p, v in space.constants.items():
-            _set(config, p, v)
+            set_path(config, p, v)
         for p, v in zip(self.paths, genome, strict=True):
-            _set(config, p, _resolve(v, rng))
+            set_path(config, p, resolve_nested(v, rng))
         for p, cond in space.conditionals.items():
-            _set(config, p, _resolve(cond.fn(config), rng))
+            set_path(config, p, resolve_nested(cond.fn(config), rng))
         return config
 
     # -- JSON ------------------------------------------------------------------------------

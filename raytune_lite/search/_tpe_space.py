@@ -30,6 +30,9 @@ from raytune_lite.space import (
     SampleFrom,
     Space,
     path_key,
+    resolve_nested,
+    set_path,
+    skeleton,
     value_matches,
 )
 
@@ -123,30 +126,8 @@ def _get(node: Any, path: Path) -> Any:
     return node
 
 
-def _set(root: Any, path: Path, value: Any) -> None:
-    node = root
-    for p in path[:-1]:
-        node = node[p]
-    node[path[-1]] = value
 
 
-def _resolve(value: Any, rng: np.random.Generator) -> Any:
-    """Samples any domain left in a value (what a conditional may return)."""
-    if isinstance(value, Domain) and not isinstance(value, SampleFrom):
-        return _resolve(value.sample(rng), rng)
-    if isinstance(value, Mapping):
-        return {k: _resolve(v, rng) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, rng) for v in value]
-    return value
-
-
-def _skeleton(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {k: _skeleton(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_skeleton(v) for v in node]
-    return None
 
 
 def _has_domain(node: Any) -> bool:
@@ -226,20 +207,20 @@ class TreeSpace:
             return self._value(kids[0], values)
         out = copy.deepcopy(choice)
         for k in kids:
-            _set(out, self.params[k].path, self._value(k, values))
+            set_path(out, self.params[k].path, self._value(k, values))
         return out
 
     def assemble(self, values: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
         """The config of a value vector; constants filled, conditional values computed."""
-        config: dict[str, Any] = _skeleton(self.space.param_space)
+        config: dict[str, Any] = skeleton(self.space.param_space)
         for path, leaf in _walk(self.space.param_space, ()):
             if not isinstance(leaf, Domain):
-                _set(config, path, copy.deepcopy(leaf))
+                set_path(config, path, copy.deepcopy(leaf))
         for i, p in enumerate(self.params):
             if not p.context:
-                _set(config, p.path, self._value(i, values))
+                set_path(config, p.path, self._value(i, values))
         for path, cond in self.space.conditionals.items():
-            _set(config, path, _resolve(cond.fn(config), rng))
+            set_path(config, path, resolve_nested(cond.fn(config), rng))
         return config
 
     def extract(self, config: Mapping[str, Any]) -> np.ndarray:

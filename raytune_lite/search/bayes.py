@@ -40,8 +40,9 @@ import scipy.stats
 from scipy.stats import qmc
 
 from raytune_lite.search._acquisition import Acquisition, acquisition_value, optimize
-from raytune_lite.search._bo_space import Encoding, nested_config, prior_records
+from raytune_lite.search._bo_space import Encoding
 from raytune_lite.search._gp import GaussianProcess, fit_theta
+from raytune_lite.search._prior import nested_config, prior_records
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
 from raytune_lite.trial import Mode, metric_value

@@ -24,13 +24,14 @@ them like expected improvement) and the best one is suggested.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
+from raytune_lite.search._prior import nested_config, prior_records
 from raytune_lite.search._tpe_space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
@@ -58,37 +59,6 @@ def _check_int(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be an int >= {low}; got {name}={value!r}")
     return value
-
-
-def _records(records: Any) -> list[dict[str, Any]]:
-    if hasattr(records, "to_dict"):  # a pandas DataFrame
-        return list(records.to_dict("records"))
-    if isinstance(records, Mapping) or not isinstance(records, Iterable):
-        raise TypeError(f"prior results must be a DataFrame or a list of dicts; got {records!r}")
-    out = list(records)
-    for r in out:
-        if not isinstance(r, Mapping):
-            raise TypeError(f"each prior result must be a dict; got {r!r}")
-    return out
-
-
-def _nested_config(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"config/a/b": 1}`` (a ResultGrid.dataframe row) -> ``{"a": {"b": 1}}``; a
-    ``"config"`` dict is used as is. Missing values (NaN/None) are dropped."""
-    if isinstance(record.get("config"), Mapping):
-        return dict(record["config"])
-    config: dict[str, Any] = {}
-    for key, v in record.items():
-        if not isinstance(key, str) or not key.startswith("config/"):
-            continue
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        node = config
-        parts = key.split("/")[1:]
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = v.item() if isinstance(v, np.generic) else v
-    return config
 
 
 class TPE(Searcher):
@@ -206,7 +176,7 @@ class TPE(Searcher):
         Rows whose metric is missing or NaN, or whose ``status`` is ``"ERROR"``, count as
         failures. May be called before :meth:`setup` (the rows are kept until then).
         """
-        rows = _records(records)
+        rows = prior_records(records)
         if self._tree is None:
             self._prior_buffer.append((rows, metric))
         else:
@@ -217,7 +187,7 @@ class TPE(Searcher):
         for r in rows:
             tid = f"__prior_{self._n_prior}"
             self._n_prior += 1
-            self._record(tid, _nested_config(r))
+            self._record(tid, nested_config(r))
             failed = str(r.get("status", "")).upper() == "ERROR"
             value = None if failed else metric_value(dict(r), name)
             obs = self._obs[tid]

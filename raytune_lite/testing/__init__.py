@@ -8,6 +8,6 @@ Use them from a test module::
 """
 
 from raytune_lite.testing.scheduler_conformance import check_scheduler
-from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE, check_searcher
+from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE, check_searcher, drive
 
-__all__ = ["CONFORMANCE_SPACE", "check_scheduler", "check_searcher"]
+__all__ = ["CONFORMANCE_SPACE", "check_scheduler", "check_searcher", "drive"]

@@ -70,7 +70,8 @@ class _Sim:
         d = s.on_result(tr.snapshot(), dict(row))
         assert isinstance(d, Decision), f"on_result must return a Decision; got {d!r}"
         self.log.append((tid, d.action.value, str(t)))
-        if d.action is Action.STOP or (d.action is Action.CONTINUE and t >= self.max_t):
+        if d.action in (Action.STOP, Action.COMPLETE) or \
+                (d.action is Action.CONTINUE and t >= self.max_t):
             tr.status = TrialStatus.STOPPED_EARLY if d.action is Action.STOP \
                 else TrialStatus.TERMINATED
             s.on_complete(tr.snapshot())

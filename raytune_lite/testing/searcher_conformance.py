@@ -129,3 +129,26 @@ def check_searcher(make: Callable[[], Searcher], n: int = 24, pending: int = 4,
     e.load_state(saved)
     nxt_d, nxt_e = d.suggest("next"), e.suggest("next")
     assert nxt_d == nxt_e, f"after load_state the next suggestion differs: {nxt_d} vs {nxt_e}"
+
+
+def drive(searcher: Searcher, space: dict[str, Any], fn: Callable[[dict[str, Any]], float],
+          n: int, seed: int, mode: str = "min") -> list[tuple[dict[str, Any], float]]:
+    """Runs ``searcher`` sequentially for ``n`` trials on ``fn`` (no Ray): suggest, evaluate,
+    ``on_complete``; returns each (config, value) in order.
+
+    Example:
+        >>> from raytune_lite.search import BasicSearch
+        >>> out = drive(BasicSearch(), {"x": sp.uniform(0, 1)}, lambda c: c["x"], n=3, seed=0)
+        >>> len(out), all(0 <= v <= 1 for _, v in out)
+        (3, True)
+    """
+    searcher.setup(sp.Space(space), "loss", mode, seed=seed, num_samples=n)
+    out = []
+    for i in range(n):
+        cfg = searcher.suggest(str(i))
+        if not isinstance(cfg, dict):
+            raise AssertionError(f"suggest returned {cfg!r} for trial {i} of {n}")
+        v = fn(cfg)
+        searcher.on_complete(str(i), {"loss": v}, False)
+        out.append((cfg, v))
+    return out
