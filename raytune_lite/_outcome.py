@@ -79,6 +79,6 @@ def attempt_outcome(result: AttemptResult, decision: Decision | None, trial: Tri
     problem = trial.final_metric_problem(metric)
     if problem is not None:
         return Outcome(Next.FINISH, TrialStatus.ERROR, error=problem)
-    reason = {AttemptEnd.STOP_CRITERION: "stop criterion",
-              AttemptEnd.BUDGET: "scheduler: full budget"}.get(result.end)
-    return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=reason)
+    ended = {AttemptEnd.STOP_CRITERION: "stop criterion",
+             AttemptEnd.BUDGET: "scheduler: full budget"}.get(result.end)
+    return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=ended)
