@@ -62,6 +62,7 @@ class Controller:
         self.refs: dict[str, ray.ObjectRef] = {}
         self.decided: dict[str, Decision] = {}    # decisions not yet carried out
         self.cancelled: set[str] = set()          # attempts the controller cancelled
+        self.resume_asked: set[str] = set()       # resumed before their pause took effect
         self.supply = TrialSupply(searcher, spec.points_to_evaluate, spec.num_samples,
                                   self.space.grid_size)
         self.retention = CheckpointRetention(spec.num_to_keep, spec.checkpoint_score,
@@ -130,10 +131,13 @@ class Controller:
                 self._launch(self.trials[self.queue.popleft()])
             elif (rid := self.scheduler.next_to_resume()) is not None:
                 trial = self.trials.get(rid)
-                if trial is None or trial.status is not TrialStatus.PAUSED:
-                    raise RuntimeError(f"{type(self.scheduler).__name__}.next_to_resume() "
-                                       f"returned {rid!r}, which is not a paused trial")
-                self._launch(trial)
+                if trial is not None and trial.status is TrialStatus.PAUSED:
+                    self._launch(trial)
+                elif trial is not None and self.decided.get(rid) == Decision.PAUSE:
+                    self.resume_asked.add(rid)  # its attempt is still ending: resume it then
+                else:
+                    logger.error("raytune_lite: %s.next_to_resume() returned %r, which is not "
+                                 "a paused trial; ignored", type(self.scheduler).__name__, rid)
             elif not self._new_trial():
                 break
 
@@ -254,7 +258,8 @@ class Controller:
             self._exploit(trial, decision)
         else:  # RETRY (launched again first) or PAUSE (until the scheduler resumes it)
             trial.status = out.status
-            if out.next is Next.RETRY:
+            if out.next is Next.RETRY or trial.trial_id in self.resume_asked:
+                self.resume_asked.discard(trial.trial_id)
                 self.queue.append(trial.trial_id)
             self.store.write_trial(trial.trial_id, trial.to_json())
 
@@ -268,6 +273,7 @@ class Controller:
     def _finish(self, trial: Trial, status: TrialStatus, reason: str | None = None) -> None:
         if not trial.status.is_finished:
             self.supply.finished(trial.from_searcher)
+        self.resume_asked.discard(trial.trial_id)
         trial.finish(status, reason, time.time())  # drops the cached config view
         self.retention.forget(trial.trial_id)
         self.store.close_trial(trial.trial_id)

@@ -231,3 +231,49 @@ def test_num_to_keep_keeps_the_best_and_the_newest(ray_local, storage):
     assert best[0].checkpoint.to_dict() == {"step": 6}
     with pytest.raises(ValueError, match="checkpoint_score names the reported key"):
         rt.Tuner(checkpoints_every_step, {}, checkpoint_score="loss", storage_path=storage)
+
+
+class ResumeAtOnce(Scheduler):
+    """Pauses each trial once at iteration 2 and offers it for resuming at once, before its
+    attempt has ended (as Hyperband may when a rung completes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.offered: list[str] = []
+        self.done: set[str] = set()
+
+    def sync_policy(self):
+        return SyncPolicy(milestones=(2,))
+
+    def on_result(self, trial, row):
+        if row["training_iteration"] == 2 and trial.trial_id not in self.done:
+            self.done.add(trial.trial_id)
+            self.offered.append(trial.trial_id)
+            return Decision.PAUSE
+        return Decision.CONTINUE
+
+    def next_to_resume(self):
+        return self.offered.pop(0) if self.offered else None
+
+
+def slow_to_pause(config):
+    ckpt = rt.get_checkpoint()
+    start = ckpt.to_dict()["it"] if ckpt else 0
+    for it in range(start + 1, 5):
+        try:
+            rt.report({"loss": config["x"], "resumed": ckpt is not None},
+                      checkpoint=rt.Checkpoint.from_dict({"it": it}))
+        except BaseException:
+            time.sleep(0.6)  # a slow clean-up: the attempt ends well after the decision
+            raise
+
+
+def test_a_trial_resumed_while_its_pause_is_still_ending_is_resumed_after(ray_local, storage):
+    results = rt.Tuner(slow_to_pause, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=1,
+                       max_concurrent=2, scheduler=ResumeAtOnce(), storage_path=storage,
+                       verbose=0).fit()
+    (r,) = results
+    assert r.status is rt.TrialStatus.TERMINATED
+    rows = read_rows(results.path, r.trial_id)
+    assert [row["training_iteration"] for row in rows] == [1, 2, 3, 4]
+    assert [row["resumed"] for row in rows] == [False, False, True, True]

@@ -128,7 +128,10 @@ class Scheduler(ABC):
     def next_to_resume(self) -> str | None:
         """The id of a PAUSED trial to resume now, or None. Called when a slot is free.
 
-        Trials still paused when nothing else is left to run end as STOPPED_EARLY.
+        A trial this scheduler has just decided to PAUSE may be named before its attempt has
+        ended: it is resumed as soon as the pause takes effect. Any other id is a bug of the
+        scheduler's, logged and ignored. Trials still paused when nothing else is left to
+        run end as STOPPED_EARLY.
         """
         return None
 
