@@ -42,14 +42,6 @@ class ExperimentSpec:
         }
 
 
-def check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False,
-              extra: str = "") -> None:
-    """Raises a ValueError naming ``value`` unless it is an int >= ``minimum``."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        none = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an int >= {minimum}{none}{extra}; got {name}={value!r}")
 
 
 def check_stop(stop: Any) -> None:

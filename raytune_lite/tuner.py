@@ -14,6 +14,7 @@ import numpy as np
 import ray
 
 from raytune_lite import resources as res
+from raytune_lite._checks import check_int
 from raytune_lite.controller import Controller
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
@@ -23,7 +24,7 @@ from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.session import CONTROLLER_NAMESPACE
 from raytune_lite.space import Space
-from raytune_lite.spec import ExperimentSpec, check_int, check_stop, check_time_budget
+from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import StoreError, load_experiment, load_trials
 from raytune_lite.trial import Mode
 

@@ -29,11 +29,6 @@ def check_positive(name: str, value: Any) -> float:
     return float(value)
 
 
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """``value`` must be an int >= ``minimum`` (bools are rejected)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {name}={value!r}")
-    return value
 
 
 def check_reduction_factor(value: Any) -> float:

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite._checks import check_int
 from raytune_lite.schedulers._common import (
-    check_int,
     check_positive,
     check_reduction_factor,
     check_time_attr,

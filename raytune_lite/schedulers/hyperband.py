@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from raytune_lite._checks import check_int
 from raytune_lite.schedulers._common import (
-    check_int,
     check_positive,
     check_reduction_factor,
     check_time_attr,

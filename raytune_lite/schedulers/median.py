@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from raytune_lite.schedulers._common import check_int, check_time_attr, row_score, row_time
+from raytune_lite._checks import check_int
+from raytune_lite.schedulers._common import check_time_attr, row_score, row_time
 from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
 from raytune_lite.trial import Mode, TrialSnapshot
 

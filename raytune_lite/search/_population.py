@@ -36,7 +36,7 @@ from raytune_lite.trial import Mode, metric_value
 Genome = list[Any]
 
 __all__ = [
-    "Codec", "Genome", "check_float", "check_int", "reflect", "score_of", "tournament",
+    "Codec", "Genome", "check_float", "reflect", "score_of", "tournament",
     "unit_direction",
 ]
 
@@ -61,11 +61,6 @@ def check_float(name: str, value: Any, *, low: float | None = None, high: float 
     return v
 
 
-def check_int(name: str, value: Any, *, low: int) -> int:
-    """``value`` as an int ``>= low``, or a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}; got {name}={value!r}")
-    return int(value)
 
 
 # -- small numeric helpers --------------------------------------------------------------------

@@ -39,6 +39,7 @@ import numpy as np
 import scipy.stats
 from scipy.stats import qmc
 
+from raytune_lite._checks import check_int
 from raytune_lite.search._acquisition import Acquisition, acquisition_value, optimize
 from raytune_lite.search._bo_space import Encoding
 from raytune_lite.search._gp import GaussianProcess, fit_theta
@@ -111,10 +112,6 @@ def _standardize(y: np.ndarray) -> np.ndarray:
     return (y - float(y.mean())) / (sd if sd > 1e-12 else 1.0)
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}; got {name}={value!r}")
-    return value
 
 
 class BayesOpt(Searcher):
@@ -156,7 +153,7 @@ class BayesOpt(Searcher):
                  max_fit_points: int = 300, n_candidates: int = 512,
                  warp_outputs: bool = True, max_pending: int | None = None):
         super().__init__(max_pending=max_pending)
-        self.n_initial_points = None if n_initial_points is None else _check_int(
+        self.n_initial_points = None if n_initial_points is None else check_int(
             "n_initial_points", n_initial_points, 1)
         self.acquisition = Acquisition.parse(acquisition)
         if isinstance(ucb_kappa, bool) or not isinstance(ucb_kappa, (int, float)) or \
@@ -166,8 +163,8 @@ class BayesOpt(Searcher):
         self.pending = Pending.parse(pending)
         self.impute_failures = bool(impute_failures)
         self.warp_outputs = bool(warp_outputs)
-        self.max_fit_points = _check_int("max_fit_points", max_fit_points, 10)
-        self.n_candidates = _check_int("n_candidates", n_candidates, 1)
+        self.max_fit_points = check_int("max_fit_points", max_fit_points, 10)
+        self.n_candidates = check_int("n_candidates", n_candidates, 1)
         self._enc: Encoding | None = None
         self._obs: dict[str, _Obs] = {}
         self._prior_buffer: list[tuple[list[dict[str, Any]], str | None]] = []

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite._checks import check_int
 from raytune_lite.search._population import (
     Codec,
     Genome,
     check_float,
-    check_int,
     reflect,
     score_of,
     tournament,

@@ -38,10 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite._checks import check_int
 from raytune_lite.search._population import (
     Codec,
     check_float,
-    check_int,
     score_of,
     unit_direction,
 )

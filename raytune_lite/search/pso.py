@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from raytune_lite.search._population import Codec, check_float, check_int, reflect, score_of
+from raytune_lite._checks import check_int
+from raytune_lite.search._population import Codec, check_float, reflect, score_of
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
 from raytune_lite.trial import Mode

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite._checks import check_int
 from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
 from raytune_lite.search._prior import nested_config, prior_records
 from raytune_lite.search._tpe_space import Context, TreeSpace
@@ -55,10 +56,6 @@ class _Obs:
     done: bool = False
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}; got {name}={value!r}")
-    return value
 
 
 class TPE(Searcher):
@@ -106,8 +103,8 @@ class TPE(Searcher):
                  weights: Callable[[int], np.ndarray] | None = None,
                  max_pending: int | None = None):
         super().__init__(max_pending=max_pending)
-        self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 0)
-        self.n_ei_candidates = _check_int("n_ei_candidates", n_ei_candidates, 1)
+        self.n_startup_trials = check_int("n_startup_trials", n_startup_trials, 0)
+        self.n_ei_candidates = check_int("n_ei_candidates", n_ei_candidates, 1)
         if gamma is not None and not callable(gamma) and (
                 isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or
                 not 0 < gamma <= 1):
