@@ -44,15 +44,16 @@ def show(path: str, top: int = 10) -> str:
     grid = ResultGrid.from_path(path)
     df = grid.dataframe()
     lines = [repr(grid)]
+    status = "trial_status" if "trial_status" in df.columns else "status"  # see dataframe()
     if len(df):
-        counts = df["status"].value_counts().to_dict()
+        counts = df[status].value_counts().to_dict()
         lines.append("status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if grid.metric and grid.metric in df.columns and df[grid.metric].notna().any():
         best = grid.best
         lines.append(f"best: trial {best.trial_id} {grid.metric}={best.metrics[grid.metric]!r} "
                      f"config={best.config}")
         ranked = df.sort_values(grid.metric, ascending=grid.mode is Mode.MIN).head(top)
-        cols = ["trial_id", "status", grid.metric, "training_iteration"] + \
+        cols = ["trial_id", status, grid.metric, "training_iteration"] + \
             [c for c in df.columns if c.startswith("config/")]
         lines.append(ranked[[c for c in cols if c in ranked.columns]].to_string(index=False))
     for tid, err in list(grid.errors.items())[:5]:

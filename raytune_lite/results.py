@@ -127,15 +127,22 @@ class ResultGrid:
         return best[1]
 
     def dataframe(self) -> pd.DataFrame:
-        """One row per trial: id, status, ``config/...`` columns, last metrics, error."""
+        """One row per trial: ``trial_id``, ``status``, ``config/...`` columns, the last
+        reported metrics, ``num_configs`` (PBT) and ``error`` (the last line of the trial's
+        error). A metric that has the name of one of these keeps it; that column is then
+        prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``)."""
+        metrics = [{k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
+                   for r in self._results]
+        taken = set().union(*metrics) if metrics else set()
         records = []
-        for r in self._results:
-            rec: dict[str, Any] = {"trial_id": r.trial_id, "status": r.status.value}
+        for r, last in zip(self._results, metrics, strict=True):
+            about = {"trial_id": r.trial_id, "status": r.status.value,
+                     "num_configs": len(r.config_history) or 1,
+                     "error": (r.error or "").strip().splitlines()[-1] if r.error else None}
+            rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v
+                                   for k, v in about.items()}
             rec.update(flatten(r.config, prefix="config/"))
-            rec.update({k: v for k, v in r.metrics.items()
-                        if not isinstance(v, (dict, list))})
-            rec["num_configs"] = len(r.config_history) or 1
-            rec["error"] = (r.error or "").strip().splitlines()[-1] if r.error else None
+            rec.update(last)
             records.append(rec)
         return _frame(records)
 

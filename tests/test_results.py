@@ -72,3 +72,19 @@ def test_from_path_of_a_non_experiment(tmp_path):
     with pytest.raises(rt.StoreError, match=r"has format_version=7; this raytune_lite reads "
                                             r"versions up to 1: upgrade raytune_lite"):
         rt.ResultGrid.from_path(str(tmp_path))
+
+
+def error_rate(config):
+    if config["x"] < 0:
+        raise ValueError("negative x")
+    return {"error": config["x"], "status": "ok"}
+
+
+def test_metrics_named_like_bookkeeping_columns_keep_their_name(ray_local, storage):
+    results = rt.Tuner(error_rate, {"x": rt.grid([-1.0, 0.25, 0.5])}, metric="error",
+                       storage_path=storage, verbose=0).fit()
+    df = results.dataframe().set_index("config/x")
+    assert df.loc[0.25, "error"] == 0.25 and df.loc[0.5, "status"] == "ok"  # the metrics
+    assert df.loc[0.25, "trial_status"] == "TERMINATED"  # the bookkeeping, prefixed
+    assert "negative x" in df.loc[-1.0, "trial_error"]
+    assert results.best.config["x"] == 0.25
