@@ -107,14 +107,16 @@ class TrialSupply:
         self.pending -= from_searcher
 
     def resume(self, created: int, points_left: Iterable[dict[str, Any]],
-               searcher_done: bool) -> None:
+               searcher_done: bool, pending: int = 0) -> None:
         """Takes up the counts of an interrupted experiment (the budget stays as it was).
 
         Args:
             created: how many trials it had created.
             points_left: its ``points_to_evaluate`` not handed out yet.
             searcher_done: whether its searcher had said FINISHED.
+            pending: its searcher's trials not finished yet (they run again).
         """
         self.created = created
         self.points = deque(points_left)
         self.searcher_done = searcher_done
+        self.pending = pending

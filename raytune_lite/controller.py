@@ -325,7 +325,9 @@ class Controller:
         self.searcher.load_state(got.searcher_state)
         self.scheduler.load_state(got.scheduler_state)
         self.trials = got.table
-        self.supply.resume(got.created, got.points_left, got.searcher_done)
+        self.supply.resume(got.created, got.points_left, got.searcher_done,
+                           pending=sum(t.from_searcher and not t.status.is_finished
+                                       for t in self.trials))
         self.queue.extend(got.to_run)
 
     def progress(self) -> dict[str, Any]:

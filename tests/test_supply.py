@@ -81,3 +81,11 @@ def test_resume_takes_up_the_counts_but_not_the_budget():
     done = TrialSupply(Scripted([]), [], num_samples=-1, grid_size=1)
     done.resume(7, [], searcher_done=True)
     assert done.exhausted and done.next() is None
+
+
+def test_resumed_trials_still_running_count_against_max_pending():
+    supply = TrialSupply(Scripted([], max_pending=2), [], num_samples=10, grid_size=1)
+    supply.resume(3, [], searcher_done=False, pending=2)  # two of them run again
+    assert supply.next() is None  # the searcher is not asked past max_pending
+    supply.finished(from_searcher=True)
+    assert supply.next() == NewTrial("00003", {"n": 1}, True)
