@@ -68,6 +68,6 @@ def with_parameters(fn: Callable[..., Any], **data: Any) -> Callable[[dict[str, 
     except TypeError as e:
         raise TypeError(f"{getattr(fn, '__name__', fn)!r} cannot be called as fn(config, "
                         f"{', '.join(f'{k}=...' for k in data)}): {e}") from None
-    except ValueError:
+    except ValueError:  # no signature to check (some builtins, C extensions): call it as is
         pass
     return _WithParameters(fn, data)

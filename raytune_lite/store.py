@@ -185,7 +185,7 @@ def load_trials(path: str) -> list[dict[str, Any]]:
             with open(file) as f:
                 out.append(json.load(f))
             continue
-        except FileNotFoundError:
+        except FileNotFoundError:  # no summary yet: read below as a pending trial
             pass
         except ValueError as e:
             raise StoreError(f"cannot read {file!r}: {e}") from e

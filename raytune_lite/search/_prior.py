@@ -6,12 +6,14 @@ Shared by the model-based searchers' ``add_prior_results``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["nested_config", "prior_records"]
+from raytune_lite.trial import metric_value
+
+__all__ = ["nested_config", "prior_records", "prior_results"]
 
 
 def prior_records(records: Any) -> list[dict[str, Any]]:
@@ -43,3 +45,13 @@ def nested_config(record: Mapping[str, Any]) -> dict[str, Any]:
             node = node.setdefault(p, {})
         node[parts[-1]] = v.item() if isinstance(v, np.generic) else v
     return config
+
+
+def prior_results(rows: Iterable[Mapping[str, Any]], metric: str | None
+                  ) -> Iterator[tuple[dict[str, Any], float | None]]:
+    """Each prior row as ``(config, metric value)``; the value is None for a failure (a
+    missing or non-finite metric, or an ``ERROR`` status)."""
+    for r in rows:
+        status = r.get("trial_status", r.get("status", ""))  # see ResultGrid.dataframe()
+        failed = str(status).upper() == "ERROR"
+        yield nested_config(r), None if failed else metric_value(dict(r), metric)

@@ -43,7 +43,7 @@ from raytune_lite._checks import check_int
 from raytune_lite.search._acquisition import Acquisition, acquisition_value, optimize
 from raytune_lite.search._bo_space import Encoding
 from raytune_lite.search._gp import GaussianProcess, fit_theta
-from raytune_lite.search._prior import nested_config, prior_records
+from raytune_lite.search._prior import prior_records, prior_results
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
 from raytune_lite.trial import Mode, metric_value
@@ -240,13 +240,10 @@ class BayesOpt(Searcher):
             self._ingest(rows, metric)
 
     def _ingest(self, rows: list[dict[str, Any]], metric: str | None) -> None:
-        name = metric or self.metric
-        for r in rows:
+        for config, value in prior_results(rows, metric or self.metric):
             tid = f"__prior_{self._n_prior}"
             self._n_prior += 1
-            self.add_trial(tid, nested_config(r))
-            failed = str(r.get("status", "")).upper() == "ERROR"
-            value = None if failed else metric_value(dict(r), name)
+            self.add_trial(tid, config)
             obs = self._obs[tid]
             obs.loss = None if value is None else self.mode.sign() * value
             obs.status = _Status.FAILED if value is None else _Status.DONE

@@ -32,7 +32,7 @@ import numpy as np
 
 from raytune_lite._checks import check_int
 from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
-from raytune_lite.search._prior import nested_config, prior_records
+from raytune_lite.search._prior import prior_records, prior_results
 from raytune_lite.search._tpe_space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
@@ -180,13 +180,10 @@ class TPE(Searcher):
             self._ingest(rows, metric)
 
     def _ingest(self, rows: list[dict[str, Any]], metric: str | None) -> None:
-        name = metric or self.metric
-        for r in rows:
+        for config, value in prior_results(rows, metric or self.metric):
             tid = f"__prior_{self._n_prior}"
             self._n_prior += 1
-            self._record(tid, nested_config(r))
-            failed = str(r.get("status", "")).upper() == "ERROR"
-            value = None if failed else metric_value(dict(r), name)
+            self._record(tid, config)
             obs = self._obs[tid]
             obs.loss = None if value is None else self.mode.sign() * value
             obs.done = True
