@@ -20,6 +20,7 @@ def machine() -> str:
 
     try:
         import ray
+
         ray_v = ray.__version__
     except ImportError:  # pragma: no cover
         ray_v = "absent"
@@ -32,16 +33,19 @@ def machine() -> str:
                     break
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"numpy {numpy.__version__}, ray {ray_v}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, ray {ray_v}"
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-markdown table (also readable when printed)."""
     cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-             for r in cells]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells
+    ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
@@ -62,15 +66,26 @@ def write_section(name: str, title: str, body: str) -> None:
     """Replaces (or appends) the section ``name`` of BENCHMARKS.md, stamped with the machine,
     date and the command that produced it."""
     cmd = "python " + " ".join([os.path.relpath(sys.argv[0], BENCHMARKS_MD.parent), *sys.argv[1:]])
-    stamp = (f"Machine: {machine()}  \nDate: {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} "
-             f"UTC  \nCommand: `{cmd}`  \nLoad average when written (1/5/15 min): "
-             f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
+    stamp = (
+        f"Machine: {machine()}  \nDate: {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} "
+        f"UTC  \nCommand: `{cmd}`  \nLoad average when written (1/5/15 min): "
+        f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     block = f"<!-- BEGIN {name} -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- END {name} -->"
-    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else (
-        "# Benchmarks\n\nEvery table here is written by a script in `benchmarks/`; "
-        "rerun the command under a table to refresh it.\n")
-    pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->",
-                         re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) \
+    text = (
+        BENCHMARKS_MD.read_text()
+        if BENCHMARKS_MD.exists()
+        else (
+            "# Benchmarks\n\nEvery table here is written by a script in `benchmarks/`; "
+            "rerun the command under a table to refresh it.\n"
+        )
+    )
+    pattern = re.compile(
+        rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S
+    )
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
         else text.rstrip() + "\n\n" + block + "\n"
+    )
     BENCHMARKS_MD.write_text(text)

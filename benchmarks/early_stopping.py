@@ -42,8 +42,10 @@ HIDDEN = 32
 
 # -- the task --------------------------------------------------------------------------------
 
-def make_data(seed: int = SEED, n_train: int = 4000, n_val: int = 1000, dim: int = 20,
-              classes: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+
+def make_data(
+    seed: int = SEED, n_train: int = 4000, n_val: int = 1000, dim: int = 20, classes: int = 8
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Gaussian inputs labelled by a random tanh teacher network plus Gumbel noise."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n_train + n_val, dim))
@@ -57,14 +59,24 @@ def make_data(seed: int = SEED, n_train: int = 4000, n_val: int = 1000, dim: int
 def make_configs(n: int, seed: int = SEED) -> list[dict[str, float]]:
     """``n`` seeded configurations: log-uniform lr and weight decay, uniform momentum."""
     rng = np.random.default_rng(seed)
-    return [{"lr": float(10 ** rng.uniform(-3, 0.3)), "momentum": float(rng.uniform(0, 0.95)),
-             "weight_decay": float(10 ** rng.uniform(-6, -2))} for _ in range(n)]
+    return [
+        {
+            "lr": float(10 ** rng.uniform(-3, 0.3)),
+            "momentum": float(rng.uniform(0, 0.95)),
+            "weight_decay": float(10 ** rng.uniform(-6, -2)),
+        }
+        for _ in range(n)
+    ]
 
 
 def init_params(dim: int, classes: int, seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    return [rng.normal(size=(dim, HIDDEN)) / np.sqrt(dim), np.zeros(HIDDEN),
-            rng.normal(size=(HIDDEN, classes)) / np.sqrt(HIDDEN), np.zeros(classes)]
+    return [
+        rng.normal(size=(dim, HIDDEN)) / np.sqrt(dim),
+        np.zeros(HIDDEN),
+        rng.normal(size=(HIDDEN, classes)) / np.sqrt(HIDDEN),
+        np.zeros(classes),
+    ]
 
 
 def _forward(p: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,27 +93,40 @@ def val_loss(p: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
     return v if math.isfinite(v) else float("nan")
 
 
-def train_epoch(p: list[np.ndarray], vel: list[np.ndarray], cfg: dict[str, float],
-                x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> None:
+def train_epoch(
+    p: list[np.ndarray],
+    vel: list[np.ndarray],
+    cfg: dict[str, float],
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """One pass of minibatch SGD with momentum and weight decay, in place."""
     order = rng.permutation(len(y))
     with np.errstate(all="ignore"):
         for s in range(0, len(y), BATCH):
-            b = order[s:s + BATCH]
+            b = order[s : s + BATCH]
             h, prob = _forward(p, x[b])
             prob[np.arange(len(b)), y[b]] -= 1
             prob /= len(b)
             dh = (prob @ p[2].T) * (1 - h * h)
-            grads = (x[b].T @ dh + cfg["weight_decay"] * p[0], dh.sum(0),
-                     h.T @ prob + cfg["weight_decay"] * p[2], prob.sum(0))
+            grads = (
+                x[b].T @ dh + cfg["weight_decay"] * p[0],
+                dh.sum(0),
+                h.T @ prob + cfg["weight_decay"] * p[2],
+                prob.sum(0),
+            )
             for w, v, g in zip(p, vel, grads, strict=True):
                 v *= cfg["momentum"]
                 v -= cfg["lr"] * g
                 w += v
 
 
-def learn(config: dict[str, Any], report: Callable[[dict[str, Any], dict[str, Any] | None],
-                                                 None], state: dict[str, Any] | None) -> None:
+def learn(
+    config: dict[str, Any],
+    report: Callable[[dict[str, Any], dict[str, Any] | None], None],
+    state: dict[str, Any] | None,
+) -> None:
     """Trains configuration ``config["idx"]`` for ``config["epochs"]`` epochs, calling
     ``report(metrics, checkpoint_state)``; resumes from ``state`` (a checkpoint) if given.
     Each epoch's shuffle is seeded by (trial, epoch), so a resumed run equals a straight one."""
@@ -157,18 +182,29 @@ def train_ray(config: dict[str, Any]) -> None:
 # -- running and measuring -------------------------------------------------------------------
 
 Rows = list[tuple[float, float]]  # (wall, val_loss) of every row
-Finals = list[float]              # last val_loss of every trial
+Finals = list[float]  # last val_loss of every trial
 
 
-def run_rtl(scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str,
-            name: str) -> tuple[float, Rows, Finals]:
+def run_rtl(
+    scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str, name: str
+) -> tuple[float, Rows, Finals]:
     import raytune_lite as rt
 
     space = {"idx": rt.grid(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
     t0 = time.perf_counter()
-    results = rt.Tuner(train_rtl, space, metric="val_loss", mode="min", num_samples=1,
-                       scheduler=scheduler, max_concurrent=8, seed=SEED, verbose=0,
-                       storage_path=storage, name=name).fit()
+    results = rt.Tuner(
+        train_rtl,
+        space,
+        metric="val_loss",
+        mode="min",
+        num_samples=1,
+        scheduler=scheduler,
+        max_concurrent=8,
+        seed=SEED,
+        verbose=0,
+        storage_path=storage,
+        name=name,
+    ).fit()
     wall = time.perf_counter() - t0
     hist = results.history()
     rows = list(zip(hist["wall"].astype(float), hist["val_loss"].astype(float), strict=True))
@@ -188,27 +224,43 @@ def ray_tune_schedulers(epochs: int) -> list[tuple[str, Callable[[], Any], bool]
     it = "training_iteration"
     return [
         ("FIFO", FIFOScheduler, False),
-        ("ASHA", lambda: ASHAScheduler(time_attr=it, max_t=epochs, grace_period=1,
-                                       reduction_factor=3), False),
-        ("Hyperband", lambda: HyperBandScheduler(time_attr=it, max_t=epochs,
-                                                 reduction_factor=3), True),
-        ("Median stopping", lambda: MedianStoppingRule(time_attr=it, grace_period=5,
-                                                       min_samples_required=3), False),
+        (
+            "ASHA",
+            lambda: ASHAScheduler(time_attr=it, max_t=epochs, grace_period=1, reduction_factor=3),
+            False,
+        ),
+        (
+            "Hyperband",
+            lambda: HyperBandScheduler(time_attr=it, max_t=epochs, reduction_factor=3),
+            True,
+        ),
+        (
+            "Median stopping",
+            lambda: MedianStoppingRule(time_attr=it, grace_period=5, min_samples_required=3),
+            False,
+        ),
     ]
 
 
-def run_ray(label: str, scheduler: Any, n: int, epochs: int, ckpt: bool,
-            storage: str) -> tuple[float, Rows, Finals]:
+def run_ray(
+    label: str, scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str
+) -> tuple[float, Rows, Finals]:
     from ray import tune
 
     space = {"idx": tune.grid_search(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
     t0 = time.perf_counter()
     tuner = tune.Tuner(
-        train_ray, param_space=space,
-        tune_config=tune.TuneConfig(metric="val_loss", mode="min", reuse_actors=True,
-                                    max_concurrent_trials=8, scheduler=scheduler),
-        run_config=tune.RunConfig(storage_path=storage, name=f"ray_{label.split()[0]}",
-                                  verbose=0))
+        train_ray,
+        param_space=space,
+        tune_config=tune.TuneConfig(
+            metric="val_loss",
+            mode="min",
+            reuse_actors=True,
+            max_concurrent_trials=8,
+            scheduler=scheduler,
+        ),
+        run_config=tune.RunConfig(storage_path=storage, name=f"ray_{label.split()[0]}", verbose=0),
+    )
     grid = tuner.fit()
     wall = time.perf_counter() - t0
     rows: Rows = []
@@ -223,8 +275,9 @@ def run_ray(label: str, scheduler: Any, n: int, epochs: int, ckpt: bool,
     return wall, rows, finals
 
 
-def summarize(name: str, runs: list[tuple[float, Rows, Finals]], fifo_epochs: int,
-              fifo_best: float | None) -> list[Any]:
+def summarize(
+    name: str, runs: list[tuple[float, Rows, Finals]], fifo_epochs: int, fifo_best: float | None
+) -> list[Any]:
     """One table row over repeated runs: medians, with the range where runs differ."""
     epochs, walls, bests, reaches = [], [], [], []
     for wall, rows, finals in runs:
@@ -247,21 +300,40 @@ def summarize(name: str, runs: list[tuple[float, Rows, Finals]], fifo_epochs: in
     vs = "-" if fifo_best is None else f"{best / fifo_best - 1:+.1%}".replace("-0.0%", "+0.0%")
     r = float(np.median(reaches))
     never = sum(math.isinf(x) for x in reaches)
-    reach = "-" if fifo_best is None else ("never" if math.isinf(r) else f"{r:.0f}") + (
-        f" (never in {never} of {len(runs)})" if 0 < never < len(runs) else "")
-    return [name, len(runs), med(epochs, ".0f"), f"{np.median(epochs) / fifo_epochs:.1%}",
-            med(walls, ".1f"), med(bests, ".4f"), vs, reach]
+    reach = (
+        "-"
+        if fifo_best is None
+        else ("never" if math.isinf(r) else f"{r:.0f}")
+        + (f" (never in {never} of {len(runs)})" if 0 < never < len(runs) else "")
+    )
+    return [
+        name,
+        len(runs),
+        med(epochs, ".0f"),
+        f"{np.median(epochs) / fifo_epochs:.1%}",
+        med(walls, ".1f"),
+        med(bests, ".4f"),
+        vs,
+        reach,
+    ]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="27 configurations x 27 epochs; does not write BENCHMARKS.md")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="27 configurations x 27 epochs; does not write BENCHMARKS.md",
+    )
     ap.add_argument("--skip-ray-tune", action="store_true", help="leave Ray Tune out")
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="runs of each of our schedulers and of Ray Tune's ASHA (the order in "
-                         "which trials reach a rung changes from run to run); Ray Tune's FIFO, "
-                         "Hyperband and median stopping run once (minutes each)")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each of our schedulers and of Ray Tune's ASHA (the order in "
+        "which trials reach a rung changes from run to run); Ray Tune's FIFO, "
+        "Hyperband and median stopping run once (minutes each)",
+    )
     args = ap.parse_args()
     if args.repeats < 1:
         ap.error(f"--repeats must be >= 1; got {args.repeats}")
@@ -279,10 +351,8 @@ def main() -> None:
     schedulers: list[tuple[str, Callable[[], Any], bool]] = [
         ("FIFO", FIFO, False),
         ("ASHA", lambda: ASHA(max_t=epochs, grace_period=1, reduction_factor=3), False),
-        ("Hyperband", lambda: Hyperband(max_t=epochs, grace_period=1, reduction_factor=3),
-         True),
-        ("Median stopping", lambda: MedianStopping(grace_period=5, min_samples_required=3),
-         False),
+        ("Hyperband", lambda: Hyperband(max_t=epochs, grace_period=1, reduction_factor=3), True),
+        ("Median stopping", lambda: MedianStopping(grace_period=5, min_samples_required=3), False),
     ]
     table_rows: list[list[Any]] = []
     speedups: list[str] = []
@@ -290,8 +360,10 @@ def main() -> None:
     fifo_epochs, fifo_best = n * epochs, None
     with tempfile.TemporaryDirectory(prefix="rtl_bench_es_") as storage:
         for label, make, ckpt in schedulers:
-            runs = [run_rtl(make(), n, epochs, ckpt, storage, f"{label.split()[0]}_{i}")
-                    for i in range(1 if label == "FIFO" else args.repeats)]
+            runs = [
+                run_rtl(make(), n, epochs, ckpt, storage, f"{label.split()[0]}_{i}")
+                for i in range(1 if label == "FIFO" else args.repeats)
+            ]
             if label == "FIFO":
                 fifo_epochs = len(runs[0][1])
                 fifo_best = min(v for v in runs[0][2] if math.isfinite(v))
@@ -301,34 +373,50 @@ def main() -> None:
             print(" | ".join(map(str, row)), flush=True)
         if not args.skip_ray_tune:
             for label, make, ckpt in ray_tune_schedulers(epochs):
-                runs = [run_ray(f"{label}_{i}", make(), n, epochs, ckpt, storage)
-                        for i in range(args.repeats if label == "ASHA" else 1)]
+                runs = [
+                    run_ray(f"{label}_{i}", make(), n, epochs, ckpt, storage)
+                    for i in range(args.repeats if label == "ASHA" else 1)
+                ]
                 row = summarize(f"Ray Tune {label}", runs, fifo_epochs, fifo_best)
                 table_rows.append(row)
                 print(" | ".join(map(str, row)), flush=True)
                 wall = float(np.median([w for w, _, _ in runs]))
                 speedups.append(f"{label} {wall / ours[label]:.1f}x")
-    headers = ["scheduler", "runs", "epochs", "of FIFO", "wall s", "best final val loss",
-               "vs FIFO", "epochs to within 1% of FIFO best"]
+    headers = [
+        "scheduler",
+        "runs",
+        "epochs",
+        "of FIFO",
+        "wall s",
+        "best final val loss",
+        "vs FIFO",
+        "epochs to within 1% of FIFO best",
+    ]
     body = table(headers, table_rows)
     if speedups:
-        body += ("\n\nWall time of Ray Tune's scheduler / ours, same task and settings: "
-                 + ", ".join(speedups) + ".")
+        body += (
+            "\n\nWall time of Ray Tune's scheduler / ours, same task and settings: "
+            + ", ".join(speedups)
+            + "."
+        )
     print()
     print(body)
     if not args.quick:
-        note = (f"Medians over {args.repeats} runs (range in brackets) where runs differ: the "
-                "order in which trials reach a rung changes from run to run, and with it which "
-                "trials ASHA and Hyperband keep. "
-                f"{n} seeded configurations x {epochs} epochs of a numpy MLP (see the script's "
-                "docstring), 8 trials at once on `ray.init(num_cpus=8)`. ASHA and Ray Tune's "
-                "ASHA: grace 1, reduction factor 3, max_t 81; Hyperband: grace 1, eta 3, all "
-                "brackets, checkpoint every epoch; median stopping: grace 5, 3 samples, best "
-                "so far. Ray Tune's FIFOScheduler, ASHAScheduler, HyperBandScheduler and "
-                "MedianStoppingRule run with the same settings (time_attr "
-                "training_iteration), reuse_actors=True, checkpointing where ours does.")
-        write_section("early_stopping", "Early stopping (ASHA, Hyperband, median)",
-                      note + "\n\n" + body)
+        note = (
+            f"Medians over {args.repeats} runs (range in brackets) where runs differ: the "
+            "order in which trials reach a rung changes from run to run, and with it which "
+            "trials ASHA and Hyperband keep. "
+            f"{n} seeded configurations x {epochs} epochs of a numpy MLP (see the script's "
+            "docstring), 8 trials at once on `ray.init(num_cpus=8)`. ASHA and Ray Tune's "
+            "ASHA: grace 1, reduction factor 3, max_t 81; Hyperband: grace 1, eta 3, all "
+            "brackets, checkpoint every epoch; median stopping: grace 5, 3 samples, best "
+            "so far. Ray Tune's FIFOScheduler, ASHAScheduler, HyperBandScheduler and "
+            "MedianStoppingRule run with the same settings (time_attr "
+            "training_iteration), reuse_actors=True, checkpointing where ours does."
+        )
+        write_section(
+            "early_stopping", "Early stopping (ASHA, Hyperband, median)", note + "\n\n" + body
+        )
 
 
 if __name__ == "__main__":

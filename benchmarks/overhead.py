@@ -34,6 +34,7 @@ SLEEP_S = 0.05
 
 # -- the workloads, written once per tool ---------------------------------------------------
 
+
 def rtl_once(config):
     rt.report({"loss": config["x"]})
 
@@ -72,8 +73,9 @@ def tune_many(config):
 
 def run_rtl(fn: Callable, n: int, storage: str) -> tuple[float, int]:
     t0 = time.perf_counter()
-    results = rt.Tuner(fn, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=n,
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        fn, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=n, storage_path=storage, verbose=0
+    ).fit()
     wall = time.perf_counter() - t0
     rows = int(results.dataframe()["training_iteration"].sum())
     assert results.num_errors == 0 and len(results) == n
@@ -84,18 +86,22 @@ def run_tune(fn: Callable, n: int, storage: str) -> tuple[float, int]:
     from ray import tune
 
     t0 = time.perf_counter()
-    grid = tune.Tuner(fn, param_space={"x": tune.uniform(0, 1)},
-                      tune_config=tune.TuneConfig(num_samples=n, reuse_actors=True,
-                                                  metric="loss", mode="min"),
-                      run_config=tune.RunConfig(storage_path=storage, verbose=0)).fit()
+    grid = tune.Tuner(
+        fn,
+        param_space={"x": tune.uniform(0, 1)},
+        tune_config=tune.TuneConfig(num_samples=n, reuse_actors=True, metric="loss", mode="min"),
+        run_config=tune.RunConfig(storage_path=storage, verbose=0),
+    ).fit()
     wall = time.perf_counter() - t0
     df = grid.get_dataframe()
     assert len(df) == n and not grid.errors
     return wall, int(df["training_iteration"].sum())
 
 
-TOOLS = {"raytune_lite": (run_rtl, {"W1": rtl_once, "W2": rtl_sleepy, "W3": rtl_many}),
-         "Ray Tune": (run_tune, {"W1": tune_once, "W2": tune_sleepy, "W3": tune_many})}
+TOOLS = {
+    "raytune_lite": (run_rtl, {"W1": rtl_once, "W2": rtl_sleepy, "W3": rtl_many}),
+    "Ray Tune": (run_tune, {"W1": tune_once, "W2": tune_sleepy, "W3": tune_many}),
+}
 WORKLOADS = [  # (name, cpus, trials, figure)
     ("W1", 2, 300, "trials/s"),
     ("W1", 8, 300, "trials/s"),
@@ -136,8 +142,9 @@ def main() -> None:
                     wall, rows = runner(fns[name], n, storage)
                     v = figure(kind, wall, n, rows, cpus)
                     measured.setdefault((tool, name, cpus), []).append(v)
-                    print(f"{tool:>12} {name} {cpus} CPUs: {v:,.1f} {kind} ({wall:.2f} s)",
-                          flush=True)
+                    print(
+                        f"{tool:>12} {name} {cpus} CPUs: {v:,.1f} {kind} ({wall:.2f} s)", flush=True
+                    )
         ray.shutdown()
 
     rows_out = []
@@ -157,12 +164,15 @@ def main() -> None:
     text = table(headers, rows_out)
     print("\n" + text)
     if not args.no_write:
-        body = (f"Median of {args.repeats} runs (range in brackets), after one warm-up run per "
-                "tool on each Ray instance. Ray Tune runs with `reuse_actors=True` (its fastest) "
-                "and `verbose=0`; raytune_lite with its defaults and `verbose=0`. W2's ideal "
-                "wall time is 4.0 s (efficiency = ideal / wall).\n\n" + text)
-        write_section("overhead", "Overhead: raytune_lite vs Ray Tune (benchmarks/overhead.py)",
-                      body)
+        body = (
+            f"Median of {args.repeats} runs (range in brackets), after one warm-up run per "
+            "tool on each Ray instance. Ray Tune runs with `reuse_actors=True` (its fastest) "
+            "and `verbose=0`; raytune_lite with its defaults and `verbose=0`. W2's ideal "
+            "wall time is 4.0 s (efficiency = ideal / wall).\n\n" + text
+        )
+        write_section(
+            "overhead", "Overhead: raytune_lite vs Ray Tune (benchmarks/overhead.py)", body
+        )
 
 
 if __name__ == "__main__":

@@ -62,9 +62,13 @@ def load_searchers() -> dict[str, Callable[[], Searcher]]:
     return out
 
 
-def _drive(suggest: Callable[[int], Any], tell: Callable[[Any, float], None],
-           f: Callable[[dict[str, Any]], float], budget: int, rng: np.random.Generator
-           ) -> list[float]:
+def _drive(
+    suggest: Callable[[int], Any],
+    tell: Callable[[Any, float], None],
+    f: Callable[[dict[str, Any]], float],
+    budget: int,
+    rng: np.random.Generator,
+) -> list[float]:
     """``budget`` evaluations, PENDING outstanding, completed in random order."""
     outstanding: list[tuple[Any, dict[str, Any]]] = []
     values: list[float] = []
@@ -88,8 +92,7 @@ def _drive(suggest: Callable[[int], Any], tell: Callable[[Any, float], None],
     return values
 
 
-def run_ours(make: Callable[[], Searcher], problem: Problem, budget: int, seed: int
-             ) -> list[float]:
+def run_ours(make: Callable[[], Searcher], problem: Problem, budget: int, seed: int) -> list[float]:
     s = make()
     s.setup(Space(problem.param_space), "loss", "min", seed, num_samples=budget)
     finished = False
@@ -140,6 +143,7 @@ def search_part(problems: list[str], seeds: int, budgets: tuple[int, ...]) -> st
     try:
         import cmaes  # noqa: F401
         import optuna  # noqa: F401
+
         methods.append(OPTUNA_CMA)
     except ImportError as e:
         print(f"note: skipping {OPTUNA_CMA}: {e}")
@@ -154,8 +158,12 @@ def search_part(problems: list[str], seeds: int, budgets: tuple[int, ...]) -> st
                     values = run_optuna_cma(problem, max(budgets), seed)
                 elif m == "Local":  # from a random point: the box's centre is Ackley's optimum
                     start = Space(problem.param_space).sample(np.random.default_rng(seed + 77))
-                    values = run_ours(functools.partial(makers[m], init_config=start),  # type: ignore[call-arg]
-                                      problem, max(budgets), seed)
+                    values = run_ours(
+                        functools.partial(makers[m], init_config=start),  # type: ignore[call-arg]
+                        problem,
+                        max(budgets),
+                        seed,
+                    )
                 else:
                     values = run_ours(makers[m], problem, max(budgets), seed)
                 secs[m].append(time.perf_counter() - t0)
@@ -177,15 +185,21 @@ def search_part(problems: list[str], seeds: int, budgets: tuple[int, ...]) -> st
         headers = ["problem", *methods]
         if "CMA-ES" in methods and OPTUNA_CMA in methods:
             headers.append("CMA-ES / Optuna")
-        parts.append(f"**Median simple regret after {b} evaluations** ({seeds} seeds, "
-                     f"{PENDING} pending, random completion order; lower is better)\n\n"
-                     + table(headers, rows))
-    parts.append("Local search starts at a random point of the box (seeded); both CMA-ES "
-                 "start at the box's centre (their default), which is Ackley's optimum and "
-                 "close to Levy's: read their Ackley and Levy figures with that in mind.")
-    parts.append("Mean wall time of one run of "
-                 f"{max(budgets)} evaluations (searcher + objective): "
-                 + ", ".join(f"{m} {statistics.mean(secs[m]):.2f} s" for m in methods))
+        parts.append(
+            f"**Median simple regret after {b} evaluations** ({seeds} seeds, "
+            f"{PENDING} pending, random completion order; lower is better)\n\n"
+            + table(headers, rows)
+        )
+    parts.append(
+        "Local search starts at a random point of the box (seeded); both CMA-ES "
+        "start at the box's centre (their default), which is Ackley's optimum and "
+        "close to Levy's: read their Ackley and Levy figures with that in mind."
+    )
+    parts.append(
+        "Mean wall time of one run of "
+        f"{max(budgets)} evaluations (searcher + objective): "
+        + ", ".join(f"{m} {statistics.mean(secs[m]):.2f} s" for m in methods)
+    )
     return "\n\n".join(parts)
 
 
@@ -238,13 +252,19 @@ def sgd_train(config: dict[str, Any]) -> None:
             w = _epoch(w, config["lr"], epoch, x, y)
             excess = float(np.mean((x_val @ (w - w_star)) ** 2))
         time.sleep(EPOCH_SLEEP_S)
-        rt.report({"excess": excess if math.isfinite(excess) else math.nan, "epoch": epoch,
-                   "lr": config["lr"]},
-                  checkpoint=rt.Checkpoint.from_dict({"epoch": epoch, "w": w}))
+        rt.report(
+            {
+                "excess": excess if math.isfinite(excess) else math.nan,
+                "epoch": epoch,
+                "lr": config["lr"],
+            },
+            checkpoint=rt.Checkpoint.from_dict({"epoch": epoch, "w": w}),
+        )
 
 
-def _lineage(changes: dict[str, list[tuple[float, str | None, float]]], tid: str
-             ) -> list[tuple[float, float]]:
+def _lineage(
+    changes: dict[str, list[tuple[float, str | None, float]]], tid: str
+) -> list[tuple[float, float]]:
     """(from iteration, lr) segments of the model a trial ended with, following donors."""
     segs: list[tuple[float, float]] = []
     before = math.inf
@@ -273,6 +293,7 @@ def pbt_part(seeds: int) -> str:
             return PBT(perturbation_interval=4, hyperparam_mutations=dict(space)), pop
         if kind == "ASHA":
             from raytune_lite.schedulers.asha import ASHA
+
             return ASHA(max_t=EPOCHS, grace_period=4, reduction_factor=3), 4 * pop
         return None, pop
 
@@ -289,59 +310,110 @@ def pbt_part(seeds: int) -> str:
         for seed in range(seeds):
             scheduler, n = make(kind)
             t0 = time.perf_counter()
-            res = rt.Tuner(sgd_train, space, metric="excess", mode="min", num_samples=n,
-                           scheduler=scheduler, seed=seed, verbose=0, storage_path=storage,
-                           resources={"cpu": 0.5}, max_concurrent=pop).fit()
+            res = rt.Tuner(
+                sgd_train,
+                space,
+                metric="excess",
+                mode="min",
+                num_samples=n,
+                scheduler=scheduler,
+                seed=seed,
+                verbose=0,
+                storage_path=storage,
+                resources={"cpu": 0.5},
+                max_concurrent=pop,
+            ).fit()
             walls.append(time.perf_counter() - t0)
             # the best model trained to the end (early-stopped trials are not candidates)
-            done = [(float(r.metrics["excess"]), r.trial_id) for r in res
-                    if r.metrics.get("epoch") == EPOCHS - 1
-                    and math.isfinite(float(r.metrics["excess"]))]
+            done = [
+                (float(r.metrics["excess"]), r.trial_id)
+                for r in res
+                if r.metrics.get("epoch") == EPOCHS - 1
+                and math.isfinite(float(r.metrics["excess"]))
+            ]
             final, best_id = min(done) if done else (math.inf, "")
             finals.append(final)
             epochs.append(len(res.history()))
             if kind == "PBT" and (best_pbt is None or final < best_pbt[0]):
                 best_pbt = (final, res, best_id)
-        rows.append([kind, statistics.median(finals), min(finals), max(finals),
-                     int(statistics.mean(epochs)), statistics.mean(walls)])
+        rows.append(
+            [
+                kind,
+                statistics.median(finals),
+                min(finals),
+                max(finals),
+                int(statistics.mean(epochs)),
+                statistics.mean(walls),
+            ]
+        )
         print(f"  {kind}: done", flush=True)
     grid = np.geomspace(LR_LOW, LR_HIGH, 40)
     fixed = min((sgd_epochs([lr] * EPOCHS), lr) for lr in grid)
-    decay = min((sgd_epochs([lr * d ** e for e in range(EPOCHS)]), lr, d)
-                for lr in grid[::2] for d in (0.8, 0.85, 0.88, 0.9, 0.92, 0.95))
-    rows.append([f"oracle fixed lr ({fixed[1]:.3g}, 40-point grid)", fixed[0], "", "",
-                 EPOCHS * len(grid), ""])
-    rows.append([f"oracle exp. decay ({decay[1]:.3g} x {decay[2]}^epoch)", decay[0], "", "",
-                 EPOCHS * len(grid) * 3, ""])
-    body = (f"Excess validation loss of minibatch SGD (linear regression, {DIM}-D, condition "
-            f"100, label noise 1, {EPOCHS} epochs of {STEPS} steps, batch {BATCH}); lr "
-            f"log-uniform in [{LR_LOW}, {LR_HIGH}]. Random: {pop} trials; PBT: population "
-            f"{pop}, perturbation every 4 epochs; ASHA: {4 * pop} trials, grace 4, reduction 3. "
-            f"{seeds} seeds; 8 logical CPUs; each epoch also sleeps {EPOCH_SLEEP_S} s to stand "
-            f"in for real training time. The metric is that of the best trial that trained "
-            f"all {EPOCHS} epochs; oracles: the best fixed lr and the best exponential decay "
-            f"found by an exhaustive sweep (not a tuner).\n\n"
-            + table(["method", "best final excess (median)", "min", "max", "epochs run",
-                     "wall s"], rows))
+    decay = min(
+        (sgd_epochs([lr * d**e for e in range(EPOCHS)]), lr, d)
+        for lr in grid[::2]
+        for d in (0.8, 0.85, 0.88, 0.9, 0.92, 0.95)
+    )
+    rows.append(
+        [
+            f"oracle fixed lr ({fixed[1]:.3g}, 40-point grid)",
+            fixed[0],
+            "",
+            "",
+            EPOCHS * len(grid),
+            "",
+        ]
+    )
+    rows.append(
+        [
+            f"oracle exp. decay ({decay[1]:.3g} x {decay[2]}^epoch)",
+            decay[0],
+            "",
+            "",
+            EPOCHS * len(grid) * 3,
+            "",
+        ]
+    )
+    body = (
+        f"Excess validation loss of minibatch SGD (linear regression, {DIM}-D, condition "
+        f"100, label noise 1, {EPOCHS} epochs of {STEPS} steps, batch {BATCH}); lr "
+        f"log-uniform in [{LR_LOW}, {LR_HIGH}]. Random: {pop} trials; PBT: population "
+        f"{pop}, perturbation every 4 epochs; ASHA: {4 * pop} trials, grace 4, reduction 3. "
+        f"{seeds} seeds; 8 logical CPUs; each epoch also sleeps {EPOCH_SLEEP_S} s to stand "
+        f"in for real training time. The metric is that of the best trial that trained "
+        f"all {EPOCHS} epochs; oracles: the best fixed lr and the best exponential decay "
+        f"found by an exhaustive sweep (not a tuner).\n\n"
+        + table(
+            ["method", "best final excess (median)", "min", "max", "epochs run", "wall s"], rows
+        )
+    )
     if best_pbt is not None:
         _, res, tid = best_pbt
         ch = res.config_history()
         changes: dict[str, list[tuple[float, str | None, float]]] = {}
         for r in res:
-            changes[r.trial_id] = [(0.0, None, float(r.config_history[0]["config"]["lr"]))
-                                   if r.config_history else (0.0, None, float(r.config["lr"]))]
+            changes[r.trial_id] = [
+                (0.0, None, float(r.config_history[0]["config"]["lr"]))
+                if r.config_history
+                else (0.0, None, float(r.config["lr"]))
+            ]
         for _, h in ch.iterrows():
             if h["donor"] is not None and isinstance(h["donor"], str):
-                changes[h["trial_id"]].append((float(h["training_iteration"]), h["donor"],
-                                               float(h["config/lr"])))
+                changes[h["trial_id"]].append(
+                    (float(h["training_iteration"]), h["donor"], float(h["config/lr"]))
+                )
         for v in changes.values():
             v.sort(key=lambda c: c[0])
         segs = _lineage(changes, tid)
-        sched = [[f"{int(a) + 1}-{int(segs[i + 1][0]) if i + 1 < len(segs) else EPOCHS}", lr]
-                 for i, (a, lr) in enumerate(segs)]
-        body += (f"\n\n**Schedule PBT found** (best trial {tid} of the best seed, following "
-                 f"its donors; iterations -> lr; {len(ch)} config records, exploits "
-                 f"included):\n\n" + table(["iterations", "lr"], sched))
+        sched = [
+            [f"{int(a) + 1}-{int(segs[i + 1][0]) if i + 1 < len(segs) else EPOCHS}", lr]
+            for i, (a, lr) in enumerate(segs)
+        ]
+        body += (
+            f"\n\n**Schedule PBT found** (best trial {tid} of the best seed, following "
+            f"its donors; iterations -> lr; {len(ch)} config records, exploits "
+            f"included):\n\n" + table(["iterations", "lr"], sched)
+        )
     return body
 
 

@@ -24,7 +24,14 @@ import numpy as np
 from raytune_lite.space import Domain, loguniform, uniform
 
 __all__ = [
-    "PROBLEMS", "Ackley", "Branin", "Hartmann6", "Levy", "Problem", "Rosenbrock", "SVMDigits",
+    "PROBLEMS",
+    "Ackley",
+    "Branin",
+    "Hartmann6",
+    "Levy",
+    "Problem",
+    "Rosenbrock",
+    "SVMDigits",
     "get_problem",
 ]
 
@@ -72,7 +79,8 @@ class Branin(Problem):
     name: str = "branin"
     dim: int = 2
     param_space: dict[str, Any] = field(
-        default_factory=lambda: {"x0": uniform(-5.0, 10.0), "x1": uniform(0.0, 15.0)})
+        default_factory=lambda: {"x0": uniform(-5.0, 10.0), "x1": uniform(0.0, 15.0)}
+    )
 
     @property
     def optimum(self) -> float:
@@ -80,17 +88,30 @@ class Branin(Problem):
 
     def __call__(self, config: Mapping[str, Any]) -> float:
         x1, x2 = float(config["x0"]), float(config["x1"])
-        b, c = 5.1 / (4 * math.pi ** 2), 5 / math.pi
+        b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
         r, s, t = 6.0, 10.0, 1 / (8 * math.pi)
-        return (x2 - b * x1 ** 2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+        return (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
 
 
 _H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]], dtype=float)
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]],
-                        dtype=float)
+_H6_A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ],
+    dtype=float,
+)
+_H6_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ],
+    dtype=float,
+)
 
 
 @dataclass
@@ -171,7 +192,7 @@ class Ackley(Problem):
 
     def __call__(self, config: Mapping[str, Any]) -> float:
         x = _vector(config, self.dim)
-        a = -20.0 * math.exp(-0.2 * math.sqrt(float(np.mean(x ** 2))))
+        a = -20.0 * math.exp(-0.2 * math.sqrt(float(np.mean(x**2))))
         b = -math.exp(float(np.mean(np.cos(2 * math.pi * x))))
         return a + b + 20.0 + math.e
 
@@ -238,7 +259,8 @@ class SVMDigits(Problem):
     dim: int = 2
     grid_size: int = 20
     param_space: dict[str, Any] = field(
-        default_factory=lambda: {"C": loguniform(1e-2, 1e4), "gamma": loguniform(1e-5, 10.0)})
+        default_factory=lambda: {"C": loguniform(1e-2, 1e4), "gamma": loguniform(1e-5, 10.0)}
+    )
 
     def __call__(self, config: Mapping[str, Any]) -> float:
         from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -255,7 +277,8 @@ class SVMDigits(Problem):
             cs = np.geomspace(1e-2, 1e4, self.grid_size)
             gs = np.geomspace(1e-5, 10.0, self.grid_size)
             _SVM_GRID_OPTIMUM[self.grid_size] = min(
-                self({"C": c, "gamma": g}) for c in cs for g in gs)
+                self({"C": c, "gamma": g}) for c in cs for g in gs
+            )
         return _SVM_GRID_OPTIMUM[self.grid_size]
 
 

@@ -48,6 +48,7 @@ def trivial(config: dict[str, Any]) -> None:
 
 # -- /proc readers ---------------------------------------------------------------------------
 
+
 def rss_bytes(pid: int | str = "self") -> int | None:
     """The resident set size of ``pid`` (VmRSS), or None if the process is gone."""
     try:
@@ -83,6 +84,7 @@ def disk_usage(path: str) -> tuple[int, int]:
 
 
 # -- the sampler -----------------------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -135,8 +137,11 @@ class Sampler:
             return
         for a in ray.util.list_named_actors(all_namespaces=True):
             name = a.get("name", "")
-            if a.get("namespace") != NAMESPACE or not name.startswith("controller_") or \
-                    name in self.known:
+            if (
+                a.get("namespace") != NAMESPACE
+                or not name.startswith("controller_")
+                or name in self.known
+            ):
                 continue
             try:
                 handle = ray.get_actor(name, namespace=NAMESPACE)
@@ -164,8 +169,9 @@ class Sampler:
         ctrl_rss = ctrl_fds = None
         if self.pid is not None:
             ctrl_rss, ctrl_fds = rss_bytes(self.pid), open_files(self.pid)
-        self.samples.append(Sample(time.perf_counter() - self._t0, self.done,
-                                   rss_bytes() or 0, ctrl_rss, ctrl_fds))
+        self.samples.append(
+            Sample(time.perf_counter() - self._t0, self.done, rss_bytes() or 0, ctrl_rss, ctrl_fds)
+        )
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -178,6 +184,7 @@ class Sampler:
 
 # -- one size --------------------------------------------------------------------------------
 
+
 @dataclass
 class Measured:
     """What one size measured (RSS in MB)."""
@@ -186,11 +193,11 @@ class Measured:
     wall: float
     driver_base: float
     driver_peak: float
-    ctrl_at: dict[int, float | None]   # percent of trials finished -> controller RSS
+    ctrl_at: dict[int, float | None]  # percent of trials finished -> controller RSS
     ctrl_peak: float
     ctrl_fds_peak: int
     driver_fds_peak: int
-    slope: float | None                # controller MB per 1000 trials, within the run
+    slope: float | None  # controller MB per 1000 trials, within the run
     disk_mb: float
     files: int
     samples: int
@@ -213,8 +220,9 @@ def ctrl_rss_at(samples: list[Sample], n: int, percent: int) -> float | None:
 def within_run_slope(samples: list[Sample], n: int) -> float | None:
     """Least-squares growth of the controller's RSS, MB per 1000 finished trials, over the
     samples past 10 % of the run (start-up allocations excluded)."""
-    pts = [(s.done, s.ctrl_rss / MB) for s in samples
-           if s.ctrl_rss is not None and s.done >= 0.1 * n]
+    pts = [
+        (s.done, s.ctrl_rss / MB) for s in samples if s.ctrl_rss is not None and s.done >= 0.1 * n
+    ]
     if len({d for d, _ in pts}) < 3:
         return None
     x, y = np.array(pts).T
@@ -228,8 +236,15 @@ def run_size(n: int, storage: str, known: set[str], rows_per_trial: int = ROWS) 
     sampler.start()
     t0 = time.perf_counter()
     space = {"x": rt.uniform(0, 1), "rows": rows_per_trial}
-    results = rt.Tuner(trivial, space, metric="loss", num_samples=n, verbose=0,
-                       storage_path=storage, name=f"scale_{n}").fit()
+    results = rt.Tuner(
+        trivial,
+        space,
+        metric="loss",
+        num_samples=n,
+        verbose=0,
+        storage_path=storage,
+        name=f"scale_{n}",
+    ).fit()
     wall = time.perf_counter() - t0
     sampler.stop()
     if len(results) != n or results.num_errors:
@@ -241,13 +256,19 @@ def run_size(n: int, storage: str, known: set[str], rows_per_trial: int = ROWS) 
     ss = sampler.samples
     ctrl = [s.ctrl_rss for s in ss if s.ctrl_rss is not None]
     return Measured(
-        n=n, wall=wall, driver_base=base,
+        n=n,
+        wall=wall,
+        driver_base=base,
         driver_peak=max(s.driver_rss for s in ss) / MB if ss else float("nan"),
         ctrl_at={p: ctrl_rss_at(ss, n, p) for p in (10, 50, 100)},
         ctrl_peak=max(ctrl) / MB if ctrl else float("nan"),
         ctrl_fds_peak=max((s.ctrl_fds or 0) for s in ss) if ss else 0,
         driver_fds_peak=open_files() or 0,
-        slope=within_run_slope(ss, n), disk_mb=disk / MB, files=files, samples=len(ss))
+        slope=within_run_slope(ss, n),
+        disk_mb=disk / MB,
+        files=files,
+        samples=len(ss),
+    )
 
 
 def _mb(v: float | None) -> str:
@@ -259,21 +280,27 @@ def growth_lines(ms: list[Measured]) -> list[str]:
     lines = []
     for m in ms:
         slope = "n/a (too few samples)" if m.slope is None else f"{m.slope:+.2f} MB"
-        lines.append(f"- {m.n} trials: controller RSS grows {slope} per 1000 finished trials "
-                     "within the run (least squares past 10 %).")
+        lines.append(
+            f"- {m.n} trials: controller RSS grows {slope} per 1000 finished trials "
+            "within the run (least squares past 10 %)."
+        )
     if len(ms) >= 2:
         a, b = ms[0], ms[-1]
         k = (b.n - a.n) / 1000.0
         c_a, c_b = a.ctrl_at[100], b.ctrl_at[100]
         if c_a is not None and c_b is not None:
-            lines.append(f"- Controller RSS at the end, {a.n} -> {b.n} trials: {c_a:.1f} -> "
-                         f"{c_b:.1f} MB, {(c_b - c_a) / k:+.2f} MB per 1000 trials "
-                         f"({(c_b - c_a) * MB / (b.n - a.n) / 1024:+.2f} KiB per trial).")
+            lines.append(
+                f"- Controller RSS at the end, {a.n} -> {b.n} trials: {c_a:.1f} -> "
+                f"{c_b:.1f} MB, {(c_b - c_a) / k:+.2f} MB per 1000 trials "
+                f"({(c_b - c_a) * MB / (b.n - a.n) / 1024:+.2f} KiB per trial)."
+            )
         d_a, d_b = a.driver_peak - a.driver_base, b.driver_peak - b.driver_base
-        lines.append(f"- Driver RSS peak above its level before the run, {a.n} -> {b.n} "
-                     f"trials: {d_a:.1f} -> {d_b:.1f} MB, {(d_b - d_a) / k:+.2f} MB per 1000 "
-                     "trials (the driver reads every trial's summary into the ResultGrid at "
-                     "the end).")
+        lines.append(
+            f"- Driver RSS peak above its level before the run, {a.n} -> {b.n} "
+            f"trials: {d_a:.1f} -> {d_b:.1f} MB, {(d_b - d_a) / k:+.2f} MB per 1000 "
+            "trials (the driver reads every trial's summary into the ResultGrid at "
+            "the end)."
+        )
         lines.append(f"- Controller open files, peak: {a.ctrl_fds_peak} -> {b.ctrl_fds_peak}.")
     return lines
 
@@ -287,8 +314,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     args = ap.parse_args()
     if any(n < 1 for n in args.sizes) or args.rows < 1 or args.cpus < 1:
-        ap.error(f"sizes, rows and cpus must be >= 1; got {args.sizes=}, {args.rows=}, "
-                 f"{args.cpus=}")
+        ap.error(
+            f"sizes, rows and cpus must be >= 1; got {args.sizes=}, {args.rows=}, {args.cpus=}"
+        )
     logging.getLogger("ray").setLevel(logging.ERROR)
     storage = tempfile.mkdtemp(prefix="rtl_scale_")
     ray.init(num_cpus=args.cpus, include_dashboard=False, logging_level=logging.ERROR)
@@ -299,34 +327,59 @@ def main() -> None:
         for n in sorted(args.sizes):
             m = run_size(n, storage, known, args.rows)
             measured.append(m)
-            print(f"{n} trials: {m.wall:.1f} s, {n / m.wall:.1f} trials/s, controller RSS "
-                  f"{_mb(m.ctrl_at[10])} / {_mb(m.ctrl_at[50])} / {_mb(m.ctrl_at[100])} MB "
-                  f"at 10/50/100 %, open files peak {m.ctrl_fds_peak}, driver RSS peak "
-                  f"{m.driver_peak:.1f} MB, {m.samples} samples", flush=True)
+            print(
+                f"{n} trials: {m.wall:.1f} s, {n / m.wall:.1f} trials/s, controller RSS "
+                f"{_mb(m.ctrl_at[10])} / {_mb(m.ctrl_at[50])} / {_mb(m.ctrl_at[100])} MB "
+                f"at 10/50/100 %, open files peak {m.ctrl_fds_peak}, driver RSS peak "
+                f"{m.driver_peak:.1f} MB, {m.samples} samples",
+                flush=True,
+            )
     finally:
         ray.shutdown()
         if not args.keep:
             shutil.rmtree(storage, ignore_errors=True)
 
-    headers = ["trials", "wall s", "trials/s", "driver RSS peak MB", "ctrl RSS @10% MB",
-               "ctrl RSS @50% MB", "ctrl RSS @100% MB", "ctrl open files peak",
-               "on disk MB (files)"]
-    rows = [[m.n, m.wall, m.n / m.wall, m.driver_peak, _mb(m.ctrl_at[10]), _mb(m.ctrl_at[50]),
-             _mb(m.ctrl_at[100]), m.ctrl_fds_peak, f"{m.disk_mb:.1f} ({m.files:,})"]
-            for m in measured]
+    headers = [
+        "trials",
+        "wall s",
+        "trials/s",
+        "driver RSS peak MB",
+        "ctrl RSS @10% MB",
+        "ctrl RSS @50% MB",
+        "ctrl RSS @100% MB",
+        "ctrl open files peak",
+        "on disk MB (files)",
+    ]
+    rows = [
+        [
+            m.n,
+            m.wall,
+            m.n / m.wall,
+            m.driver_peak,
+            _mb(m.ctrl_at[10]),
+            _mb(m.ctrl_at[50]),
+            _mb(m.ctrl_at[100]),
+            m.ctrl_fds_peak,
+            f"{m.disk_mb:.1f} ({m.files:,})",
+        ]
+        for m in measured
+    ]
     text = table(headers, rows)
     lines = growth_lines(measured)
     print("\n" + text + "\n\n" + "\n".join(lines))
     if not args.no_write:
-        body = (f"Trials of a function that reports {args.rows} rows and returns, default searcher "
-                f"and scheduler, `verbose=0`, on a local Ray with {args.cpus} logical CPUs "
-                "(after a 20-trial warm-up). RSS and open files are sampled every "
-                f"{SAMPLE_EVERY_S} s from `/proc` by a thread in the driver; the controller's "
-                "RSS is given when 10 %, 50 % and 100 % of the trials had finished (100 %: the "
-                "last reading before the controller exits). Wall time includes reading the "
-                "results back.\n\n" + text + "\n\n" + "\n".join(lines))
-        write_section("scale", "Scale: memory and open files at 1k and 10k trials "
-                      "(benchmarks/scale.py)", body)
+        body = (
+            f"Trials of a function that reports {args.rows} rows and returns, default searcher "
+            f"and scheduler, `verbose=0`, on a local Ray with {args.cpus} logical CPUs "
+            "(after a 20-trial warm-up). RSS and open files are sampled every "
+            f"{SAMPLE_EVERY_S} s from `/proc` by a thread in the driver; the controller's "
+            "RSS is given when 10 %, 50 % and 100 % of the trials had finished (100 %: the "
+            "last reading before the controller exits). Wall time includes reading the "
+            "results back.\n\n" + text + "\n\n" + "\n".join(lines)
+        )
+        write_section(
+            "scale", "Scale: memory and open files at 1k and 10k trials (benchmarks/scale.py)", body
+        )
 
 
 if __name__ == "__main__":

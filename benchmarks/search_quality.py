@@ -53,15 +53,19 @@ ALL_SEARCHERS = ("random", "bayesopt", "tpe", "optuna-tpe", "optuna-gp")
 
 # -- searchers ----------------------------------------------------------------------------------
 
+
 def _make_ours(name: str) -> Searcher:
     if name == "random":
         from raytune_lite.search.basic import BasicSearch
+
         return BasicSearch()
     if name == "tpe":
         from raytune_lite.search.tpe import TPE
+
         return TPE()
     if name == "bayesopt":
         from raytune_lite.search.bayes import BayesOpt
+
         return BayesOpt()
     raise ValueError(f"unknown searcher {name!r}")
 
@@ -113,6 +117,7 @@ def _optuna_params(trial: Any, space: Space) -> dict[str, Any]:
 
 
 # -- one run --------------------------------------------------------------------------------------
+
 
 @dataclass
 class RunResult:
@@ -174,8 +179,9 @@ def _run_optuna(name: str, problem: Problem, seed: int, budget: int) -> RunResul
     return res
 
 
-def run_one(task: tuple[str, str, int, int, int]) -> tuple[tuple[str, str, int, int, int],
-                                                            RunResult]:
+def run_one(
+    task: tuple[str, str, int, int, int],
+) -> tuple[tuple[str, str, int, int, int], RunResult]:
     """One (problem, searcher, seed, budget, pending) run; errors are returned, not raised."""
     problem_name, searcher, seed, budget, pending = task
     try:
@@ -188,6 +194,7 @@ def run_one(task: tuple[str, str, int, int, int]) -> tuple[tuple[str, str, int, 
 
 
 # -- aggregation ----------------------------------------------------------------------------------
+
 
 def _mean_se(xs: Sequence[float]) -> str:
     a = np.asarray(xs, dtype=float)
@@ -207,9 +214,15 @@ def _num(v: float) -> str:
     return f"{v:.1e}"
 
 
-def summarize(results: dict[tuple[str, str, int, int, int], RunResult], problems: list[str],
-              searchers: list[str], budgets: list[int], seeds: int, budget: int,
-              optima: dict[str, float]) -> tuple[str, list[str]]:
+def summarize(
+    results: dict[tuple[str, str, int, int, int], RunResult],
+    problems: list[str],
+    searchers: list[str],
+    budgets: list[int],
+    seeds: int,
+    budget: int,
+    optima: dict[str, float],
+) -> tuple[str, list[str]]:
     """The markdown table and the target/parallel notes."""
     rows = []
     mean_at: dict[tuple[str, str, int], float] = {}
@@ -219,8 +232,11 @@ def summarize(results: dict[tuple[str, str, int, int, int], RunResult], problems
         for s, pend in variants:
             runs = [results.get((p, s, seed, budget, pend)) for seed in range(seeds)]
             good = [r for r in runs if r is not None and r.error is None]
-            errors += [f"{p}/{s}/pending={pend}: {r.error.strip().splitlines()[-1]}"
-                       for r in runs if r is not None and r.error is not None]
+            errors += [
+                f"{p}/{s}/pending={pend}: {r.error.strip().splitlines()[-1]}"
+                for r in runs
+                if r is not None and r.error is not None
+            ]
             if not good:
                 continue
             label = s if pend == 1 else f"{s} ({pend} pending)"
@@ -230,29 +246,45 @@ def summarize(results: dict[tuple[str, str, int, int, int], RunResult], problems
                 mean_at[(p, label, b)] = float(np.mean(regrets))
                 cells.append(_mean_se(regrets))
             # model-based suggestions only: the second half of each run (after start-up)
-            times = [t for r in good for t in r.suggest_s[len(r.suggest_s) // 2:]]
+            times = [t for r in good for t in r.suggest_s[len(r.suggest_s) // 2 :]]
             cells.append(f"{1000 * float(np.median(times)):.3g}")
             cells.append(len(good))
             rows.append(cells)
-    headers = ["problem", "searcher"] + [f"regret@{b}" for b in budgets] + \
-        ["median suggest ms (2nd half)", "seeds"]
+    headers = (
+        ["problem", "searcher"]
+        + [f"regret@{b}" for b in budgets]
+        + ["median suggest ms (2nd half)", "seeds"]
+    )
     notes = _target_notes(mean_at, problems, searchers, budgets)
     return table(headers, rows), notes + [f"error: {e}" for e in errors]
 
 
-def _target_notes(mean_at: dict[tuple[str, str, int], float], problems: list[str],
-                  searchers: list[str], budgets: list[int]) -> list[str]:
+def _target_notes(
+    mean_at: dict[tuple[str, str, int], float],
+    problems: list[str],
+    searchers: list[str],
+    budgets: list[int],
+) -> list[str]:
     notes = []
     b = 50 if 50 in budgets else budgets[-1]
     optuna_names = [s for s in searchers if s.startswith("optuna")]
     for ours in ("bayesopt", "tpe"):
         if ours not in searchers or not optuna_names:
             continue
-        wins = [p for p in problems if (p, ours, b) in mean_at and all(
-            mean_at[(p, ours, b)] <= mean_at.get((p, o, b), math.inf) + 1e-12
-            for o in optuna_names if (p, o, b) in mean_at)]
-        notes.append(f"{ours}: mean regret@{b} at or below Optuna's best sampler on "
-                     f"{len(wins)} of {len(problems)} problems ({', '.join(wins) or 'none'})")
+        wins = [
+            p
+            for p in problems
+            if (p, ours, b) in mean_at
+            and all(
+                mean_at[(p, ours, b)] <= mean_at.get((p, o, b), math.inf) + 1e-12
+                for o in optuna_names
+                if (p, o, b) in mean_at
+            )
+        ]
+        notes.append(
+            f"{ours}: mean regret@{b} at or below Optuna's best sampler on "
+            f"{len(wins)} of {len(problems)} problems ({', '.join(wins) or 'none'})"
+        )
     for ours in OURS:
         if ours not in searchers:
             continue
@@ -268,11 +300,15 @@ def _target_notes(mean_at: dict[tuple[str, str, int], float], problems: list[str
 
 # -- main -----------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="2 seeds, 25 evaluations, 3 cheap problems (does not write "
-                         "BENCHMARKS.md unless --write)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 seeds, 25 evaluations, 3 cheap problems (does not write "
+        "BENCHMARKS.md unless --write)",
+    )
     ap.add_argument("--problems", help=f"comma-separated, or 'all'; known: {sorted(PROBLEMS)}")
     ap.add_argument("--searchers", help=f"comma-separated subset of {list(ALL_SEARCHERS)}")
     ap.add_argument("--seeds", type=int, help="seeds per (problem, searcher); default 10")
@@ -311,8 +347,13 @@ def main(argv: list[str] | None = None) -> int:
         optima[p] = get_problem(p).optimum
         if time.time() - t > 1:
             print(f"optimum of {p}: {optima[p]:.6g} ({time.time() - t:.0f} s)")
-    tasks = [(p, s, seed, budget, pend) for p in problems for s in searchers
-             for pend in ((1, PENDING) if s in OURS else (1,)) for seed in range(seeds)]
+    tasks = [
+        (p, s, seed, budget, pend)
+        for p in problems
+        for s in searchers
+        for pend in ((1, PENDING) if s in OURS else (1,))
+        for seed in range(seeds)
+    ]
     results: dict[tuple[str, str, int, int, int], RunResult] = {}
     run: Callable[..., Any]
     if args.workers > 1:
@@ -344,14 +385,17 @@ def main(argv: list[str] | None = None) -> int:
         f"error over {seeds} seeds, after {', '.join(map(str, budgets))} evaluations, and the "
         f"median time of one suggestion in the second half of each run (where every searcher "
         f"uses its model). Searchers are driven in-process (no Ray). "
-        f"\"({PENDING} pending)\": {PENDING} suggestions outstanding at all times, completed in "
+        f'"({PENDING} pending)": {PENDING} suggestions outstanding at all times, completed in '
         f"a random order. optuna-tpe is `TPESampler(multivariate=True)`, optuna-gp is "
         f"`GPSampler()` (defaults otherwise). The svm_digits optimum is the best 3-fold CV "
         f"error of a 20 x 20 log grid, so its regret can dip below 0. Anchors "
         f"(scikit-optimize's published GP results): Branin regret ~0 after ~33 calls, "
         f"Hartmann-6 0.023 after 200; random search 0.51 and 0.95.\n\n"
-        + body + "\n\n" + "\n".join(f"- {n}" for n in target_notes + notes)
-        + f"\n\n{len(tasks)} runs in {elapsed:.0f} s.")
+        + body
+        + "\n\n"
+        + "\n".join(f"- {n}" for n in target_notes + notes)
+        + f"\n\n{len(tasks)} runs in {elapsed:.0f} s."
+    )
     write_section("search_quality", "Model-based search quality (regret vs. evaluations)", text)
     print("wrote the search_quality section of BENCHMARKS.md")
     return 0

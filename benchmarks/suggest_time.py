@@ -38,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     args = ap.parse_args(argv)
     if args.seeds < 1 or args.at < 1 or args.window < 1:
-        ap.error(f"--seeds, --at and --window must be >= 1; got {args.seeds=}, {args.at=}, "
-                 f"{args.window=}")
+        ap.error(
+            f"--seeds, --at and --window must be >= 1; got {args.seeds=}, {args.at=}, "
+            f"{args.window=}"
+        )
     searchers, notes = available(SEARCHERS)
     for n in notes:
         print("note:", n)
@@ -51,21 +53,28 @@ def main(argv: list[str] | None = None) -> int:
             _, res = run_one(("hartmann6", name, seed, args.at + args.window, 1))
             if res.error:
                 raise SystemExit(f"{name} failed: {res.error}")
-            times += res.suggest_s[args.at:args.at + args.window]
+            times += res.suggest_s[args.at : args.at + args.window]
         ms = np.asarray(times) * 1000
-        rows.append([name, f"{np.median(ms):.1f}", f"{np.percentile(ms, 90):.1f}",
-                     f"{time.time() - t0:.0f}"])
+        rows.append(
+            [
+                name,
+                f"{np.median(ms):.1f}",
+                f"{np.percentile(ms, 90):.1f}",
+                f"{time.time() - t0:.0f}",
+            ]
+        )
         print(f"{name}: median {np.median(ms):.1f} ms", flush=True)
     body = table(["searcher", "median ms / suggest", "p90 ms", "run time s (all seeds)"], rows)
     print()
     print(body)
     if args.no_write:
         return 0
-    text = (f"Time of one suggestion on Hartmann-6 (6-D) with {args.at} to "
-            f"{args.at + args.window} observations, {args.seeds} seeds x {args.window} "
-            f"suggestions each, sequential (one trial at a time). Target: BayesOpt median "
-            f"under 100 ms.\n\n{body}"
-            + "".join(f"\n- note: {n}" for n in notes))
+    text = (
+        f"Time of one suggestion on Hartmann-6 (6-D) with {args.at} to "
+        f"{args.at + args.window} observations, {args.seeds} seeds x {args.window} "
+        f"suggestions each, sequential (one trial at a time). Target: BayesOpt median "
+        f"under 100 ms.\n\n{body}" + "".join(f"\n- note: {n}" for n in notes)
+    )
     write_section("suggest_time", "Suggest time at 200 observations (6-D)", text)
     print(f"wrote the suggest_time section of BENCHMARKS.md ({machine()})")
     return 0

@@ -35,13 +35,13 @@ def train(config, data):
     for _epoch in range(60):
         order = rng.permutation(len(x_train))
         for i in range(0, len(order), bs):
-            idx = order[i:i + bs]
+            idx = order[i : i + bs]
             xb, yb = x_train[idx], y_train[idx, None]
             z = np.tanh(xb @ w1 + b1)
             p = 1 / (1 + np.exp(-(z @ w2 + b2)))
             g = (p - yb) / len(idx)
             gw2 = z.T @ g + l2 * w2
-            gz = (g @ w2.T) * (1 - z ** 2)
+            gz = (g @ w2.T) * (1 - z**2)
             w2 -= lr * gw2
             b2 -= lr * g.sum(0)
             w1 -= lr * (xb.T @ gz + l2 * w1)
@@ -65,16 +65,30 @@ def main() -> None:
     if hasattr(rt.schedulers, "ASHA"):
         scheduler = rt.schedulers.ASHA(max_t=60, grace_period=5, reduction_factor=3)
     results = rt.Tuner(
-        rt.with_parameters(train, data=data), param_space,
-        metric="val_loss", mode="min", num_samples=32, seed=0, scheduler=scheduler,
+        rt.with_parameters(train, data=data),
+        param_space,
+        metric="val_loss",
+        mode="min",
+        num_samples=32,
+        seed=0,
+        scheduler=scheduler,
         storage_path="./raytune_lite_results",
     ).fit()
     best = results.best
     print(f"\nbest config: {best.config}")
     print(f"best val_loss={best.metrics['val_loss']:.4f}, val_acc={best.metrics['val_acc']:.3f}")
     df = results.dataframe().sort_values("val_loss")
-    cols = ["trial_id", "status", "config/lr", "config/hidden", "config/l2",
-            "config/batch_size", "training_iteration", "val_loss", "val_acc"]
+    cols = [
+        "trial_id",
+        "status",
+        "config/lr",
+        "config/hidden",
+        "config/l2",
+        "config/batch_size",
+        "training_iteration",
+        "val_loss",
+        "val_acc",
+    ]
     print(df[cols].head(10).to_string(index=False))
     print(f"\n{len(results)} trials, {results.num_errors} errors; results in {results.path}")
 

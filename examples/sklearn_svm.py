@@ -27,15 +27,27 @@ def main() -> None:
     results = rt.Tuner(
         cv_error,
         {"C": rt.loguniform(1e-2, 1e3), "gamma": rt.loguniform(1e-4, 1e1)},
-        metric="error", mode="min", num_samples=30, max_concurrent=4, seed=0,
+        metric="error",
+        mode="min",
+        num_samples=30,
+        max_concurrent=4,
+        seed=0,
         searcher=BayesOpt(n_initial_points=8),
-        storage_path="./raytune_lite_results", name="svm_digits_bo", resume=True,
+        storage_path="./raytune_lite_results",
+        name="svm_digits_bo",
+        resume=True,
     ).fit()
     best = results.best
-    print(f"\nbest: C={best.config['C']:.3g}, gamma={best.config['gamma']:.3g}, "
-          f"3-fold accuracy {best.metrics['accuracy']:.4f}")
-    print(results.dataframe().sort_values("error")[
-        ["trial_id", "config/C", "config/gamma", "error"]].head(5).to_string(index=False))
+    print(
+        f"\nbest: C={best.config['C']:.3g}, gamma={best.config['gamma']:.3g}, "
+        f"3-fold accuracy {best.metrics['accuracy']:.4f}"
+    )
+    print(
+        results.dataframe()
+        .sort_values("error")[["trial_id", "config/C", "config/gamma", "error"]]
+        .head(5)
+        .to_string(index=False)
+    )
 
 
 if __name__ == "__main__":

@@ -19,17 +19,20 @@ __all__ = ["check_int"]
 
 
 @overload
-def check_int(name: str, value: Any, low: int, *, allow_none: Literal[False] = False,
-              extra: str = "") -> int: ...
+def check_int(
+    name: str, value: Any, low: int, *, allow_none: Literal[False] = False, extra: str = ""
+) -> int: ...
 
 
 @overload
-def check_int(name: str, value: Any, low: int, *, allow_none: Literal[True],
-              extra: str = "") -> int | None: ...
+def check_int(
+    name: str, value: Any, low: int, *, allow_none: Literal[True], extra: str = ""
+) -> int | None: ...
 
 
-def check_int(name: str, value: Any, low: int, *, allow_none: bool = False,
-              extra: str = "") -> int | None:
+def check_int(
+    name: str, value: Any, low: int, *, allow_none: bool = False, extra: str = ""
+) -> int | None:
     """``value`` as a plain int ``>= low``, or a ValueError naming it.
 
     Args:

@@ -25,10 +25,10 @@ from raytune_lite.trial import Trial, TrialStatus
 class Next(Enum):
     """What the controller does with a trial whose attempt ended."""
 
-    RETRY = "RETRY"      #: failed within ``max_failures``: pending, launched again first
-    PAUSE = "PAUSE"      #: paused, until the scheduler resumes it
+    RETRY = "RETRY"  #: failed within ``max_failures``: pending, launched again first
+    PAUSE = "PAUSE"  #: paused, until the scheduler resumes it
     EXPLOIT = "EXPLOIT"  #: restarted from the decision's donor checkpoint and config
-    FINISH = "FINISH"    #: ended for good with ``Outcome.status``
+    FINISH = "FINISH"  #: ended for good with ``Outcome.status``
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,15 @@ class Outcome:
     error: str | None = None
 
 
-def attempt_outcome(result: AttemptResult, decision: Decision | None, trial: Trial, *,
-                    max_failures: int, metric: str | None, stopping: str | None) -> Outcome:
+def attempt_outcome(
+    result: AttemptResult,
+    decision: Decision | None,
+    trial: Trial,
+    *,
+    max_failures: int,
+    metric: str | None,
+    stopping: str | None,
+) -> Outcome:
     """Decides a trial's fate after one attempt.
 
     Args:
@@ -79,6 +86,8 @@ def attempt_outcome(result: AttemptResult, decision: Decision | None, trial: Tri
     problem = trial.final_metric_problem(metric)
     if problem is not None:
         return Outcome(Next.FINISH, TrialStatus.ERROR, error=problem)
-    ended = {AttemptEnd.STOP_CRITERION: "stop criterion",
-             AttemptEnd.BUDGET: "scheduler: full budget"}.get(result.end)
+    ended = {
+        AttemptEnd.STOP_CRITERION: "stop criterion",
+        AttemptEnd.BUDGET: "scheduler: full budget",
+    }.get(result.end)
     return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=ended)

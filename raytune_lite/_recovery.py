@@ -33,10 +33,18 @@ class ExperimentStatus(str, Enum):
     FINISHED = "finished"
 
 
-def experiment_snapshot(status: ExperimentStatus, spec: ExperimentSpec, space: Space,
-                        searcher: Searcher, scheduler: Scheduler, *, created: int,
-                        points_left: Iterable[dict[str, Any]], searcher_done: bool,
-                        started: float) -> dict[str, Any]:
+def experiment_snapshot(
+    status: ExperimentStatus,
+    spec: ExperimentSpec,
+    space: Space,
+    searcher: Searcher,
+    scheduler: Scheduler,
+    *,
+    created: int,
+    points_left: Iterable[dict[str, Any]],
+    searcher_done: bool,
+    started: float,
+) -> dict[str, Any]:
     """The experiment.json content (less its format version) that :func:`recover` reads back.
 
     Args:
@@ -54,11 +62,15 @@ def experiment_snapshot(status: ExperimentStatus, spec: ExperimentSpec, space: S
         A JSON-able dict.
     """
     return {
-        "status": status.value, "spec": spec.to_json(), "space": space.to_json(),
+        "status": status.value,
+        "spec": spec.to_json(),
+        "space": space.to_json(),
         "searcher": {"class": type(searcher).__name__, "state": searcher.state()},
         "scheduler": {"class": type(scheduler).__name__, "state": scheduler.state()},
-        "created": created, "points_left": list(points_left),
-        "searcher_done": searcher_done, "started": started,
+        "created": created,
+        "points_left": list(points_left),
+        "searcher_done": searcher_done,
+        "started": started,
         "updated": time.time(),
     }
 
@@ -112,8 +124,13 @@ class Recovered:
     scheduler_state: dict[str, Any] = field(default_factory=dict)
 
 
-def recover(experiment: dict[str, Any], trials: list[dict[str, Any]], store: ExperimentStore,
-            metric: str | None, mode: Mode) -> Recovered:
+def recover(
+    experiment: dict[str, Any],
+    trials: list[dict[str, Any]],
+    store: ExperimentStore,
+    metric: str | None,
+    mode: Mode,
+) -> Recovered:
     """Takes up an interrupted experiment.
 
     Running trials become pending (their attempt died with the experiment); paused ones stay
@@ -130,11 +147,13 @@ def recover(experiment: dict[str, Any], trials: list[dict[str, Any]], store: Exp
         The state to run on with.
     """
     out = Recovered(
-        TrialTable(metric, mode), created=int(experiment.get("created", 0)),
+        TrialTable(metric, mode),
+        created=int(experiment.get("created", 0)),
         points_left=list(experiment.get("points_left", [])),
         searcher_done=bool(experiment.get("searcher_done", False)),
         searcher_state=experiment.get("searcher", {}).get("state", {}),
-        scheduler_state=experiment.get("scheduler", {}).get("state", {}))
+        scheduler_state=experiment.get("scheduler", {}).get("state", {}),
+    )
     for d in trials:
         trial = Trial.from_json(d)
         out.table.add(trial)

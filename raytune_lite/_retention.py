@@ -73,8 +73,14 @@ class CheckpointRetention:
         remove: deletes a checkpoint folder (default: ``shutil.rmtree``, errors ignored).
     """
 
-    def __init__(self, num_to_keep: int | None, score_key: str | None, metric: str | None,
-                 mode: Mode, remove: Callable[[str], None] = _remove) -> None:
+    def __init__(
+        self,
+        num_to_keep: int | None,
+        score_key: str | None,
+        metric: str | None,
+        mode: Mode,
+        remove: Callable[[str], None] = _remove,
+    ) -> None:
         if num_to_keep is not None and num_to_keep < 1:
             raise ValueError(f"num_to_keep must be >= 1; got {num_to_keep=}")
         self.num_to_keep = num_to_keep
@@ -152,8 +158,9 @@ def own_copy(decision: Decision, trial_dir: str, trial_id: str) -> Decision:
     """
     if decision.checkpoint is None:
         raise ValueError("own_copy needs a decision with a checkpoint")
-    dest = os.path.join(trial_dir, "checkpoints",
-                        f"checkpoint_{checkpoint_iteration(decision.checkpoint):06d}")
+    dest = os.path.join(
+        trial_dir, "checkpoints", f"checkpoint_{checkpoint_iteration(decision.checkpoint):06d}"
+    )
     try:
         return replace(decision, checkpoint=decision.checkpoint.persist(dest))
     except CheckpointError:

@@ -60,8 +60,13 @@ class TrialSupply:
         pending: the searcher's trials handed out and not finished yet.
     """
 
-    def __init__(self, searcher: Searcher, points_to_evaluate: Iterable[dict[str, Any]],
-                 num_samples: int, grid_size: int) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        points_to_evaluate: Iterable[dict[str, Any]],
+        num_samples: int,
+        grid_size: int,
+    ) -> None:
         self.searcher = searcher
         self.points: deque[dict[str, Any]] = deque(points_to_evaluate)
         budget = num_samples * grid_size if num_samples > 0 else math.inf
@@ -106,8 +111,13 @@ class TrialSupply:
         """A trial handed out ended for good (counted once per trial)."""
         self.pending -= from_searcher
 
-    def resume(self, created: int, points_left: Iterable[dict[str, Any]],
-               searcher_done: bool, pending: int = 0) -> None:
+    def resume(
+        self,
+        created: int,
+        points_left: Iterable[dict[str, Any]],
+        searcher_done: bool,
+        pending: int = 0,
+    ) -> None:
         """Takes up the counts of an interrupted experiment (the budget stays as it was).
 
         Args:

@@ -77,10 +77,15 @@ class TrialTable:
         counts = {s.value: 0 for s in TrialStatus}
         for t in self._trials.values():
             counts[t.status.value] += 1
-        running = [(tid, int((t.last_result or {}).get("training_iteration", 0)),
-                    metric_value(t.last_result, self.metric))
-                   for tid, t in self._trials.items()
-                   if t.status is TrialStatus.RUNNING][:RUNNING_SHOWN]
+        running = [
+            (
+                tid,
+                int((t.last_result or {}).get("training_iteration", 0)),
+                metric_value(t.last_result, self.metric),
+            )
+            for tid, t in self._trials.items()
+            if t.status is TrialStatus.RUNNING
+        ][:RUNNING_SHOWN]
         best = None
         if self.best is not None:
             value, tid = self.best

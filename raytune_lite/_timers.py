@@ -28,14 +28,16 @@ async def every(seconds: float, fn: Callable[[], None]) -> None:
         try:
             fn()
         except Exception:
-            logger.exception("raytune_lite: periodic task %s failed",
-                             getattr(fn, "__name__", fn))
+            logger.exception("raytune_lite: periodic task %s failed", getattr(fn, "__name__", fn))
 
 
-async def enforce_time_budget(seconds: float, stop: Callable[[str], None],
-                              running: Callable[[], Mapping[str, Any]],
-                              cancel: Callable[[str, Any, bool], None],
-                              grace_s: float) -> None:
+async def enforce_time_budget(
+    seconds: float,
+    stop: Callable[[str], None],
+    running: Callable[[], Mapping[str, Any]],
+    cancel: Callable[[str, Any, bool], None],
+    grace_s: float,
+) -> None:
     """Ends the experiment once the budget is spent, escalating for trials that hang on.
 
     First ``stop(TIME_BUDGET)`` (running trials stop at their next report); ``grace_s``

@@ -69,8 +69,10 @@ class Checkpoint:
             with open(file, "rb") as f:
                 data = pickle.load(f)
         except FileNotFoundError:
-            raise CheckpointError(f"checkpoint {self.path!r} holds no {_DICT_FILE}: it was not "
-                                  "made with Checkpoint.from_dict; use as_directory()") from None
+            raise CheckpointError(
+                f"checkpoint {self.path!r} holds no {_DICT_FILE}: it was not "
+                "made with Checkpoint.from_dict; use as_directory()"
+            ) from None
         except Exception as e:
             raise CheckpointError(f"checkpoint {self.path!r} could not be loaded: {e!r}") from e
         if not isinstance(data, dict):
@@ -98,6 +100,7 @@ class Checkpoint:
             os.replace(tmp, dest)
         except OSError as e:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise CheckpointError(f"could not save checkpoint {self.path!r} to {dest!r}: {e}") \
-                from e
+            raise CheckpointError(
+                f"could not save checkpoint {self.path!r} to {dest!r}: {e}"
+            ) from e
         return Checkpoint(dest)

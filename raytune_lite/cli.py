@@ -50,11 +50,14 @@ def show(path: str, top: int = 10) -> str:
         lines.append("status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if grid.metric and grid.metric in df.columns and df[grid.metric].notna().any():
         best = grid.best
-        lines.append(f"best: trial {best.trial_id} {grid.metric}={best.metrics[grid.metric]!r} "
-                     f"config={best.config}")
+        lines.append(
+            f"best: trial {best.trial_id} {grid.metric}={best.metrics[grid.metric]!r} "
+            f"config={best.config}"
+        )
         ranked = df.sort_values(grid.metric, ascending=grid.mode is Mode.MIN).head(top)
-        cols = ["trial_id", status, grid.metric, "training_iteration"] + \
-            [c for c in df.columns if c.startswith("config/")]
+        cols = ["trial_id", status, grid.metric, "training_iteration"] + [
+            c for c in df.columns if c.startswith("config/")
+        ]
         lines.append(ranked[[c for c in cols if c in ranked.columns]].to_string(index=False))
     for tid, err in list(grid.errors.items())[:5]:
         lines.append(f"error in {tid}: {err.strip().splitlines()[-1]}")
@@ -74,8 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_plot.add_argument("--metric", help="the reported key (default: the experiment's metric)")
     p_res = sub.add_parser("resume", help="continue an interrupted experiment")
     p_res.add_argument("path")
-    p_res.add_argument("--trainable", required=True, help="module:function of the training "
-                                                          "function")
+    p_res.add_argument(
+        "--trainable", required=True, help="module:function of the training function"
+    )
     p_res.add_argument("--verbose", type=int, default=1)
     args = ap.parse_args(argv)
     path = os.path.abspath(os.path.expanduser(args.path))
@@ -90,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from raytune_lite.tuner import Tuner
 
-            results = Tuner.restore(path, _load_trainable(args.trainable),
-                                    verbose=args.verbose).fit()
+            results = Tuner.restore(
+                path, _load_trainable(args.trainable), verbose=args.verbose
+            ).fit()
             print(show(results.path))
     except (StoreError, ValueError, ImportError) as e:
         print(f"raytune-lite {args.command}: {e}", file=sys.stderr)

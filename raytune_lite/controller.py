@@ -47,9 +47,15 @@ SYSTEM_FAILURE_GRACE_S = 1.5
 class Controller:
     """Runs one experiment (constructed by :class:`~raytune_lite.tuner.Tuner` as an actor)."""
 
-    def __init__(self, spec: ExperimentSpec, param_space: dict[str, Any], searcher: Searcher,
-                 scheduler: Scheduler, trainable: list[Any],
-                 restored: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        param_space: dict[str, Any],
+        searcher: Searcher,
+        scheduler: Scheduler,
+        trainable: list[Any],
+        restored: dict[str, Any] | None = None,
+    ) -> None:
         self.spec = spec
         self.space = Space(param_space)
         self.searcher = searcher
@@ -57,17 +63,19 @@ class Controller:
         self.trainable = trainable[0]  # an ObjectRef: put once, resolved by every task
         self.store = ExperimentStore(spec.path)
         self.trials = TrialTable(spec.metric, spec.mode)
-        self.queue: deque[str] = deque()          # retries and exploits, launched first
+        self.queue: deque[str] = deque()  # retries and exploits, launched first
         self.running: dict[str, asyncio.Task[None]] = {}
         self.refs: dict[str, ray.ObjectRef] = {}
-        self.decided: dict[str, Decision] = {}    # decisions not yet carried out
-        self.cancelled: set[str] = set()          # attempts the controller cancelled
-        self.resume_asked: set[str] = set()       # resumed before their pause took effect
-        self.supply = TrialSupply(searcher, spec.points_to_evaluate, spec.num_samples,
-                                  self.space.grid_size)
-        self.retention = CheckpointRetention(spec.num_to_keep, spec.checkpoint_score,
-                                             spec.metric, spec.mode)
-        self.stopping: str | None = None          # why the experiment stops early
+        self.decided: dict[str, Decision] = {}  # decisions not yet carried out
+        self.cancelled: set[str] = set()  # attempts the controller cancelled
+        self.resume_asked: set[str] = set()  # resumed before their pause took effect
+        self.supply = TrialSupply(
+            searcher, spec.points_to_evaluate, spec.num_samples, self.space.grid_size
+        )
+        self.retention = CheckpointRetention(
+            spec.num_to_keep, spec.checkpoint_score, spec.metric, spec.mode
+        )
+        self.stopping: str | None = None  # why the experiment stops early
         self.capacity = spec.max_concurrent or max(1, res.cluster_fits(spec.resources))
         self.started = time.time()
         self.wake: asyncio.Event | None = None
@@ -88,8 +96,13 @@ class Controller:
             timers.append(asyncio.ensure_future(every(CAPACITY_EVERY_S, self._recount)))
         if self.spec.time_budget_s is not None:
             left = self.spec.time_budget_s - (time.time() - self.started)
-            timers.append(asyncio.ensure_future(enforce_time_budget(
-                left, self.stop_experiment, lambda: self.refs, self._cancel, CANCEL_GRACE_S)))
+            timers.append(
+                asyncio.ensure_future(
+                    enforce_time_budget(
+                        left, self.stop_experiment, lambda: self.refs, self._cancel, CANCEL_GRACE_S
+                    )
+                )
+            )
         self._write_experiment(ExperimentStatus.RUNNING)
         idle_asks = 0
         while True:
@@ -113,8 +126,11 @@ class Controller:
             t.cancel()
         for trial in self.trials:
             if trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
-                self._finish(trial, TrialStatus.STOPPED_EARLY,
-                             reason=self.stopping or "paused, never resumed")
+                self._finish(
+                    trial,
+                    TrialStatus.STOPPED_EARLY,
+                    reason=self.stopping or "paused, never resumed",
+                )
         self._write_experiment(ExperimentStatus.FINISHED)
         self.store.close()
         return self.progress()
@@ -136,8 +152,12 @@ class Controller:
                 elif trial is not None and self.decided.get(rid) == Decision.PAUSE:
                     self.resume_asked.add(rid)  # its attempt is still ending: resume it then
                 else:
-                    logger.error("raytune_lite: %s.next_to_resume() returned %r, which is not "
-                                 "a paused trial; ignored", type(self.scheduler).__name__, rid)
+                    logger.error(
+                        "raytune_lite: %s.next_to_resume() returned %r, which is not "
+                        "a paused trial; ignored",
+                        type(self.scheduler).__name__,
+                        rid,
+                    )
             elif not self._new_trial():
                 break
 
@@ -161,9 +181,17 @@ class Controller:
         trial.attempts += 1
         trial.status = TrialStatus.RUNNING
         trial.start_time = trial.start_time or time.time()
-        ctx = TrialContext(trial.trial_id, trial.attempts, self.store.trial_dir(trial.trial_id),
-                           trial.config, trial.checkpoint, start, self.sync, self.spec.stop,
-                           self.name)
+        ctx = TrialContext(
+            trial.trial_id,
+            trial.attempts,
+            self.store.trial_dir(trial.trial_id),
+            trial.config,
+            trial.checkpoint,
+            start,
+            self.sync,
+            self.spec.stop,
+            self.name,
+        )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
         self.refs[trial.trial_id] = ref
         self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
@@ -173,8 +201,11 @@ class Controller:
         if isinstance(e, ray.exceptions.LocalRayletDiedError):
             return True
         m = re.search(r"node ID: ([0-9a-f]+)", str(e))
-        return isinstance(e, ray.exceptions.NodeDiedError) and m is not None and \
-            m.group(1) == self.node_id
+        return (
+            isinstance(e, ray.exceptions.NodeDiedError)
+            and m is not None
+            and m.group(1) == self.node_id
+        )
 
     def _task(self, resources: dict[str, float]) -> Any:
         key = tuple(sorted(resources.items()))
@@ -247,8 +278,14 @@ class Controller:
             trial.failures += 1
             trial.error = result.error
             self.store.write_error(trial.trial_id, trial.attempts, result.error or "")
-        out = attempt_outcome(result, decision, trial, max_failures=self.spec.max_failures,
-                              metric=self.spec.metric, stopping=self.stopping)
+        out = attempt_outcome(
+            result,
+            decision,
+            trial,
+            max_failures=self.spec.max_failures,
+            metric=self.spec.metric,
+            stopping=self.stopping,
+        )
         if out.next is Next.FINISH:
             if out.error is not None:  # it returned, but cannot be ranked
                 trial.error = out.error
@@ -265,8 +302,12 @@ class Controller:
 
     def _exploit(self, trial: Trial, decision: Decision) -> None:
         assert decision.config is not None
-        trial.adopt(decision.config, decision.checkpoint,
-                    checkpoint_iteration(decision.checkpoint), decision.donor)
+        trial.adopt(
+            decision.config,
+            decision.checkpoint,
+            checkpoint_iteration(decision.checkpoint),
+            decision.donor,
+        )
         self.queue.appendleft(trial.trial_id)
         self.store.write_trial(trial.trial_id, trial.to_json())
 
@@ -279,8 +320,7 @@ class Controller:
         self.store.close_trial(trial.trial_id)
         self.store.write_trial(trial.trial_id, trial.to_json())
         self.scheduler.on_complete(trial.snapshot())
-        self.searcher.on_complete(trial.trial_id, trial.last_result,
-                                  status is TrialStatus.ERROR)
+        self.searcher.on_complete(trial.trial_id, trial.last_result, status is TrialStatus.ERROR)
         self.dirty = True
 
     # -- timers ------------------------------------------------------------------------------
@@ -313,10 +353,19 @@ class Controller:
     # -- state -------------------------------------------------------------------------------
     def _write_experiment(self, status: ExperimentStatus) -> None:
         self.dirty = False
-        self.store.write_experiment(experiment_snapshot(
-            status, self.spec, self.space, self.searcher, self.scheduler,
-            created=self.supply.created, points_left=self.supply.points,
-            searcher_done=self.supply.searcher_done, started=self.started))
+        self.store.write_experiment(
+            experiment_snapshot(
+                status,
+                self.spec,
+                self.space,
+                self.searcher,
+                self.scheduler,
+                created=self.supply.created,
+                points_left=self.supply.points,
+                searcher_done=self.supply.searcher_done,
+                started=self.started,
+            )
+        )
 
     def _restore(self, restored: dict[str, Any]) -> None:
         """Takes up an interrupted experiment (trial summaries and plugin state)."""
@@ -325,13 +374,22 @@ class Controller:
         self.searcher.load_state(got.searcher_state)
         self.scheduler.load_state(got.scheduler_state)
         self.trials = got.table
-        self.supply.resume(got.created, got.points_left, got.searcher_done,
-                           pending=sum(t.from_searcher and not t.status.is_finished
-                                       for t in self.trials))
+        self.supply.resume(
+            got.created,
+            got.points_left,
+            got.searcher_done,
+            pending=sum(t.from_searcher and not t.status.is_finished for t in self.trials),
+        )
         self.queue.extend(got.to_run)
 
     def progress(self) -> dict[str, Any]:
         """Counts, best so far and the running trials, for the live table."""
-        return {**self.trials.summary(), "created": self.supply.created,
-                "budget": self.supply.budget, "elapsed": time.time() - self.started,
-                "metric": self.spec.metric, "stopping": self.stopping, "pid": os.getpid()}
+        return {
+            **self.trials.summary(),
+            "created": self.supply.created,
+            "budget": self.supply.budget,
+            "elapsed": time.time() - self.started,
+            "metric": self.spec.metric,
+            "stopping": self.stopping,
+            "pid": os.getpid(),
+        }

@@ -24,9 +24,22 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Categorical", "Domain", "Float", "Grid", "Integer", "SampleFrom",
-    "choice", "grid", "lograndint", "loguniform", "qloguniform", "quniform", "randint",
-    "sample_from", "uniform", "value_matches",
+    "Categorical",
+    "Domain",
+    "Float",
+    "Grid",
+    "Integer",
+    "SampleFrom",
+    "choice",
+    "grid",
+    "lograndint",
+    "loguniform",
+    "qloguniform",
+    "quniform",
+    "randint",
+    "sample_from",
+    "uniform",
+    "value_matches",
 ]
 
 
@@ -80,8 +93,9 @@ class Float(Domain):
             if q <= 0:
                 raise ValueError(f"quantization step must be > 0; got {q=}")
             if q > self.high - self.low:
-                raise ValueError(f"quantization step must be <= high - low; got {q=}, "
-                                 f"{low=}, {high=}")
+                raise ValueError(
+                    f"quantization step must be <= high - low; got {q=}, {low=}, {high=}"
+                )
         self.log = log
         self.q = q
 
@@ -113,8 +127,13 @@ class Float(Domain):
         return self._quantize(self._inv(a + u * (b - a)))
 
     def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "float", "low": self.low, "high": self.high, "log": self.log,
-                "q": self.q}
+        return {
+            "__domain__": "float",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "q": self.q,
+        }
 
     def __repr__(self) -> str:
         fn = "loguniform" if self.log else "uniform"
@@ -133,8 +152,9 @@ class Integer(Domain):
                 raise TypeError(f"Integer domain bounds must be ints; got {name}={v!r}")
         self.low, self.high = int(low), int(high)
         if not self.low < self.high:
-            raise ValueError(f"Integer domain needs low < high (high is excluded); "
-                             f"got {low=}, {high=}")
+            raise ValueError(
+                f"Integer domain needs low < high (high is excluded); got {low=}, {high=}"
+            )
         if log and self.low <= 0:
             raise ValueError(f"a log-scaled domain needs low > 0; got {low=}")
         self.log = log
@@ -272,6 +292,7 @@ class SampleFrom(Domain):
 
 # -- constructors ---------------------------------------------------------------------------
 
+
 def uniform(low: float, high: float) -> Float:
     """A float drawn uniformly from ``[low, high]``."""
     return Float(low, high)
@@ -331,7 +352,6 @@ def _jsonable(v: Any) -> Any:
     return repr(v)
 
 
-
 def _equal(a: Any, b: Any) -> bool:
     """``a == b``, False where the comparison raises or is not a plain truth value."""
     try:
@@ -341,8 +361,9 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and \
-        not isinstance(value, (bool, np.bool_))
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def value_matches(template: Any, value: Any) -> bool:
@@ -377,8 +398,9 @@ def value_matches(template: Any, value: Any) -> bool:
     if isinstance(template, Float):
         return _is_real(value) and template.low <= float(value) <= template.high
     if isinstance(template, Integer):
-        return _is_real(value) and float(value).is_integer() and \
-            template.low <= value < template.high
+        return (
+            _is_real(value) and float(value).is_integer() and template.low <= value < template.high
+        )
     if isinstance(template, Categorical):
         return any(value_matches(c, value) for c in template.choices)
     if isinstance(template, Domain):  # SampleFrom, or a user-defined domain
@@ -388,8 +410,12 @@ def value_matches(template: Any, value: Any) -> bool:
             return False
         by_name = {str(k): v for k, v in value.items()}
         return len(by_name) == len(template) and all(
-            str(k) in by_name and value_matches(t, by_name[str(k)]) for k, t in template.items())
+            str(k) in by_name and value_matches(t, by_name[str(k)]) for k, t in template.items()
+        )
     if isinstance(template, list):
-        return isinstance(value, list) and len(value) == len(template) and all(
-            value_matches(t, v) for t, v in zip(template, value, strict=True))
+        return (
+            isinstance(value, list)
+            and len(value) == len(template)
+            and all(value_matches(t, v) for t, v in zip(template, value, strict=True))
+        )
     return _equal(template, value)

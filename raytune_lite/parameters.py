@@ -66,8 +66,10 @@ def with_parameters(fn: Callable[..., Any], **data: Any) -> Callable[[dict[str, 
     try:
         inspect.signature(fn).bind({}, **data)
     except TypeError as e:
-        raise TypeError(f"{getattr(fn, '__name__', fn)!r} cannot be called as fn(config, "
-                        f"{', '.join(f'{k}=...' for k in data)}): {e}") from None
+        raise TypeError(
+            f"{getattr(fn, '__name__', fn)!r} cannot be called as fn(config, "
+            f"{', '.join(f'{k}=...' for k in data)}): {e}"
+        ) from None
     except ValueError:  # no signature to check (some builtins, C extensions): call it as is
         pass
     return _WithParameters(fn, data)

@@ -29,8 +29,9 @@ def pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("raytune_lite.plot needs matplotlib: pip install "
-                          "'raytune_lite[plot]'") from None
+        raise ImportError(
+            "raytune_lite.plot needs matplotlib: pip install 'raytune_lite[plot]'"
+        ) from None
     return plt
 
 
@@ -56,9 +57,13 @@ def _metric(grid: ResultGrid, metric: str | None) -> str:
     return m
 
 
-def learning_curves(results: ResultGrid | str, metric: str | None = None,
-                    x: str = "training_iteration", max_trials: int = 200,
-                    ax: Axes | None = None) -> Axes:
+def learning_curves(
+    results: ResultGrid | str,
+    metric: str | None = None,
+    x: str = "training_iteration",
+    max_trials: int = 200,
+    ax: Axes | None = None,
+) -> Axes:
     """One line per trial: ``metric`` against ``x`` over training; the best trial stands out.
 
     Args:
@@ -77,18 +82,29 @@ def learning_curves(results: ResultGrid | str, metric: str | None = None,
         raise ValueError(f"max_trials must be >= 1; got {max_trials=}")
     history = grid.history()
     if history.empty or key not in history.columns:
-        raise ValueError(f"no trial reported {key!r}; reported keys: "
-                         f"{sorted(history.columns) if not history.empty else []}")
+        raise ValueError(
+            f"no trial reported {key!r}; reported keys: "
+            f"{sorted(history.columns) if not history.empty else []}"
+        )
     ranked = grid.dataframe().dropna(subset=[key]) if key in grid.dataframe() else None
-    order = list(ranked.sort_values(key, ascending=grid.mode is Mode.MIN)["trial_id"]) \
-        if ranked is not None else []
+    order = (
+        list(ranked.sort_values(key, ascending=grid.mode is Mode.MIN)["trial_id"])
+        if ranked is not None
+        else []
+    )
     keep = order[:max_trials] or list(history["trial_id"].unique())[:max_trials]
     best = order[0] if order else None
     for tid, rows in history[history["trial_id"].isin(keep)].groupby("trial_id"):
         is_best = tid == best
-        ax.plot(rows[x], rows[key], lw=2.2 if is_best else 0.8,
-                alpha=1.0 if is_best else 0.35, color="C3" if is_best else "C0",
-                label=f"best ({tid})" if is_best else None, zorder=3 if is_best else 1)
+        ax.plot(
+            rows[x],
+            rows[key],
+            lw=2.2 if is_best else 0.8,
+            alpha=1.0 if is_best else 0.35,
+            color="C3" if is_best else "C0",
+            label=f"best ({tid})" if is_best else None,
+            zorder=3 if is_best else 1,
+        )
     ax.set_xlabel(x)
     ax.set_ylabel(key)
     ax.set_title(f"{key} over training, {len(keep)} trials")
@@ -97,8 +113,9 @@ def learning_curves(results: ResultGrid | str, metric: str | None = None,
     return ax
 
 
-def best_so_far(results: ResultGrid | str, metric: str | None = None,
-                ax: Axes | None = None) -> Axes:
+def best_so_far(
+    results: ResultGrid | str, metric: str | None = None, ax: Axes | None = None
+) -> Axes:
     """Each finished trial's final metric in the order trials were created, and the best so
     far: how the search converged.
 
@@ -115,8 +132,7 @@ def best_so_far(results: ResultGrid | str, metric: str | None = None,
     df = grid.dataframe().sort_values("trial_id")
     if key not in df.columns:
         raise ValueError(f"no trial reported {key!r}")
-    values = [float(v) if v is not None and math.isfinite(float(v)) else math.nan
-              for v in df[key]]
+    values = [float(v) if v is not None and math.isfinite(float(v)) else math.nan for v in df[key]]
     better = min if grid.mode is Mode.MIN else max
     best, curve = math.nan, []
     for v in values:
@@ -131,8 +147,9 @@ def best_so_far(results: ResultGrid | str, metric: str | None = None,
     return ax
 
 
-def metric_vs_param(results: ResultGrid | str, param: str,
-                                 metric: str | None = None, ax: Axes | None = None) -> Axes:
+def metric_vs_param(
+    results: ResultGrid | str, param: str, metric: str | None = None, ax: Axes | None = None
+) -> Axes:
     """The final metric of every trial against one hyperparameter (log scale when the values
     span more than two decades).
 
@@ -151,14 +168,17 @@ def metric_vs_param(results: ResultGrid | str, param: str,
     df = grid.dataframe()
     col = f"config/{param}"
     if col not in df.columns:
-        known = sorted(c[len("config/"):] for c in df.columns if c.startswith("config/"))
+        known = sorted(c[len("config/") :] for c in df.columns if c.startswith("config/"))
         raise ValueError(f"no config key {param!r}; known: {known}")
     if key not in df.columns:
         raise ValueError(f"no trial reported {key!r}")
     ax.scatter(df[col], df[key], s=16, alpha=0.7)
     numeric = df[col].dropna()
-    if len(numeric) and all(isinstance(v, (int, float)) and v > 0 for v in numeric) and \
-            max(numeric) / min(numeric) > 100:
+    if (
+        len(numeric)
+        and all(isinstance(v, (int, float)) and v > 0 for v in numeric)
+        and max(numeric) / min(numeric) > 100
+    ):
         ax.set_xscale("log")
     ax.set_xlabel(param)
     ax.set_ylabel(key)

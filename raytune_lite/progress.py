@@ -9,8 +9,14 @@ from typing import IO, Any
 from raytune_lite.spec import ExperimentSpec
 
 _ORDER = ("RUNNING", "PENDING", "PAUSED", "TERMINATED", "STOPPED_EARLY", "ERROR")
-_SHORT = {"RUNNING": "running", "PENDING": "pending", "PAUSED": "paused",
-          "TERMINATED": "done", "STOPPED_EARLY": "stopped early", "ERROR": "errors"}
+_SHORT = {
+    "RUNNING": "running",
+    "PENDING": "pending",
+    "PAUSED": "paused",
+    "TERMINATED": "done",
+    "STOPPED_EARLY": "stopped early",
+    "ERROR": "errors",
+}
 
 
 def _num(v: Any) -> str:
@@ -24,8 +30,13 @@ class ProgressReporter:
     printed every ``line_every_s`` seconds. ``verbose=0`` prints nothing.
     """
 
-    def __init__(self, verbose: int, spec: ExperimentSpec, stream: IO[str] | None = None,
-                 line_every_s: float = 10.0):
+    def __init__(
+        self,
+        verbose: int,
+        spec: ExperimentSpec,
+        stream: IO[str] | None = None,
+        line_every_s: float = 10.0,
+    ):
         self.verbose = verbose
         self.spec = spec
         self.stream = stream or sys.stdout
@@ -47,8 +58,9 @@ class ProgressReporter:
         parts = [f"{counts[s]} {_SHORT[s]}" for s in _ORDER if counts.get(s)]
         total = p["budget"]
         total_s = "?" if total == float("inf") else str(int(total))
-        line = f"[{p['elapsed']:7.1f}s] trials {p['created']}/{total_s}: " + \
-            (", ".join(parts) or "starting")
+        line = f"[{p['elapsed']:7.1f}s] trials {p['created']}/{total_s}: " + (
+            ", ".join(parts) or "starting"
+        )
         best = p.get("best")
         if best is not None:
             line += f" | best {p['metric']}={_num(best['value'])} (trial {best['trial_id']})"

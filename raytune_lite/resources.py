@@ -14,14 +14,14 @@ def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
     if resources is None:
         return {"cpu": 1.0}
     if not isinstance(resources, Mapping):
-        raise TypeError(f"resources must be a dict like {{'cpu': 1, 'gpu': 0.5}}; got "
-                        f"{resources!r}")
+        raise TypeError(
+            f"resources must be a dict like {{'cpu': 1, 'gpu': 0.5}}; got {resources!r}"
+        )
     out: dict[str, float] = {}
     for k, v in resources.items():
         if not isinstance(k, str) or not k:
             raise ValueError(f"resource names must be non-empty strings; got {k!r}")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-                or v < 0:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise ValueError(f"resources[{k!r}] must be a number >= 0; got {v!r}")
         key = k.lower() if k.lower() in _RAY_NAMES else k
         if key == "gpu" and v > 1 and v != int(v):
@@ -35,8 +35,10 @@ def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
 
 def ray_options(resources: Mapping[str, float]) -> dict[str, Any]:
     """Task options for a normalized request."""
-    opts: dict[str, Any] = {"num_cpus": resources.get("cpu", 0.0),
-                            "num_gpus": resources.get("gpu", 0.0)}
+    opts: dict[str, Any] = {
+        "num_cpus": resources.get("cpu", 0.0),
+        "num_gpus": resources.get("gpu", 0.0),
+    }
     if resources.get("memory"):
         opts["memory"] = resources["memory"]
     custom = {k: v for k, v in resources.items() if k not in _RAY_NAMES}
@@ -73,8 +75,16 @@ def cluster_fits(resources: Mapping[str, float]) -> int:
 
 def unsatisfiable_message(resources: Mapping[str, float]) -> str:
     nodes = alive_nodes()
-    have = [{k: v for k, v in n.items() if not k.startswith("node:") and
-             not k.endswith("_group") and k != "object_store_memory"} for n in nodes]
-    return (f"no node of the Ray cluster can run a trial that requests {dict(resources)}; "
-            f"the {len(nodes)} alive node(s) have {have}. Lower the request, or add a node "
-            "with these resources")
+    have = [
+        {
+            k: v
+            for k, v in n.items()
+            if not k.startswith("node:") and not k.endswith("_group") and k != "object_store_memory"
+        }
+        for n in nodes
+    ]
+    return (
+        f"no node of the Ray cluster can run a trial that requests {dict(resources)}; "
+        f"the {len(nodes)} alive node(s) have {have}. Lower the request, or add a node "
+        "with these resources"
+    )

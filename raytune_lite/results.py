@@ -58,13 +58,20 @@ class ResultGrid:
         spec = experiment.get("spec", {})
         self.metric: str | None = spec.get("metric")
         self.mode = Mode.parse(spec.get("mode", "min"))
-        self._results = [Result(
-            trial_id=t["trial_id"], config=t["config"], metrics=t.get("last_result") or {},
-            status=TrialStatus(t["status"]),
-            checkpoint=Checkpoint(t["checkpoint"]) if t.get("checkpoint") else None,
-            error=t.get("error"), path=f"{path}/trials/{t['trial_id']}",
-            config_history=t.get("config_history", []), best_value=t.get("best_value"),
-        ) for t in trials]
+        self._results = [
+            Result(
+                trial_id=t["trial_id"],
+                config=t["config"],
+                metrics=t.get("last_result") or {},
+                status=TrialStatus(t["status"]),
+                checkpoint=Checkpoint(t["checkpoint"]) if t.get("checkpoint") else None,
+                error=t.get("error"),
+                path=f"{path}/trials/{t['trial_id']}",
+                config_history=t.get("config_history", []),
+                best_value=t.get("best_value"),
+            )
+            for t in trials
+        ]
 
     @classmethod
     def from_path(cls, path: str) -> ResultGrid:
@@ -97,8 +104,9 @@ class ResultGrid:
         """The trial with the best last value of the experiment's metric."""
         return self.get_best()
 
-    def get_best(self, metric: str | None = None, mode: str | None = None,
-                 scope: str = "last") -> Result:
+    def get_best(
+        self, metric: str | None = None, mode: str | None = None, scope: str = "last"
+    ) -> Result:
         """The best trial by ``metric`` (default: the experiment's).
 
         Args:
@@ -108,8 +116,9 @@ class ResultGrid:
         metric = metric or self.metric
         m = Mode.parse(mode) if mode is not None else self.mode
         if metric is None:
-            raise ValueError("no metric: pass get_best(metric=..., mode=...) or give the Tuner "
-                             "metric=...")
+            raise ValueError(
+                "no metric: pass get_best(metric=..., mode=...) or give the Tuner metric=..."
+            )
         if scope not in ("last", "all"):
             raise ValueError(f"scope must be 'last' or 'all'; got {scope=}")
         if scope == "all" and metric != self.metric:
@@ -122,8 +131,10 @@ class ResultGrid:
             if best is None or m.better(v, best[0]):
                 best = (v, r)
         if best is None:
-            raise ValueError(f"no trial reported a finite value of {metric!r} "
-                             f"({len(self._results)} trials, {self.num_errors} errors)")
+            raise ValueError(
+                f"no trial reported a finite value of {metric!r} "
+                f"({len(self._results)} trials, {self.num_errors} errors)"
+            )
         return best[1]
 
     def dataframe(self) -> pd.DataFrame:
@@ -131,16 +142,20 @@ class ResultGrid:
         reported metrics, ``num_configs`` (PBT) and ``error`` (the last line of the trial's
         error). A metric that has the name of one of these keeps it; that column is then
         prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``)."""
-        metrics = [{k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
-                   for r in self._results]
+        metrics = [
+            {k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
+            for r in self._results
+        ]
         taken = set().union(*metrics) if metrics else set()
         records = []
         for r, last in zip(self._results, metrics, strict=True):
-            about = {"trial_id": r.trial_id, "status": r.status.value,
-                     "num_configs": len(r.config_history) or 1,
-                     "error": (r.error or "").strip().splitlines()[-1] if r.error else None}
-            rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v
-                                   for k, v in about.items()}
+            about = {
+                "trial_id": r.trial_id,
+                "status": r.status.value,
+                "num_configs": len(r.config_history) or 1,
+                "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
+            }
+            rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
             rec.update(flatten(r.config, prefix="config/"))
             rec.update(last)
             records.append(rec)
@@ -160,12 +175,18 @@ class ResultGrid:
         rows = []
         for r in self._results:
             for h in r.config_history:
-                rows.append({"trial_id": r.trial_id,
-                             "training_iteration": h.get("training_iteration", 0),
-                             "donor": h.get("donor"),
-                             **flatten(h.get("config", {}), prefix="config/")})
+                rows.append(
+                    {
+                        "trial_id": r.trial_id,
+                        "training_iteration": h.get("training_iteration", 0),
+                        "donor": h.get("donor"),
+                        **flatten(h.get("config", {}), prefix="config/"),
+                    }
+                )
         return _frame(rows)
 
     def __repr__(self) -> str:
-        return (f"ResultGrid({self.path!r}, {len(self)} trials, {self.num_errors} errors, "
-                f"metric={self.metric!r}, mode={self.mode.value!r})")
+        return (
+            f"ResultGrid({self.path!r}, {len(self)} trials, {self.num_errors} errors, "
+            f"metric={self.metric!r}, mode={self.mode.value!r})"
+        )

@@ -18,11 +18,11 @@ from raytune_lite.session import Message, TrialContext, TrialInterrupt
 class AttemptEnd(Enum):
     """How an attempt of a trial ended."""
 
-    RETURNED = "RETURNED"              #: the function returned
+    RETURNED = "RETURNED"  #: the function returned
     STOP_CRITERION = "STOP_CRITERION"  #: a ``stop=`` criterion was met
-    BUDGET = "BUDGET"                  #: the scheduler ended it at its full budget (COMPLETE)
-    INTERRUPTED = "INTERRUPTED"        #: the controller's decision (stop, pause, exploit)
-    FAILED = "FAILED"                  #: the function raised
+    BUDGET = "BUDGET"  #: the scheduler ended it at its full budget (COMPLETE)
+    INTERRUPTED = "INTERRUPTED"  #: the controller's decision (stop, pause, exploit)
+    FAILED = "FAILED"  #: the function raised
 
 
 @dataclass
@@ -43,12 +43,15 @@ def _final_metrics(value: Any) -> dict[str, Any] | None:
         return value
     if isinstance(value, (int, float)) or hasattr(value, "item"):
         return {"_value": value}
-    raise TypeError(f"the training function returned {type(value).__name__}: {value!r}; "
-                    "return None, a dict of final metrics, or a number")
+    raise TypeError(
+        f"the training function returned {type(value).__name__}: {value!r}; "
+        "return None, a dict of final metrics, or a number"
+    )
 
 
-def run_attempt(trainable: Callable[[dict[str, Any]], Any], ctx: TrialContext,
-                metric: str | None) -> AttemptResult:
+def run_attempt(
+    trainable: Callable[[dict[str, Any]], Any], ctx: TrialContext, metric: str | None
+) -> AttemptResult:
     """Runs ``trainable(config)`` with a session for ``ctx``; never raises for user errors."""
     sess = session._Session(ctx)
     session._current = sess

@@ -96,16 +96,18 @@ class _Outbox:
         """Queues ``msg``; with ``wait``, returns only once the controller has it on disk."""
         with self._cv:
             if self._error is not None:
-                raise RuntimeError("raytune_lite lost its connection to the controller") \
-                    from self._error
+                raise RuntimeError(
+                    "raytune_lite lost its connection to the controller"
+                ) from self._error
             if not self._buf:
                 self._first_at = time.monotonic()
             self._buf.append(msg)
             self._queued += 1
             seq = self._queued
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, daemon=True,
-                                                name=f"rtl-outbox-{self._ctx.trial_id}")
+                self._thread = threading.Thread(
+                    target=self._loop, daemon=True, name=f"rtl-outbox-{self._ctx.trial_id}"
+                )
                 self._thread.start()
             if wait:
                 self._flush = True
@@ -113,8 +115,9 @@ class _Outbox:
             while wait and self._acked < seq and self._error is None:
                 self._cv.wait()
             if self._error is not None:
-                raise RuntimeError("raytune_lite lost its connection to the controller") \
-                    from self._error
+                raise RuntimeError(
+                    "raytune_lite lost its connection to the controller"
+                ) from self._error
             return self._decision
 
     def _loop(self) -> None:
@@ -178,8 +181,10 @@ def _clean_value(key: str, v: Any) -> Any:
         return [_clean_value(key, x) for x in v]
     if isinstance(v, Mapping):
         return {str(k): _clean_value(key, x) for k, x in v.items()}
-    raise TypeError(f"report(): the value of {key!r} must be a number, string, bool, None "
-                    f"or a list/dict of those; got {type(v).__name__}: {v!r}")
+    raise TypeError(
+        f"report(): the value of {key!r} must be a number, string, bool, None "
+        f"or a list/dict of those; got {type(v).__name__}: {v!r}"
+    )
 
 
 class _Session:
@@ -220,15 +225,19 @@ class _Session:
             return bool(stop(self.ctx.trial_id, row))
         for k, threshold in stop.items():
             v = row.get(k)
-            if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)) \
-                    and v >= threshold:
+            if (
+                isinstance(v, (int, float))
+                and not (isinstance(v, float) and math.isnan(v))
+                and v >= threshold
+            ):
                 return True
         return False
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
         if not isinstance(metrics, Mapping):
-            raise TypeError(f"report() needs a dict of metrics; got {type(metrics).__name__}: "
-                            f"{metrics!r}")
+            raise TypeError(
+                f"report() needs a dict of metrics; got {type(metrics).__name__}: {metrics!r}"
+            )
         row: dict[str, Any] = {}
         for k, v in metrics.items():
             if not isinstance(k, str):
@@ -253,14 +262,16 @@ class _Session:
 
     def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
         if not isinstance(checkpoint, Checkpoint):
-            raise TypeError(f"report(checkpoint=...) needs a raytune_lite.Checkpoint; got "
-                            f"{type(checkpoint).__name__}")
-        dest = os.path.join(self.ctx.trial_dir, "checkpoints",
-                            f"checkpoint_{self.iteration:06d}")
+            raise TypeError(
+                f"report(checkpoint=...) needs a raytune_lite.Checkpoint; got "
+                f"{type(checkpoint).__name__}"
+            )
+        dest = os.path.join(self.ctx.trial_dir, "checkpoints", f"checkpoint_{self.iteration:06d}")
         saved = checkpoint.persist(dest)
         src = os.path.abspath(checkpoint.path)
-        if (os.path.dirname(src) == os.path.abspath(tempfile.gettempdir())
-                and os.path.basename(src).startswith("rtl_ckpt_")):
+        if os.path.dirname(src) == os.path.abspath(tempfile.gettempdir()) and os.path.basename(
+            src
+        ).startswith("rtl_ckpt_"):
             shutil.rmtree(src, ignore_errors=True)  # a from_dict temp dir: now saved
         return saved.path
 
@@ -270,8 +281,10 @@ _current: _Session | None = None
 
 def _session(fn: str) -> _Session:
     if _current is None:
-        raise RuntimeError(f"raytune_lite.{fn}() was called outside a trial: call it from the "
-                           "training function that you pass to raytune_lite.Tuner")
+        raise RuntimeError(
+            f"raytune_lite.{fn}() was called outside a trial: call it from the "
+            "training function that you pass to raytune_lite.Tuner"
+        )
     return _current
 
 

@@ -46,22 +46,42 @@ from raytune_lite.domains import (
 Path = tuple[str | int, ...]
 
 __all__ = [
-    "Categorical", "Domain", "Float", "Grid", "Integer", "Path", "SampleFrom", "Space",
-    "choice", "flatten", "grid", "lograndint", "loguniform", "qloguniform", "quniform",
-    "randint", "sample_from", "uniform", "get_path", "path_key", "resolve_nested", "set_path",
-    "skeleton", "value_matches",
+    "Categorical",
+    "Domain",
+    "Float",
+    "Grid",
+    "Integer",
+    "Path",
+    "SampleFrom",
+    "Space",
+    "choice",
+    "flatten",
+    "grid",
+    "lograndint",
+    "loguniform",
+    "qloguniform",
+    "quniform",
+    "randint",
+    "sample_from",
+    "uniform",
+    "get_path",
+    "path_key",
+    "resolve_nested",
+    "set_path",
+    "skeleton",
+    "value_matches",
 ]
 
 
 # -- the space ------------------------------------------------------------------------------
+
 
 def path_key(path: Path) -> str:
     """The flat name of a path: ``("model", "lr") -> "model/lr"``."""
     return "/".join(str(p) for p in path)
 
 
-def _walk(node: Any, prefix: Path,
-          leaves: Collection[Path] = ()) -> Iterator[tuple[Path, Any]]:
+def _walk(node: Any, prefix: Path, leaves: Collection[Path] = ()) -> Iterator[tuple[Path, Any]]:
     """``(path, leaf)`` for every leaf of nested dicts/lists; a path in ``leaves`` is a leaf
     whatever its value (a dict chosen from a choice of sub-spaces is not walked into)."""
     if prefix in leaves:
@@ -69,8 +89,9 @@ def _walk(node: Any, prefix: Path,
     elif isinstance(node, Mapping):
         for k, v in node.items():
             if not isinstance(k, str):
-                raise TypeError(f"param_space keys must be strings; got {k!r} at "
-                                f"{path_key(prefix) or '<root>'}")
+                raise TypeError(
+                    f"param_space keys must be strings; got {k!r} at {path_key(prefix) or '<root>'}"
+                )
             if "/" in k:
                 raise ValueError(f"param_space keys may not contain '/'; got {k!r}")
             yield from _walk(v, (*prefix, k), leaves)
@@ -138,8 +159,9 @@ class Space:
         if param_space is None:
             param_space = {}
         if not isinstance(param_space, Mapping):
-            raise TypeError(f"param_space must be a dict; got {type(param_space).__name__}: "
-                            f"{param_space!r}")
+            raise TypeError(
+                f"param_space must be a dict; got {type(param_space).__name__}: {param_space!r}"
+            )
         self.param_space = param_space
         self.constants: dict[Path, Any] = {}
         self.domains: dict[Path, Domain] = {}
@@ -183,19 +205,25 @@ class Space:
         return _jsonable(self.param_space)
 
     # -- sampling ------------------------------------------------------------------------
-    def sample(self, rng: np.random.Generator,
-               grid_point: Mapping[Path, Any] | None = None) -> dict[str, Any]:
+    def sample(
+        self, rng: np.random.Generator, grid_point: Mapping[Path, Any] | None = None
+    ) -> dict[str, Any]:
         """Draws one config; grid axes take ``grid_point``'s values (else are sampled)."""
         values = {p: d.sample(rng) for p, d in self.domains.items()}
         return self._assemble(values, rng, grid_point)
 
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
         """The config's encodable values as a vector in ``[0, 1]^dim``."""
-        return np.array([d.to_unit(get_path(config, p)) for p, d in self.domains.items()],
-                        dtype=float)
+        return np.array(
+            [d.to_unit(get_path(config, p)) for p, d in self.domains.items()], dtype=float
+        )
 
-    def decode(self, u: Sequence[float] | np.ndarray, rng: np.random.Generator,
-               grid_point: Mapping[Path, Any] | None = None) -> dict[str, Any]:
+    def decode(
+        self,
+        u: Sequence[float] | np.ndarray,
+        rng: np.random.Generator,
+        grid_point: Mapping[Path, Any] | None = None,
+    ) -> dict[str, Any]:
         """The config for a vector of the unit cube (conditionals resolved with ``rng``)."""
         u = np.asarray(u, dtype=float)
         if u.shape != (self.dim,):
@@ -203,8 +231,12 @@ class Space:
         values = {p: d.from_unit(x) for (p, d), x in zip(self.domains.items(), u, strict=True)}
         return self._assemble(values, rng, grid_point)
 
-    def _assemble(self, values: Mapping[Path, Any], rng: np.random.Generator,
-                  grid_point: Mapping[Path, Any] | None) -> dict[str, Any]:
+    def _assemble(
+        self,
+        values: Mapping[Path, Any],
+        rng: np.random.Generator,
+        grid_point: Mapping[Path, Any] | None,
+    ) -> dict[str, Any]:
         config: dict[str, Any] = skeleton(self.param_space)
         for p, v in self.constants.items():
             set_path(config, p, v)
@@ -227,14 +259,20 @@ class Space:
         given = dict(_walk(partial, (), known))
         unknown = [path_key(p) for p in given if p not in known]
         if unknown:
-            raise ValueError(f"point {dict(partial)!r} has keys that are not in the param_space: "
-                             f"{unknown}; known keys: {[path_key(p) for p in self.domains]}")
+            raise ValueError(
+                f"point {dict(partial)!r} has keys that are not in the param_space: "
+                f"{unknown}; known keys: {[path_key(p) for p in self.domains]}"
+            )
         checked = {**self.domains, **self.grid_axes}
-        problems = [msg for p, v in given.items() if p in checked
-                    and (msg := _problem(p, checked[p], v)) is not None]
+        problems = [
+            msg
+            for p, v in given.items()
+            if p in checked and (msg := _problem(p, checked[p], v)) is not None
+        ]
         if problems:  # before any conditional value sees the config
-            raise ValueError(f"point {dict(partial)!r} does not fit the param_space: "
-                             + "; ".join(problems))
+            raise ValueError(
+                f"point {dict(partial)!r} does not fit the param_space: " + "; ".join(problems)
+            )
         values = {p: given.get(p, d.sample(rng)) for p, d in self.domains.items()}
         grid_point = {p: given[p] for p in self.grid_axes if p in given}
         config = self._assemble(values, rng, grid_point)
@@ -270,11 +308,15 @@ def _problem(path: Path, d: Domain, v: Any) -> str | None:
         except ValueError:
             return f"{path_key(path)}={v!r} is not one of {d.choices!r}"
     elif isinstance(d, (Float, Integer)):
-        ok = isinstance(v, (int, float, np.number)) and d.low <= v and (
-            v <= d.high if isinstance(d, Float) else v < d.high)
+        ok = (
+            isinstance(v, (int, float, np.number))
+            and d.low <= v
+            and (v <= d.high if isinstance(d, Float) else v < d.high)
+        )
         if not ok:
             return f"{path_key(path)}={v!r} is outside {d!r}"
     return None
+
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}} -> {"a/b": 1}`` (lists by index); used for DataFrame columns."""

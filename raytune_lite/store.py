@@ -67,8 +67,10 @@ class ExperimentStore:
         try:
             os.makedirs(os.path.join(self.path, "trials"), exist_ok=True)
         except OSError as e:
-            raise StoreError(f"cannot create the experiment directory {self.path!r}: {e}; "
-                             "pass a writable storage_path") from e
+            raise StoreError(
+                f"cannot create the experiment directory {self.path!r}: {e}; "
+                "pass a writable storage_path"
+            ) from e
 
     def trial_dir(self, trial_id: str) -> str:
         return os.path.join(self.path, "trials", trial_id)
@@ -108,8 +110,9 @@ class ExperimentStore:
             f.write(f"--- attempt {attempt} ---\n{text}\n")
 
     def write_experiment(self, state: dict[str, Any]) -> None:
-        write_json_atomic(os.path.join(self.path, EXPERIMENT_FILE),
-                          {"format_version": FORMAT_VERSION, **state})
+        write_json_atomic(
+            os.path.join(self.path, EXPERIMENT_FILE), {"format_version": FORMAT_VERSION, **state}
+        )
 
     def close(self) -> None:
         for tid in list(self._files):
@@ -148,12 +151,14 @@ def saved_checkpoints(trial_dir: str) -> dict[int, str]:
 
 # -- reading ------------------------------------------------------------------------------
 
+
 def load_experiment(path: str) -> dict[str, Any]:
     """Reads experiment.json, checking that ``path`` is an experiment of a known format."""
     file = os.path.join(path, EXPERIMENT_FILE)
     if not os.path.isfile(file):
-        raise StoreError(f"{path!r} is not a raytune_lite experiment directory: it has no "
-                         f"{EXPERIMENT_FILE}")
+        raise StoreError(
+            f"{path!r} is not a raytune_lite experiment directory: it has no {EXPERIMENT_FILE}"
+        )
     try:
         with open(file) as f:
             data = json.load(f)
@@ -161,17 +166,21 @@ def load_experiment(path: str) -> dict[str, Any]:
         raise StoreError(f"cannot read {file!r}: {e}") from e
     not_ours = f"not a raytune_lite experiment: {path!r} (its {EXPERIMENT_FILE}"
     if not isinstance(data, dict):
-        raise StoreError(f"{not_ours} holds a JSON {type(data).__name__}, not an object with "
-                         f"a format_version)")
+        raise StoreError(
+            f"{not_ours} holds a JSON {type(data).__name__}, not an object with a format_version)"
+        )
     if "format_version" not in data:
         raise StoreError(f"{not_ours} has no format_version)")
     version = data["format_version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise StoreError(f"{not_ours} has format_version={version!r}; raytune_lite writes an "
-                         f"int >= 1)")
+        raise StoreError(
+            f"{not_ours} has format_version={version!r}; raytune_lite writes an int >= 1)"
+        )
     if version > FORMAT_VERSION:
-        raise StoreError(f"{file!r} has format_version={version}; this raytune_lite reads "
-                         f"versions up to {FORMAT_VERSION}: upgrade raytune_lite")
+        raise StoreError(
+            f"{file!r} has format_version={version}; this raytune_lite reads "
+            f"versions up to {FORMAT_VERSION}: upgrade raytune_lite"
+        )
     return data
 
 
@@ -194,8 +203,15 @@ def load_trials(path: str) -> list[dict[str, Any]]:
                 config = json.load(f)
         except (FileNotFoundError, ValueError):
             continue  # the crash came before its config was written: it never ran
-        out.append({"trial_id": tid, "config": config, "status": "PENDING", "resources": {},
-                    "config_history": [{"training_iteration": 0, "config": config}]})
+        out.append(
+            {
+                "trial_id": tid,
+                "config": config,
+                "status": "PENDING",
+                "resources": {},
+                "config_history": [{"training_iteration": 0, "config": config}],
+            }
+        )
     return out
 
 

@@ -15,12 +15,12 @@ from raytune_lite.checkpoint import Checkpoint
 class TrialStatus(str, Enum):
     """Where a trial is in its life."""
 
-    PENDING = "PENDING"            #: created, not launched yet
-    RUNNING = "RUNNING"            #: an attempt is launched (maybe queued by Ray for resources)
-    PAUSED = "PAUSED"              #: ended by the scheduler, to be resumed from its checkpoint
-    TERMINATED = "TERMINATED"      #: finished: the function returned or a stop criterion hit
+    PENDING = "PENDING"  #: created, not launched yet
+    RUNNING = "RUNNING"  #: an attempt is launched (maybe queued by Ray for resources)
+    PAUSED = "PAUSED"  #: ended by the scheduler, to be resumed from its checkpoint
+    TERMINATED = "TERMINATED"  #: finished: the function returned or a stop criterion hit
     STOPPED_EARLY = "STOPPED_EARLY"  #: stopped by the scheduler or the time budget
-    ERROR = "ERROR"                #: failed more than ``max_failures`` times
+    ERROR = "ERROR"  #: failed more than ``max_failures`` times
 
     @property
     def is_finished(self) -> bool:
@@ -104,12 +104,14 @@ class Trial:
     start_time: float | None = None
     end_time: float | None = None
     _config_view: MappingProxyType[str, Any] | None = field(
-        default=None, init=False, repr=False, compare=False)
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Trial:
         new = object.__new__(Trial)
-        new.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items()
-                             if k != "_config_view"})
+        new.__dict__.update(
+            {k: copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "_config_view"}
+        )
         new._config_view = None
         return new
 
@@ -135,15 +137,17 @@ class Trial:
             config=view,
             status=self.status,
             num_results=self.num_results,
-            last_result=None if self.last_result is None
+            last_result=None
+            if self.last_result is None
             else MappingProxyType(dict(self.last_result)),
             checkpoint=self.checkpoint,
             attempts=self.attempts,
             resources=MappingProxyType(dict(self.resources)),
         )
 
-    def observe(self, row: dict[str, Any], metric: str | None, mode: Mode,
-                checkpoint: str | None = None) -> None:
+    def observe(
+        self, row: dict[str, Any], metric: str | None, mode: Mode, checkpoint: str | None = None
+    ) -> None:
         """Updates the summary with one reported row.
 
         Only the last row is kept (every row is on disk): the summary stays the same size
@@ -167,8 +171,13 @@ class Trial:
             self.checkpoint = Checkpoint(checkpoint)
             self.checkpoint_iteration = int(row.get("training_iteration", 0))
 
-    def adopt(self, config: dict[str, Any], checkpoint: Checkpoint | None,
-              checkpoint_iteration: int, donor: str | None) -> None:
+    def adopt(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint | None,
+        checkpoint_iteration: int,
+        donor: str | None,
+    ) -> None:
         """Takes another trial's config and checkpoint (PBT exploit), to restart from them.
 
         The change is recorded in ``config_history`` at the current iteration and the trial
@@ -184,8 +193,7 @@ class Trial:
         self.set_config(config)
         self.checkpoint = checkpoint
         self.checkpoint_iteration = checkpoint_iteration
-        self.config_history.append({"training_iteration": it, "config": config,
-                                    "donor": donor})
+        self.config_history.append({"training_iteration": it, "config": config, "donor": donor})
         self.status = TrialStatus.PENDING
 
     def finish(self, status: TrialStatus, reason: str | None, end_time: float) -> None:
@@ -218,14 +226,18 @@ class Trial:
         """
         if metric is not None and not self.metric_seen:
             got = sorted(k for k in (self.last_result or {}) if k not in _AUTO_KEYS)
-            return (f"the metric {metric!r} was never reported" +
-                    (f"; the trial reported {got}" if self.last_result else
-                     ": the training function never called raytune_lite.report()"))
+            return f"the metric {metric!r} was never reported" + (
+                f"; the trial reported {got}"
+                if self.last_result
+                else ": the training function never called raytune_lite.report()"
+            )
         last_row = self.last_result or {}
         if metric is not None and metric in last_row and metric_value(last_row, metric) is None:
-            return (f"the metric {metric!r} was {last_row[metric]!r} at its last report "
-                    f"(iteration {last_row.get('training_iteration')}): a finite number is "
-                    "needed to rank the trial")
+            return (
+                f"the metric {metric!r} was {last_row[metric]!r} at its last report "
+                f"(iteration {last_row.get('training_iteration')}): a finite number is "
+                "needed to rank the trial"
+            )
         return None
 
     def to_json(self) -> dict[str, Any]:
@@ -254,17 +266,24 @@ class Trial:
     def from_json(cls, d: dict[str, Any]) -> Trial:
         ckpt = d.get("checkpoint")
         return cls(
-            trial_id=d["trial_id"], config=d["config"], resources=d.get("resources", {}),
-            status=TrialStatus(d["status"]), num_results=d.get("num_results", 0),
-            last_result=d.get("last_result"), best_value=d.get("best_value"),
+            trial_id=d["trial_id"],
+            config=d["config"],
+            resources=d.get("resources", {}),
+            status=TrialStatus(d["status"]),
+            num_results=d.get("num_results", 0),
+            last_result=d.get("last_result"),
+            best_value=d.get("best_value"),
             metric_seen=d.get("metric_seen", False),
             checkpoint=None if ckpt is None else Checkpoint(ckpt),
             checkpoint_iteration=d.get("checkpoint_iteration", 0),
-            attempts=d.get("attempts", 0), failures=d.get("failures", 0),
-            error=d.get("error"), stop_reason=d.get("stop_reason"),
+            attempts=d.get("attempts", 0),
+            failures=d.get("failures", 0),
+            error=d.get("error"),
+            stop_reason=d.get("stop_reason"),
             from_searcher=d.get("from_searcher", True),
             config_history=d.get("config_history", []),
-            start_time=d.get("start_time"), end_time=d.get("end_time"),
+            start_time=d.get("start_time"),
+            end_time=d.get("end_time"),
         )
 
 

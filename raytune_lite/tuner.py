@@ -37,8 +37,10 @@ class ExperimentError(RuntimeError):
 
 def _check_trainable(trainable: Any) -> None:
     if not callable(trainable):
-        raise TypeError(f"the trainable must be a function taking the config dict; got "
-                        f"{type(trainable).__name__}: {trainable!r}")
+        raise TypeError(
+            f"the trainable must be a function taking the config dict; got "
+            f"{type(trainable).__name__}: {trainable!r}"
+        )
     try:
         sig = inspect.signature(trainable)
     except (TypeError, ValueError):
@@ -46,26 +48,33 @@ def _check_trainable(trainable: Any) -> None:
     try:
         sig.bind({})
     except TypeError:
-        raise TypeError(f"the trainable must accept one argument, the config dict; "
-                        f"{getattr(trainable, '__name__', trainable)!r} has the signature "
-                        f"{sig}") from None
+        raise TypeError(
+            f"the trainable must accept one argument, the config dict; "
+            f"{getattr(trainable, '__name__', trainable)!r} has the signature "
+            f"{sig}"
+        ) from None
 
 
-def _check_unlimited(num_samples: int, time_budget_s: float | None,
-                     searcher: Searcher) -> None:
+def _check_unlimited(num_samples: int, time_budget_s: float | None, searcher: Searcher) -> None:
     """num_samples=-1 ends only with the time budget or a searcher that finishes by itself.
 
     BasicSearch (unless a subclass replaces ``suggest``) never finishes under -1: it repeats
     the grid forever, even over a grid-only space. Other searchers are trusted to finish.
     """
-    if num_samples != -1 or time_budget_s is not None or not isinstance(searcher, BasicSearch) \
-            or type(searcher).suggest is not BasicSearch.suggest:
+    if (
+        num_samples != -1
+        or time_budget_s is not None
+        or not isinstance(searcher, BasicSearch)
+        or type(searcher).suggest is not BasicSearch.suggest
+    ):
         return
-    raise ValueError(f"num_samples=-1 runs trials until the time budget ends or the searcher "
-                     f"finishes, but {type(searcher).__name__} (grid + random search) never "
-                     f"finishes by itself, so fit() would never end; got {num_samples=}, "
-                     f"{time_budget_s=}: pass time_budget_s=<seconds>, a num_samples >= 1, or "
-                     f"a searcher that finishes by itself")
+    raise ValueError(
+        f"num_samples=-1 runs trials until the time budget ends or the searcher "
+        f"finishes, but {type(searcher).__name__} (grid + random search) never "
+        f"finishes by itself, so fit() would never end; got {num_samples=}, "
+        f"{time_budget_s=}: pass time_budget_s=<seconds>, a num_samples >= 1, or "
+        f"a searcher that finishes by itself"
+    )
 
 
 def _find_unpicklable(node: Any, where: str) -> tuple[str, Any, Exception] | None:
@@ -92,9 +101,14 @@ def _find_unpicklable(node: Any, where: str) -> tuple[str, Any, Exception] | Non
 def init_ray(address: str | None = None) -> None:
     """Starts a local Ray (all cores) or joins ``address`` / ``RAY_ADDRESS``, once."""
     if not ray.is_initialized():
-        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=True,
-                 include_dashboard=False if address is None and
-                 not os.environ.get("RAY_ADDRESS") else None)
+        ray.init(
+            address=address,
+            logging_level=logging.WARNING,
+            log_to_driver=True,
+            include_dashboard=False
+            if address is None and not os.environ.get("RAY_ADDRESS")
+            else None,
+        )
 
 
 class Tuner:
@@ -136,44 +150,66 @@ class Tuner:
         >>> results.best.config  # doctest: +SKIP
     """
 
-    def __init__(self, trainable: Callable[..., Any], param_space: Mapping[str, Any] | None = None,
-                 *, metric: str | None = None, mode: str = "min", num_samples: int = 1,
-                 searcher: Searcher | None = None, scheduler: Scheduler | None = None,
-                 resources: Mapping[str, float] | None = None, max_concurrent: int | None = None,
-                 storage_path: str | None = None, name: str | None = None,
-                 seed: int | None = None, stop: Any = None, time_budget_s: float | None = None,
-                 max_failures: int = 0, points_to_evaluate: list[dict[str, Any]] | None = None,
-                 verbose: int = 1, address: str | None = None, resume: bool = False,
-                 num_to_keep: int | None = None, checkpoint_score: str | None = None):
+    def __init__(
+        self,
+        trainable: Callable[..., Any],
+        param_space: Mapping[str, Any] | None = None,
+        *,
+        metric: str | None = None,
+        mode: str = "min",
+        num_samples: int = 1,
+        searcher: Searcher | None = None,
+        scheduler: Scheduler | None = None,
+        resources: Mapping[str, float] | None = None,
+        max_concurrent: int | None = None,
+        storage_path: str | None = None,
+        name: str | None = None,
+        seed: int | None = None,
+        stop: Any = None,
+        time_budget_s: float | None = None,
+        max_failures: int = 0,
+        points_to_evaluate: list[dict[str, Any]] | None = None,
+        verbose: int = 1,
+        address: str | None = None,
+        resume: bool = False,
+        num_to_keep: int | None = None,
+        checkpoint_score: str | None = None,
+    ):
         _check_trainable(trainable)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         self.param_space = dict(param_space or {})
         if metric is not None and (not isinstance(metric, str) or not metric):
-            raise ValueError(f"metric must be the name of a reported key (a string); "
-                             f"got {metric=}")
+            raise ValueError(f"metric must be the name of a reported key (a string); got {metric=}")
         self.mode = Mode.parse(mode)
         if num_samples != -1:
             check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
         check_int("max_concurrent", max_concurrent, 1, allow_none=True)
         check_int("max_failures", max_failures, 0)
         check_int("num_to_keep", num_to_keep, 1, allow_none=True)
-        if checkpoint_score is not None and (num_to_keep is None or
-                                             not isinstance(checkpoint_score, str)):
-            raise ValueError(f"checkpoint_score names the reported key that ranks a trial's "
-                             f"checkpoints and needs num_to_keep; got {checkpoint_score=}, "
-                             f"{num_to_keep=}")
+        if checkpoint_score is not None and (
+            num_to_keep is None or not isinstance(checkpoint_score, str)
+        ):
+            raise ValueError(
+                f"checkpoint_score names the reported key that ranks a trial's "
+                f"checkpoints and needs num_to_keep; got {checkpoint_score=}, "
+                f"{num_to_keep=}"
+            )
         check_int("verbose", verbose, 0)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an int or None; got {seed=}")
         check_stop(stop)
         check_time_budget(time_budget_s)
         if searcher is not None and not isinstance(searcher, Searcher):
-            raise TypeError(f"searcher must be a raytune_lite Searcher (e.g. "
-                            f"rt.search.BasicSearch()); got {searcher!r}")
+            raise TypeError(
+                f"searcher must be a raytune_lite Searcher (e.g. "
+                f"rt.search.BasicSearch()); got {searcher!r}"
+            )
         if scheduler is not None and not isinstance(scheduler, Scheduler):
-            raise TypeError(f"scheduler must be a raytune_lite Scheduler (e.g. "
-                            f"rt.schedulers.ASHA(...)); got {scheduler!r}")
+            raise TypeError(
+                f"scheduler must be a raytune_lite Scheduler (e.g. "
+                f"rt.schedulers.ASHA(...)); got {scheduler!r}"
+            )
         self.searcher = searcher or BasicSearch()
         self.scheduler = scheduler or FIFO()
         _check_unlimited(num_samples, time_budget_s, self.searcher)
@@ -181,24 +217,37 @@ class Tuner:
         self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
         self.scheduler.setup(metric, self.mode, self.seed)
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
-            raise TypeError(f"points_to_evaluate must be a list of dicts; got "
-                            f"{points_to_evaluate!r}")
+            raise TypeError(
+                f"points_to_evaluate must be a list of dicts; got {points_to_evaluate!r}"
+            )
         rng = np.random.default_rng(self.seed + 1)
         points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
         self.resources = res.normalize(resources)
         if name is not None and (not isinstance(name, str) or not name or os.sep in name):
             raise ValueError(f"name must be a non-empty folder name; got {name=}")
         if resume is True and name is None:
-            raise ValueError("resume=True needs the name of the experiment to continue: pass "
-                             "name=... (and the same storage_path)")
+            raise ValueError(
+                "resume=True needs the name of the experiment to continue: pass "
+                "name=... (and the same storage_path)"
+            )
         root = os.path.abspath(os.path.expanduser(storage_path or DEFAULT_STORAGE))
         name = name or self._default_name(root)
         self.spec = ExperimentSpec(
-            name=name, path=os.path.join(root, name), metric=metric, mode=self.mode,
-            num_samples=num_samples, resources=self.resources, max_concurrent=max_concurrent,
-            stop=stop, time_budget_s=time_budget_s, max_failures=max_failures, seed=self.seed,
-            points_to_evaluate=points, num_to_keep=num_to_keep,
-            checkpoint_score=checkpoint_score)
+            name=name,
+            path=os.path.join(root, name),
+            metric=metric,
+            mode=self.mode,
+            num_samples=num_samples,
+            resources=self.resources,
+            max_concurrent=max_concurrent,
+            stop=stop,
+            time_budget_s=time_budget_s,
+            max_failures=max_failures,
+            seed=self.seed,
+            points_to_evaluate=points,
+            num_to_keep=num_to_keep,
+            checkpoint_score=checkpoint_score,
+        )
         self.verbose = verbose
         self.address = address
         if not isinstance(resume, bool):
@@ -208,8 +257,9 @@ class Tuner:
         self._check_storage(root)
 
     def _default_name(self, root: str) -> str:
-        base = f"{getattr(self.trainable, '__name__', 'experiment')}_" \
-               f"{dt.datetime.now():%Y%m%d_%H%M%S}"
+        base = (
+            f"{getattr(self.trainable, '__name__', 'experiment')}_{dt.datetime.now():%Y%m%d_%H%M%S}"
+        )
         name, i = base, 1
         while os.path.exists(os.path.join(root, name)):
             i += 1
@@ -223,42 +273,57 @@ class Tuner:
         except OSError as e:
             raise ValueError(f"storage_path {root!r} cannot be created: {e}") from None
         if not os.access(root, os.W_OK):
-            raise ValueError(f"storage_path {root!r} is not writable; pass a writable "
-                             "storage_path")
+            raise ValueError(f"storage_path {root!r} is not writable; pass a writable storage_path")
 
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
         """Runs the experiment and returns its results."""
         if os.path.exists(os.path.join(self.spec.path, "experiment.json")):
             if not self.resume:
-                raise ValueError(f"an experiment named {self.spec.name!r} already exists in "
-                                 f"{os.path.dirname(self.spec.path)!r}; pick another name, "
-                                 f"pass resume=True, or continue it with "
-                                 f"rt.Tuner.restore({self.spec.path!r}, train)")
-            self._restored = {"experiment": load_experiment(self.spec.path),
-                              "trials": load_trials(self.spec.path)}
+                raise ValueError(
+                    f"an experiment named {self.spec.name!r} already exists in "
+                    f"{os.path.dirname(self.spec.path)!r}; pick another name, "
+                    f"pass resume=True, or continue it with "
+                    f"rt.Tuner.restore({self.spec.path!r}, train)"
+                )
+            self._restored = {
+                "experiment": load_experiment(self.spec.path),
+                "trials": load_trials(self.spec.path),
+            }
         init_ray(self.address)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))
         try:
             trainable_ref = ray.put(self.trainable)
         except Exception as e:
-            raise TypeError(f"the trainable {self.trainable!r} could not be pickled to send it "
-                            f"to the workers: {e}. Pass large objects with "
-                            "rt.with_parameters(train, data=...) and do not capture locks, "
-                            "open files or connections") from None
+            raise TypeError(
+                f"the trainable {self.trainable!r} could not be pickled to send it "
+                f"to the workers: {e}. Pass large objects with "
+                "rt.with_parameters(train, data=...) and do not capture locks, "
+                "open files or connections"
+            ) from None
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         here = ray.get_runtime_context().get_node_id()
         actor_cls = ray.remote(Controller).options(
-            name=f"controller_{uuid.uuid4().hex}", namespace=CONTROLLER_NAMESPACE,
-            lifetime=None, num_cpus=0, max_restarts=0, max_concurrency=10_000,
-            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False))
+            name=f"controller_{uuid.uuid4().hex}",
+            namespace=CONTROLLER_NAMESPACE,
+            lifetime=None,
+            num_cpus=0,
+            max_restarts=0,
+            max_concurrency=10_000,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
+        )
         try:
             # in a list, so that the controller never unpickles (imports) the user's code
-            controller: Any = actor_cls.remote(self.spec, self.param_space, self.searcher,
-                                               self.scheduler, [trainable_ref],
-                                               self._restored)
+            controller: Any = actor_cls.remote(
+                self.spec,
+                self.param_space,
+                self.searcher,
+                self.scheduler,
+                [trainable_ref],
+                self._restored,
+            )
         except Exception as e:
             raise TypeError(self._unpicklable_message(e)) from None
         reporter = ProgressReporter(self.verbose, self.spec)
@@ -282,17 +347,24 @@ class Tuner:
         found = _find_unpicklable(self.param_space, "param_space")
         if found is not None:
             where, value, e = found
-            return (f"{where} = {value!r} cannot be pickled to send it to the trials "
-                    f"({type(e).__name__}: {e}); param_space values must be picklable: create "
-                    "locks, open files, connections and generators inside the training "
-                    "function, and pass large objects with rt.with_parameters(train, data=...)")
-        for what, obj in (("searcher", self.searcher), ("scheduler", self.scheduler),
-                          ("stop criterion", self.spec.stop)):
+            return (
+                f"{where} = {value!r} cannot be pickled to send it to the trials "
+                f"({type(e).__name__}: {e}); param_space values must be picklable: create "
+                "locks, open files, connections and generators inside the training "
+                "function, and pass large objects with rt.with_parameters(train, data=...)"
+            )
+        for what, obj in (
+            ("searcher", self.searcher),
+            ("scheduler", self.scheduler),
+            ("stop criterion", self.spec.stop),
+        ):
             found = _find_unpicklable(obj, what)
             if found is not None:
-                return (f"the {what} {obj!r} cannot be pickled to send it to the experiment's "
-                        f"controller ({type(found[2]).__name__}: {found[2]}); do not keep "
-                        "locks, open files, connections or generators in it")
+                return (
+                    f"the {what} {obj!r} cannot be pickled to send it to the experiment's "
+                    f"controller ({type(found[2]).__name__}: {found[2]}); do not keep "
+                    "locks, open files, connections or generators in it"
+                )
         return f"the param_space, searcher or scheduler could not be pickled: {error}"
 
     def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
@@ -307,14 +379,22 @@ class Tuner:
                 raise ExperimentError(
                     f"the experiment's controller actor died or stopped answering ({e}); "
                     f"every reported row is on disk in {self.spec.path!r}: resume with "
-                    f"rt.Tuner.restore({self.spec.path!r}, trainable)") from None
+                    f"rt.Tuner.restore({self.spec.path!r}, trainable)"
+                ) from None
 
     # -- resuming ----------------------------------------------------------------------------
     @classmethod
-    def restore(cls, path: str, trainable: Callable[..., Any], *,
-                param_space: Mapping[str, Any] | None = None,
-                searcher: Searcher | None = None, scheduler: Scheduler | None = None,
-                verbose: int = 1, address: str | None = None) -> Tuner:
+    def restore(
+        cls,
+        path: str,
+        trainable: Callable[..., Any],
+        *,
+        param_space: Mapping[str, Any] | None = None,
+        searcher: Searcher | None = None,
+        scheduler: Scheduler | None = None,
+        verbose: int = 1,
+        address: str | None = None,
+    ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
         Finished trials are kept; trials that were running restart from their last
@@ -326,37 +406,56 @@ class Tuner:
         spec = exp.get("spec", {})
         if param_space is None:
             if any(_has_sample_from(v) for v in [exp.get("space")]):
-                raise ValueError("this experiment's param_space has sample_from values, which "
-                                 "are not stored: pass param_space=... to Tuner.restore")
+                raise ValueError(
+                    "this experiment's param_space has sample_from values, which "
+                    "are not stored: pass param_space=... to Tuner.restore"
+                )
             param_space = _space_from_json(exp.get("space", {}))
         for kind, obj in (("searcher", searcher), ("scheduler", scheduler)):
             saved = exp.get(kind, {}).get("class")
             default = "BasicSearch" if kind == "searcher" else "FIFO"
             if obj is None and saved not in (None, default):
-                raise ValueError(f"the experiment used {kind} {saved}; pass {kind}={saved}(...) "
-                                 "to Tuner.restore")
+                raise ValueError(
+                    f"the experiment used {kind} {saved}; pass {kind}={saved}(...) to Tuner.restore"
+                )
         if spec.get("stop") is not None and not isinstance(spec["stop"], dict):
-            raise ValueError("this experiment used a callable stop criterion, which is not "
-                             "stored; pass it again with a new Tuner")
-        tuner = cls(trainable, param_space, metric=spec.get("metric"),
-                    mode=spec.get("mode", "min"), num_samples=spec.get("num_samples", 1),
-                    searcher=searcher, scheduler=scheduler, resources=spec.get("resources"),
-                    max_concurrent=spec.get("max_concurrent"),
-                    storage_path=os.path.dirname(path), name=os.path.basename(path),
-                    seed=spec.get("seed"), stop=spec.get("stop"),
-                    time_budget_s=spec.get("time_budget_s"),
-                    max_failures=spec.get("max_failures", 0), verbose=verbose, address=address,
-                    resume=True, num_to_keep=spec.get("num_to_keep"),
-                    checkpoint_score=spec.get("checkpoint_score"))
-        tuner.spec = ExperimentSpec(**{**tuner.spec.__dict__,
-                                       "points_to_evaluate": spec.get("points_to_evaluate", [])})
+            raise ValueError(
+                "this experiment used a callable stop criterion, which is not "
+                "stored; pass it again with a new Tuner"
+            )
+        tuner = cls(
+            trainable,
+            param_space,
+            metric=spec.get("metric"),
+            mode=spec.get("mode", "min"),
+            num_samples=spec.get("num_samples", 1),
+            searcher=searcher,
+            scheduler=scheduler,
+            resources=spec.get("resources"),
+            max_concurrent=spec.get("max_concurrent"),
+            storage_path=os.path.dirname(path),
+            name=os.path.basename(path),
+            seed=spec.get("seed"),
+            stop=spec.get("stop"),
+            time_budget_s=spec.get("time_budget_s"),
+            max_failures=spec.get("max_failures", 0),
+            verbose=verbose,
+            address=address,
+            resume=True,
+            num_to_keep=spec.get("num_to_keep"),
+            checkpoint_score=spec.get("checkpoint_score"),
+        )
+        tuner.spec = ExperimentSpec(
+            **{**tuner.spec.__dict__, "points_to_evaluate": spec.get("points_to_evaluate", [])}
+        )
         return tuner
 
 
 def _has_sample_from(node: Any) -> bool:
     if isinstance(node, dict):
-        return node.get("__domain__") == "sample_from" or \
-            any(_has_sample_from(v) for v in node.values())
+        return node.get("__domain__") == "sample_from" or any(
+            _has_sample_from(v) for v in node.values()
+        )
     if isinstance(node, list):
         return any(_has_sample_from(v) for v in node)
     return False

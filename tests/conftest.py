@@ -15,12 +15,15 @@ def start_local_ray() -> None:
 
     if ray.is_initialized():
         res = ray.cluster_resources()
-        if res.get("CPU") == LOCAL["num_cpus"] and res.get("custom") == 4 and \
-                len(ray.nodes()) == 1:
+        if res.get("CPU") == LOCAL["num_cpus"] and res.get("custom") == 4 and len(ray.nodes()) == 1:
             return
         ray.shutdown()
-    ray.init(**LOCAL, include_dashboard=False, logging_level="ERROR",
-             object_store_memory=200 * 1024 * 1024)
+    ray.init(
+        **LOCAL,
+        include_dashboard=False,
+        logging_level="ERROR",
+        object_store_memory=200 * 1024 * 1024,
+    )
 
 
 @pytest.fixture
@@ -52,4 +55,5 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # figures are drawn off-screen
 # Ray workers import the test modules' functions by name: put tests/ on their path.
 _here = os.path.dirname(os.path.abspath(__file__))
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (_here, os.environ.get("PYTHONPATH", "")) if p)
+    p for p in (_here, os.environ.get("PYTHONPATH", "")) if p
+)

@@ -22,7 +22,16 @@ def train(config):
 if __name__ == "__main__":
     storage, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     ray.init(num_cpus=4, include_dashboard=False, logging_level="ERROR")
-    results = rt.Tuner(train, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=n, seed=0,
-                       storage_path=storage, name=name, resume=True, max_concurrent=4,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        train,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=n,
+        seed=0,
+        storage_path=storage,
+        name=name,
+        resume=True,
+        max_concurrent=4,
+        verbose=0,
+    ).fit()
     print(f"DONE {len(results)}", flush=True)

@@ -56,8 +56,9 @@ def _gp() -> GaussianProcess:
     rng = np.random.default_rng(0)
     x = rng.random((12, 2))
     y = np.sin(5 * x[:, 0]) + x[:, 1]
-    return GaussianProcess(x, (y - y.mean()) / y.std(),
-                           np.array([math.log(0.3), math.log(0.5), 0.0, math.log(1e-4)]))
+    return GaussianProcess(
+        x, (y - y.mean()) / y.std(), np.array([math.log(0.3), math.log(0.5), 0.0, math.log(1e-4)])
+    )
 
 
 @pytest.mark.parametrize("kind", list(Acquisition))
@@ -92,8 +93,12 @@ def test_parse_names_the_bad_value():
 
 def _layout() -> Layout:
     levels = np.array([0.125, 0.375, 0.625, 0.875])
-    return Layout(dim=5, continuous=[0], discrete=[(1, levels, np.array([0.25, 0.5, 0.75]))],
-                  onehot=[[2, 3, 4]])
+    return Layout(
+        dim=5,
+        continuous=[0],
+        discrete=[(1, levels, np.array([0.25, 0.5, 0.75]))],
+        onehot=[[2, 3, 4]],
+    )
 
 
 def test_snap_moves_discrete_columns_to_levels_and_one_hot_to_argmax():
@@ -120,15 +125,16 @@ def test_optimize_finds_the_maximum_of_a_mixed_function():
 
     def score(x: np.ndarray, grad: bool):
         # best: x0 = 0.3, discrete level 0.625, category 2 (column 4)
-        val = -(x[:, 0] - 0.3) ** 2 - (x[:, 1] - 0.625) ** 2 + 0.5 * x[:, 4]
+        val = -((x[:, 0] - 0.3) ** 2) - (x[:, 1] - 0.625) ** 2 + 0.5 * x[:, 4]
         g = np.zeros_like(x)
         g[:, 0] = -2 * (x[:, 0] - 0.3)
         g[:, 1] = -2 * (x[:, 1] - 0.625)
         g[:, 4] = 0.5
         return val, (g if grad else None)
 
-    cand, vals = optimize(score, lay, np.random.default_rng(0), np.zeros((0, 5)),
-                          n_random=64, n_local=0)
+    cand, vals = optimize(
+        score, lay, np.random.default_rng(0), np.zeros((0, 5)), n_random=64, n_local=0
+    )
     best = cand[0]
     assert abs(best[0] - 0.3) < 1e-4
     assert best[1] == 0.625 and best[4] == 1.0

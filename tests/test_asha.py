@@ -15,9 +15,16 @@ from raytune_lite.trial import TrialSnapshot, TrialStatus
 
 
 def snap(tid: str) -> TrialSnapshot:
-    return TrialSnapshot(trial_id=tid, config=MappingProxyType({}), status=TrialStatus.RUNNING,
-                         num_results=0, last_result=None, checkpoint=None, attempts=1,
-                         resources=MappingProxyType({"cpu": 1.0}))
+    return TrialSnapshot(
+        trial_id=tid,
+        config=MappingProxyType({}),
+        status=TrialStatus.RUNNING,
+        num_results=0,
+        last_result=None,
+        checkpoint=None,
+        attempts=1,
+        resources=MappingProxyType({"cpu": 1.0}),
+    )
 
 
 def make(mode: str = "min", seed: int | None = 0, **kw: Any) -> ASHA:
@@ -36,19 +43,22 @@ def test_conformance() -> None:
     check_scheduler(lambda: ASHA(max_t=27, grace_period=1, reduction_factor=2, brackets=3))
 
 
-@pytest.mark.parametrize(("kwargs", "needle"), [
-    ({"max_t": 0}, "max_t"),
-    ({"max_t": float("nan")}, "max_t"),
-    ({"max_t": True}, "max_t"),
-    ({"grace_period": -1}, "grace_period"),
-    ({"max_t": 5, "grace_period": 5}, "must be > grace_period"),
-    ({"reduction_factor": 1}, "reduction_factor"),
-    ({"reduction_factor": "3"}, "reduction_factor"),
-    ({"brackets": 0}, "brackets"),
-    ({"brackets": 2.0}, "brackets"),
-    ({"brackets": 9}, "brackets must be <= 4"),
-    ({"time_attr": ""}, "time_attr"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"max_t": 0}, "max_t"),
+        ({"max_t": float("nan")}, "max_t"),
+        ({"max_t": True}, "max_t"),
+        ({"grace_period": -1}, "grace_period"),
+        ({"max_t": 5, "grace_period": 5}, "must be > grace_period"),
+        ({"reduction_factor": 1}, "reduction_factor"),
+        ({"reduction_factor": "3"}, "reduction_factor"),
+        ({"brackets": 0}, "brackets"),
+        ({"brackets": 2.0}, "brackets"),
+        ({"brackets": 9}, "brackets must be <= 4"),
+        ({"time_attr": ""}, "time_attr"),
+    ],
+)
 def test_bad_arguments_name_the_value(kwargs: dict[str, Any], needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
         ASHA(**{"max_t": 27, **kwargs})
@@ -59,17 +69,22 @@ def test_sync_policy_waits_exactly_at_rungs_and_max_t() -> None:
     assert policy.time_attr == "training_iteration"
     assert policy.milestones == (1.0, 3.0, 9.0, 27.0, 81.0)
     assert not policy.every_report and policy.interval is None
-    assert ASHA(max_t=100, grace_period=10, reduction_factor=2).sync_policy().milestones == \
-        (10.0, 20.0, 40.0, 80.0, 100.0)
+    assert ASHA(max_t=100, grace_period=10, reduction_factor=2).sync_policy().milestones == (
+        10.0,
+        20.0,
+        40.0,
+        80.0,
+        100.0,
+    )
 
 
 def test_stops_the_worse_trial_at_a_rung_and_keeps_the_better_one() -> None:
     s = make()
-    assert report(s, "a", 1, 0.5) is Action.CONTINUE     # first at the rung: nothing to beat
-    assert report(s, "b", 1, 0.9) is Action.STOP         # worse than a: not in the top third
-    assert report(s, "c", 1, 0.1) is Action.CONTINUE     # best of three
+    assert report(s, "a", 1, 0.5) is Action.CONTINUE  # first at the rung: nothing to beat
+    assert report(s, "b", 1, 0.9) is Action.STOP  # worse than a: not in the top third
+    assert report(s, "c", 1, 0.1) is Action.CONTINUE  # best of three
     # rung 3: a arrives first, then c beats it, then d (a newcomer at rung 3) is worse
-    assert report(s, "a", 2, 0.01) is Action.CONTINUE    # between rungs: never judged
+    assert report(s, "a", 2, 0.01) is Action.CONTINUE  # between rungs: never judged
     assert report(s, "a", 3, 0.4) is Action.CONTINUE
     assert report(s, "c", 3, 0.05) is Action.CONTINUE
     for tid in ("d", "e"):
@@ -78,7 +93,7 @@ def test_stops_the_worse_trial_at_a_rung_and_keeps_the_better_one() -> None:
     # e is 2nd of 4 at rung 3: within the best ceil(4/3) = 2, it goes on
     assert report(s, "e", 3, 0.2) is Action.CONTINUE
     assert report(s, "g", 1, 0.0) is Action.CONTINUE
-    assert report(s, "g", 3, 0.35) is Action.STOP     # 4th of 5
+    assert report(s, "g", 3, 0.35) is Action.STOP  # 4th of 5
     assert report(s, "f", 1, 0.0) is Action.CONTINUE
     assert report(s, "f", 3, 0.0) is Action.CONTINUE
 
@@ -87,7 +102,7 @@ def test_keeps_roughly_one_in_eta_at_a_rung() -> None:
     s = make(max_t=100, reduction_factor=4)
     losses = [(7 * i) % 40 for i in range(40)]  # a shuffled order of 0..39
     kept = sum(report(s, str(i), 1, float(v)) is Action.CONTINUE for i, v in enumerate(losses))
-    assert 8 <= kept <= 16                      # ~40/4, a little more early on
+    assert 8 <= kept <= 16  # ~40/4, a little more early on
     assert report(s, "best", 1, -1.0) is Action.CONTINUE
     assert report(s, "worst", 1, 99.0) is Action.STOP
 
@@ -150,7 +165,7 @@ def test_same_seed_same_brackets_and_decisions() -> None:
 
     assert run(3) == run(3)
     brackets, _ = run(3)
-    assert len(set(brackets)) >= 3      # trials are spread over brackets
+    assert len(set(brackets)) >= 3  # trials are spread over brackets
     assert brackets.count(0) > brackets.count(3)  # the aggressive bracket gets the most
     assert run(3)[0] != run(4)[0]
 
@@ -167,8 +182,9 @@ def test_state_round_trip_continues_identically() -> None:
         s.on_add(snap(str(i)))
         twin.on_add(snap(str(i)))
         for t in (1, 3, 9):
-            assert report(s, str(i), t, (i * 3 % 10) / 10) is \
-                report(twin, str(i), t, (i * 3 % 10) / 10)
+            assert report(s, str(i), t, (i * 3 % 10) / 10) is report(
+                twin, str(i), t, (i * 3 % 10) / 10
+            )
     assert s.state() == twin.state()
     with pytest.raises(ValueError, match="do not match"):
         make(max_t=81).load_state(saved)

@@ -22,8 +22,11 @@ BRANIN_MIN = 0.397887
 
 def branin(cfg: dict[str, Any]) -> float:
     x1, x2 = cfg["x0"], cfg["x1"]
-    return float((x2 - 5.1 / (4 * math.pi ** 2) * x1 ** 2 + 5 / math.pi * x1 - 6) ** 2
-                 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10)
+    return float(
+        (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2
+        + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1)
+        + 10
+    )
 
 
 def test_conformance():
@@ -49,9 +52,13 @@ def test_maximize_finds_the_optimum_of_the_negated_function():
     assert -max(v for _, v in res) - BRANIN_MIN < 0.1
 
 
-MIXED_SPACE = {"x": rt.uniform(-2.0, 2.0), "n": rt.randint(0, 12),
-               "act": rt.choice(["relu", "tanh", "gelu", "silu"]), "q": rt.quniform(0, 1, 0.1),
-               "const": 3}
+MIXED_SPACE = {
+    "x": rt.uniform(-2.0, 2.0),
+    "n": rt.randint(0, 12),
+    "act": rt.choice(["relu", "tanh", "gelu", "silu"]),
+    "q": rt.quniform(0, 1, 0.1),
+    "const": 3,
+}
 
 
 def mixed_loss(cfg: dict[str, Any]) -> float:
@@ -75,8 +82,13 @@ def test_integer_quantized_and_categorical_dimensions():
 
 def test_grid_axes_are_searched_as_categoricals():
     space = {"bs": rt.grid([8, 16, 32, 64]), "x": rt.uniform(0, 1)}
-    res = drive(BayesOpt(n_initial_points=5), space,
-               lambda c: abs(math.log2(c["bs"]) - 5) + (c["x"] - 0.2) ** 2, 20, seed=0)
+    res = drive(
+        BayesOpt(n_initial_points=5),
+        space,
+        lambda c: abs(math.log2(c["bs"]) - 5) + (c["x"] - 0.2) ** 2,
+        20,
+        seed=0,
+    )
     best = min(res, key=lambda r: r[1])[0]
     assert best["bs"] == 32 and abs(best["x"] - 0.2) < 0.1
 
@@ -150,8 +162,15 @@ def test_warm_start_from_a_results_dataframe():
     rows = []
     for _ in range(25):
         cfg = rt.Space(BRANIN_SPACE).sample(rng)
-        rows.append({"trial_id": "x", "status": "TERMINATED", "config/x0": cfg["x0"],
-                     "config/x1": cfg["x1"], "score": branin(cfg)})
+        rows.append(
+            {
+                "trial_id": "x",
+                "status": "TERMINATED",
+                "config/x0": cfg["x0"],
+                "config/x1": cfg["x1"],
+                "score": branin(cfg),
+            }
+        )
     rows.append({"status": "ERROR", "config/x0": 1.0, "config/x1": 1.0, "score": float("nan")})
     rows.append({"status": "TERMINATED", "config/x0": 99.0})  # does not fit: ignored
     s = BayesOpt()

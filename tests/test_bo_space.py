@@ -8,8 +8,7 @@ import raytune_lite as rt
 from raytune_lite.search._bo_space import MAX_LEVELS, Encoding
 from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE
 
-SPACE = {**CONFORMANCE_SPACE, "bs": rt.grid([16, 32, 64]),
-         "ql": rt.qloguniform(1.0, 100.0, 5.0)}
+SPACE = {**CONFORMANCE_SPACE, "bs": rt.grid([16, 32, 64]), "ql": rt.qloguniform(1.0, 100.0, 5.0)}
 
 
 def test_columns_continuous_discrete_and_one_hot():
@@ -48,8 +47,10 @@ def test_snapping_agrees_with_the_domains_own_decoding():
         i = enc.params.index(p)
         col = p.cols[0]
         # decoding the snapped column gives the same value as decoding the raw one
-        assert all(p.domain.from_unit(a) == p.domain.from_unit(b)
-                   for a, b in zip(raw[:, i], x[:, col], strict=True))
+        assert all(
+            p.domain.from_unit(a) == p.domain.from_unit(b)
+            for a, b in zip(raw[:, i], x[:, col], strict=True)
+        )
 
 
 def test_invalid_configs_encode_to_none():

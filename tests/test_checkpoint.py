@@ -38,6 +38,8 @@ def test_errors_name_the_problem(tmp_path):
     (tmp_path / "d" / "data.pkl").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="could not be loaded"):
         Checkpoint(str(tmp_path / "d")).to_dict()
-    with pytest.raises(CheckpointError, match="does not exist"), \
-            Checkpoint(str(tmp_path / "gone")).as_directory():
+    with (
+        pytest.raises(CheckpointError, match="does not exist"),
+        Checkpoint(str(tmp_path / "gone")).as_directory(),
+    ):
         pass

@@ -20,8 +20,16 @@ def quadratic(config):
 
 @pytest.fixture
 def experiment(ray_local, storage):
-    return rt.Tuner(quadratic, {"x": rt.uniform(-2, 2)}, metric="loss", num_samples=5, seed=1,
-                    storage_path=storage, name="cli", verbose=0).fit()
+    return rt.Tuner(
+        quadratic,
+        {"x": rt.uniform(-2, 2)},
+        metric="loss",
+        num_samples=5,
+        seed=1,
+        storage_path=storage,
+        name="cli",
+        verbose=0,
+    ).fit()
 
 
 def test_show_lists_the_best_trial_first(experiment, capsys):
@@ -53,7 +61,8 @@ def test_resume_runs_what_is_left(experiment, monkeypatch, tmp_path, capsys):
     (tmp_path / "cli_train.py").write_text(
         "import raytune_lite as rt\n"
         "def train(config):\n"
-        "    rt.report({'loss': (config['x'] - 1) ** 2})\n")
+        "    rt.report({'loss': (config['x'] - 1) ** 2})\n"
+    )
     monkeypatch.chdir(tmp_path)
     assert main(["resume", path, "--trainable", "cli_train:train", "--verbose", "0"]) == 0
     again = rt.ResultGrid.from_path(path)

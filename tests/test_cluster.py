@@ -37,12 +37,25 @@ def which_node(config):
 def test_trials_run_on_both_nodes_and_capacity_counts_them(two_nodes, storage):
     import ray
 
-    results = rt.Tuner(which_node, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=8,
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        which_node,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=8,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     nodes = {r.metrics["node"] for r in results}
     assert len(nodes) == 2 and nodes == {n["NodeID"] for n in ray.nodes() if n["Alive"]}
-    only_big = rt.Tuner(which_node, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=2,
-                        resources={"cpu": 1, "big": 1}, storage_path=storage, verbose=0).fit()
+    only_big = rt.Tuner(
+        which_node,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=2,
+        resources={"cpu": 1, "big": 1},
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     _, worker = two_nodes
     assert {r.metrics["node"] for r in only_big} == {worker.node_id}
 
@@ -54,9 +67,10 @@ def steady(config):
     start = ckpt.to_dict()["step"] if ckpt else 0
     for step in range(start + 1, 16):
         time.sleep(0.1)
-        rt.report({"loss": config["x"], "step": step,
-                   "node": ray.get_runtime_context().get_node_id()},
-                  checkpoint=rt.Checkpoint.from_dict({"step": step}))
+        rt.report(
+            {"loss": config["x"], "step": step, "node": ray.get_runtime_context().get_node_id()},
+            checkpoint=rt.Checkpoint.from_dict({"step": step}),
+        )
 
 
 @pytest.mark.heavy
@@ -72,8 +86,15 @@ def test_trials_on_a_removed_node_are_retried_elsewhere(two_nodes, storage):
         cluster.remove_node(worker)
 
     threading.Thread(target=remove_later).start()
-    results = rt.Tuner(steady, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=4,
-                       max_failures=2, storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        steady,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=4,
+        max_failures=2,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
     moved = [r for r in results if r.error]
     assert moved, "no trial ran on the removed node"

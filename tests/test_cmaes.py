@@ -22,11 +22,18 @@ SPACE5 = Space({f"x{i}": uniform(-1.0, 1.0) for i in range(5)})
 
 def ellipsoid(cfg: dict[str, Any]) -> float:
     x = np.array([cfg[f"x{i}"] for i in range(5)]) - CENTER
-    return float(np.sum(10.0 ** (np.arange(5) / 2) * x ** 2))
+    return float(np.sum(10.0 ** (np.arange(5) / 2) * x**2))
 
 
-def drive(s: Searcher, f: Callable[[dict[str, Any]], float], n: int, *, pending: int = 4,
-          seed: int = 0, fail: float = 0.0) -> list[float]:
+def drive(
+    s: Searcher,
+    f: Callable[[dict[str, Any]], float],
+    n: int,
+    *,
+    pending: int = 4,
+    seed: int = 0,
+    fail: float = 0.0,
+) -> list[float]:
     """Runs ``n`` trials with ``pending`` outstanding, finishing in random order; a share
     ``fail`` of them fail (half as errors, half with a NaN metric). Returns finished values."""
     rng = np.random.default_rng(seed)
@@ -95,6 +102,7 @@ def test_seeding() -> None:
         s = CMAES()
         s.setup(SPACE5, "loss", "min", seed=seed)
         return drive(s, ellipsoid, 80, seed=0)
+
     assert run(4) == run(4)
     assert run(4) != run(5)
 
@@ -129,7 +137,8 @@ def test_integer_dims_keep_a_margin_and_are_found() -> None:
     s = CMAES(min_std_cells=0.25, max_restarts=0)
     s.setup(space, "loss", "min", seed=0)
     f: Callable[[dict[str, Any]], float] = lambda c: (  # noqa: E731
-        (c["n"] - 3) ** 2 + (c["x"] - 0.2) ** 2 + (c["act"] != "b"))
+        (c["n"] - 3) ** 2 + (c["x"] - 0.2) ** 2 + (c["act"] != "b")
+    )
     values = drive(s, f, 300, seed=0)
     assert min(values) < 1e-3
     std = s._sigma * np.sqrt(s._C.diagonal())
@@ -143,7 +152,7 @@ def test_restarts_grow_the_population() -> None:
     s.setup(space, "loss", "min", seed=0)
     lam0 = s._lam
     drive(s, lambda c: c["x"] ** 2 + c["y"] ** 2, 400)
-    assert s._restarts >= 1 and s._lam == lam0 * 2 ** s._restarts
+    assert s._restarts >= 1 and s._lam == lam0 * 2**s._restarts
 
     t = CMAES(tol_sigma=1e-3, max_restarts=0)
     t.setup(space, "loss", "min", seed=0)
@@ -169,12 +178,19 @@ def test_add_trial_is_learnt_from() -> None:
     assert np.linalg.norm(s._mean - SPACE5.encode(good)) < np.linalg.norm(0.5 - SPACE5.encode(good))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"sigma0": 0}, "sigma0"), ({"sigma0": 2.0}, "sigma0"), ({"popsize": 1}, "popsize"),
-    ({"max_restarts": -1}, "max_restarts"), ({"popsize_multiplier": 0.5}, "popsize_multiplier"),
-    ({"min_std_cells": 2}, "min_std_cells"), ({"tol_sigma": -1}, "tol_sigma"),
-    ({"x0": [0.5]}, "x0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"sigma0": 0}, "sigma0"),
+        ({"sigma0": 2.0}, "sigma0"),
+        ({"popsize": 1}, "popsize"),
+        ({"max_restarts": -1}, "max_restarts"),
+        ({"popsize_multiplier": 0.5}, "popsize_multiplier"),
+        ({"min_std_cells": 2}, "min_std_cells"),
+        ({"tol_sigma": -1}, "tol_sigma"),
+        ({"x0": [0.5]}, "x0"),
+    ],
+)
 def test_validation(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         CMAES(**kwargs)

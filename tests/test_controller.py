@@ -35,8 +35,14 @@ def counting(config):
 
 
 def test_stop_decisions_take_effect_at_the_synced_step(ray_local, storage):
-    results = rt.Tuner(counting, {"x": rt.grid([0.1, 0.9, 0.2, 0.7])}, metric="loss",
-                       scheduler=StopHighX(), storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        counting,
+        {"x": rt.grid([0.1, 0.9, 0.2, 0.7])},
+        metric="loss",
+        scheduler=StopHighX(),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     by_x = {r.config["x"]: r for r in results}
     for x in (0.9, 0.7):
         assert by_x[x].status is rt.TrialStatus.STOPPED_EARLY
@@ -74,14 +80,23 @@ def resumable(config):
     ckpt = rt.get_checkpoint()
     start = ckpt.to_dict()["it"] if ckpt else 0
     for it in range(start + 1, 7):
-        rt.report({"loss": config["x"] * it, "resumed": ckpt is not None},
-                  checkpoint=rt.Checkpoint.from_dict({"it": it}))
+        rt.report(
+            {"loss": config["x"] * it, "resumed": ckpt is not None},
+            checkpoint=rt.Checkpoint.from_dict({"it": it}),
+        )
 
 
 def test_paused_trials_free_their_slot_and_resume_from_their_checkpoint(ray_local, storage):
-    results = rt.Tuner(resumable, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=4,
-                       max_concurrent=2, scheduler=PauseOnceAt3(), storage_path=storage,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        resumable,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=4,
+        max_concurrent=2,
+        scheduler=PauseOnceAt3(),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
     for r in results:
         rows = read_rows(results.path, r.trial_id)
@@ -112,8 +127,9 @@ class ExploitOnce(Scheduler):
         if trial.trial_id != b.trial_id:
             return Decision.CONTINUE
         self.exploited = True
-        return Decision.exploit({**a.config, "x": a.config["x"] * 1.0}, a.checkpoint,
-                                donor=a.trial_id)
+        return Decision.exploit(
+            {**a.config, "x": a.config["x"] * 1.0}, a.checkpoint, donor=a.trial_id
+        )
 
 
 def paced(config):
@@ -121,13 +137,21 @@ def paced(config):
     start = ckpt.to_dict()["it"] if ckpt else 0
     for it in range(start + 1, 7):
         time.sleep(0.3 if config["x"] > 0.5 and it == 3 else 0.05)  # the bad one reports last
-        rt.report({"loss": config["x"], "from": ckpt.to_dict()["owner"] if ckpt else None},
-                  checkpoint=rt.Checkpoint.from_dict({"it": it, "owner": rt.get_trial_id()}))
+        rt.report(
+            {"loss": config["x"], "from": ckpt.to_dict()["owner"] if ckpt else None},
+            checkpoint=rt.Checkpoint.from_dict({"it": it, "owner": rt.get_trial_id()}),
+        )
 
 
 def test_exploit_restarts_a_trial_from_the_donor_with_a_new_config(ray_local, storage):
-    results = rt.Tuner(paced, {"x": rt.grid([0.2, 0.9])}, metric="loss",
-                       scheduler=ExploitOnce(), storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        paced,
+        {"x": rt.grid([0.2, 0.9])},
+        metric="loss",
+        scheduler=ExploitOnce(),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     good, bad = sorted(results, key=lambda r: r.config_history[0]["config"]["x"])
     assert bad.config["x"] == 0.2 and len(bad.config_history) == 2
     assert bad.config_history[1]["donor"] == good.trial_id
@@ -148,8 +172,14 @@ def swallows_everything(config):
 
 
 def test_a_broad_except_cannot_swallow_a_stop(ray_local, storage):
-    results = rt.Tuner(swallows_everything, {"x": rt.grid([0.9])}, metric="loss",
-                       scheduler=StopHighX(), storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        swallows_everything,
+        {"x": rt.grid([0.9])},
+        metric="loss",
+        scheduler=StopHighX(),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert results[0].status is rt.TrialStatus.STOPPED_EARLY
     assert results[0].metrics["training_iteration"] == 2
 
@@ -161,9 +191,14 @@ def overlap(config):
 
 
 def test_searcher_max_pending_limits_concurrency(ray_local, storage):
-    results = rt.Tuner(overlap, {"x": rt.uniform(0, 1)}, num_samples=4,
-                       searcher=BasicSearch(max_pending=1), storage_path=storage,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        overlap,
+        {"x": rt.uniform(0, 1)},
+        num_samples=4,
+        searcher=BasicSearch(max_pending=1),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     spans = sorted((r.metrics["start"], r.metrics["end"]) for r in results)
     assert all(b[0] >= a[1] for a, b in itertools.pairwise(spans))
 
@@ -187,8 +222,15 @@ def test_losing_the_controller_is_noticed_within_seconds(ray_local, storage):
     killer.start()
     t0 = time.time()
     with pytest.raises(rt.ExperimentError, match=r"(?s)controller actor died.*Tuner\.restore"):
-        rt.Tuner(slow, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=2,
-                 storage_path=storage, name="killed", verbose=0).fit()
+        rt.Tuner(
+            slow,
+            {"x": rt.uniform(0, 1)},
+            metric="loss",
+            num_samples=2,
+            storage_path=storage,
+            name="killed",
+            verbose=0,
+        ).fit()
     killer.join()
     assert time.time() - t0 < 12
     results = rt.ResultGrid.from_path(f"{storage}/killed")
@@ -202,8 +244,9 @@ def nan_at_the_end(config):
 
 
 def test_a_final_nan_metric_marks_the_trial_and_never_wins(ray_local, storage):
-    results = rt.Tuner(nan_at_the_end, {"x": rt.grid([0.2, 0.9])}, metric="loss",
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        nan_at_the_end, {"x": rt.grid([0.2, 0.9])}, metric="loss", storage_path=storage, verbose=0
+    ).fit()
     bad = next(r for r in results if r.config["x"] == 0.9)
     assert bad.status is rt.TrialStatus.ERROR
     assert "the metric 'loss' was nan at its last report (iteration 2)" in bad.error
@@ -219,12 +262,20 @@ def checkpoints_every_step(config):
 def test_num_to_keep_keeps_the_best_and_the_newest(ray_local, storage):
     import os
 
-    latest = rt.Tuner(checkpoints_every_step, {}, metric="loss", num_to_keep=2,
-                      storage_path=storage, verbose=0).fit()
+    latest = rt.Tuner(
+        checkpoints_every_step, {}, metric="loss", num_to_keep=2, storage_path=storage, verbose=0
+    ).fit()
     ckdir = os.path.join(latest[0].path, "checkpoints")
     assert sorted(os.listdir(ckdir)) == ["checkpoint_000005", "checkpoint_000006"]
-    best = rt.Tuner(checkpoints_every_step, {}, metric="loss", num_to_keep=2,
-                    checkpoint_score="loss", storage_path=storage, verbose=0).fit()
+    best = rt.Tuner(
+        checkpoints_every_step,
+        {},
+        metric="loss",
+        num_to_keep=2,
+        checkpoint_score="loss",
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     ckdir = os.path.join(best[0].path, "checkpoints")
     # the lowest loss (step 2) and the newest (step 6) survive
     assert sorted(os.listdir(ckdir)) == ["checkpoint_000002", "checkpoint_000006"]
@@ -261,17 +312,26 @@ def slow_to_pause(config):
     start = ckpt.to_dict()["it"] if ckpt else 0
     for it in range(start + 1, 5):
         try:
-            rt.report({"loss": config["x"], "resumed": ckpt is not None},
-                      checkpoint=rt.Checkpoint.from_dict({"it": it}))
+            rt.report(
+                {"loss": config["x"], "resumed": ckpt is not None},
+                checkpoint=rt.Checkpoint.from_dict({"it": it}),
+            )
         except BaseException:
             time.sleep(0.6)  # a slow clean-up: the attempt ends well after the decision
             raise
 
 
 def test_a_trial_resumed_while_its_pause_is_still_ending_is_resumed_after(ray_local, storage):
-    results = rt.Tuner(slow_to_pause, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=1,
-                       max_concurrent=2, scheduler=ResumeAtOnce(), storage_path=storage,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        slow_to_pause,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=1,
+        max_concurrent=2,
+        scheduler=ResumeAtOnce(),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     (r,) = results
     assert r.status is rt.TrialStatus.TERMINATED
     rows = read_rows(results.path, r.trial_id)

@@ -13,27 +13,35 @@ import raytune_lite as rt
 from raytune_lite.domains import Float, Integer, value_matches
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: rt.uniform(1.0, 1.0), "low < high"),
-    (lambda: rt.uniform(2.0, 1.0), "low < high"),
-    (lambda: rt.loguniform(0.0, 1.0), "low > 0"),
-    (lambda: rt.loguniform(-1.0, 1.0), "low > 0"),
-    (lambda: rt.randint(5, 5), "low < high"),
-    (lambda: rt.lograndint(0, 10), "low > 0"),
-    (lambda: rt.quniform(0.0, 1.0, 0.0), "step must be > 0"),
-    (lambda: rt.quniform(0.0, 1.0, 2.0), "<= high - low"),
-    (lambda: rt.choice([]), "non-empty"),
-    (lambda: rt.uniform(0.0, float("inf")), "finite"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: rt.uniform(1.0, 1.0), "low < high"),
+        (lambda: rt.uniform(2.0, 1.0), "low < high"),
+        (lambda: rt.loguniform(0.0, 1.0), "low > 0"),
+        (lambda: rt.loguniform(-1.0, 1.0), "low > 0"),
+        (lambda: rt.randint(5, 5), "low < high"),
+        (lambda: rt.lograndint(0, 10), "low > 0"),
+        (lambda: rt.quniform(0.0, 1.0, 0.0), "step must be > 0"),
+        (lambda: rt.quniform(0.0, 1.0, 2.0), "<= high - low"),
+        (lambda: rt.choice([]), "non-empty"),
+        (lambda: rt.uniform(0.0, float("inf")), "finite"),
+    ],
+)
 def test_invalid_domains_are_rejected_with_the_value(make, message):
     with pytest.raises(ValueError, match=message):
         make()
 
 
-@pytest.mark.parametrize("make", [
-    lambda: rt.uniform("a", 1), lambda: rt.randint(0.5, 3), lambda: rt.choice("abc"),
-    lambda: rt.sample_from(3),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: rt.uniform("a", 1),
+        lambda: rt.randint(0.5, 3),
+        lambda: rt.choice("abc"),
+        lambda: rt.sample_from(3),
+    ],
+)
 def test_wrong_types_are_rejected(make):
     with pytest.raises(TypeError):
         make()
@@ -41,9 +49,14 @@ def test_wrong_types_are_rejected(make):
 
 def test_samples_stay_in_bounds_and_respect_types():
     rng = np.random.default_rng(0)
-    doms = {"u": rt.uniform(-2, 3), "lu": rt.loguniform(1e-4, 1e-1), "ri": rt.randint(3, 7),
-            "lri": rt.lograndint(1, 1000), "q": rt.quniform(0, 1, 0.25),
-            "c": rt.choice(["a", "b"])}
+    doms = {
+        "u": rt.uniform(-2, 3),
+        "lu": rt.loguniform(1e-4, 1e-1),
+        "ri": rt.randint(3, 7),
+        "lri": rt.lograndint(1, 1000),
+        "q": rt.quniform(0, 1, 0.25),
+        "c": rt.choice(["a", "b"]),
+    }
     for _ in range(500):
         v = {k: d.sample(rng) for k, d in doms.items()}
         assert -2 <= v["u"] <= 3
@@ -78,8 +91,7 @@ def test_float_unit_round_trip(low, width, u):
 
 
 @settings(max_examples=200, deadline=None)
-@given(low=st.integers(1, 1000), width=st.integers(1, 1000), log=st.booleans(),
-       u=st.floats(0, 1))
+@given(low=st.integers(1, 1000), width=st.integers(1, 1000), log=st.booleans(), u=st.floats(0, 1))
 def test_integer_unit_round_trip(low, width, log, u):
     d = Integer(low, low + width, log=log)
     v = d.from_unit(u)
@@ -96,29 +108,31 @@ def test_categorical_round_trip_and_unknown_value():
         d.to_unit("nope")
 
 
-
 # -- matching concrete values against choices of nested spaces --------------------------------
 
 SGD = {"opt": "sgd", "lr": rt.loguniform(1e-4, 1e-1), "layers": rt.randint(1, 4)}
 
 
-@pytest.mark.parametrize("value, expected", [
-    ({"opt": "sgd", "lr": 0.003, "layers": 2}, True),
-    ({"opt": "sgd", "lr": np.float64(1e-4), "layers": np.int64(3)}, True),
-    ({"opt": "sgd", "lr": 0.003, "layers": 2.0}, True),  # integral float (e.g. from JSON)
-    ({"layers": 2, "lr": 0.003, "opt": "sgd"}, True),  # key order is irrelevant
-    ({"opt": "adam", "lr": 0.003, "layers": 2}, False),  # constant differs
-    ({"opt": "sgd", "lr": 0.5, "layers": 2}, False),  # float out of bounds
-    ({"opt": "sgd", "lr": float("nan"), "layers": 2}, False),
-    ({"opt": "sgd", "lr": "0.003", "layers": 2}, False),  # not a number
-    ({"opt": "sgd", "lr": True, "layers": 2}, False),  # bools are not numbers here
-    ({"opt": "sgd", "lr": 0.003, "layers": 4}, False),  # integer high is excluded
-    ({"opt": "sgd", "lr": 0.003, "layers": 2.5}, False),  # not integral
-    ({"opt": "sgd", "lr": 0.003}, False),  # missing key
-    ({"opt": "sgd", "lr": 0.003, "layers": 2, "extra": 1}, False),  # extra key
-    ("sgd", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ({"opt": "sgd", "lr": 0.003, "layers": 2}, True),
+        ({"opt": "sgd", "lr": np.float64(1e-4), "layers": np.int64(3)}, True),
+        ({"opt": "sgd", "lr": 0.003, "layers": 2.0}, True),  # integral float (e.g. from JSON)
+        ({"layers": 2, "lr": 0.003, "opt": "sgd"}, True),  # key order is irrelevant
+        ({"opt": "adam", "lr": 0.003, "layers": 2}, False),  # constant differs
+        ({"opt": "sgd", "lr": 0.5, "layers": 2}, False),  # float out of bounds
+        ({"opt": "sgd", "lr": float("nan"), "layers": 2}, False),
+        ({"opt": "sgd", "lr": "0.003", "layers": 2}, False),  # not a number
+        ({"opt": "sgd", "lr": True, "layers": 2}, False),  # bools are not numbers here
+        ({"opt": "sgd", "lr": 0.003, "layers": 4}, False),  # integer high is excluded
+        ({"opt": "sgd", "lr": 0.003, "layers": 2.5}, False),  # not integral
+        ({"opt": "sgd", "lr": 0.003}, False),  # missing key
+        ({"opt": "sgd", "lr": 0.003, "layers": 2, "extra": 1}, False),  # extra key
+        ("sgd", False),
+        (None, False),
+    ],
+)
 def test_value_matches_a_dict_option_by_structure(value, expected):
     assert value_matches(SGD, value) is expected
 

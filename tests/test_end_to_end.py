@@ -36,8 +36,10 @@ def bowl(config: dict[str, Any]) -> None:
     start = ckpt.to_dict()["epoch"] if ckpt else 0
     final = (config["x"] - 0.5) ** 2 + (config["y"] + 0.5) ** 2
     for epoch in range(start + 1, EPOCHS + 1):
-        rt.report({"loss": final + 1.0 / epoch, "epoch": epoch},
-                  checkpoint=rt.Checkpoint.from_dict({"epoch": epoch}))
+        rt.report(
+            {"loss": final + 1.0 / epoch, "epoch": epoch},
+            checkpoint=rt.Checkpoint.from_dict({"epoch": epoch}),
+        )
 
 
 SEARCHERS: dict[str, Callable[[], Any]] = {
@@ -54,9 +56,19 @@ SEARCHERS: dict[str, Callable[[], Any]] = {
 @pytest.mark.parametrize("name", sorted(SEARCHERS))
 def test_every_searcher_runs_through_the_tuner(ray_local, storage, name):
     n = 16
-    results = rt.Tuner(bowl, SPACE, metric="loss", mode="min", num_samples=n,
-                       searcher=SEARCHERS[name](), max_concurrent=4, seed=3,
-                       storage_path=storage, name=name, verbose=0).fit()
+    results = rt.Tuner(
+        bowl,
+        SPACE,
+        metric="loss",
+        mode="min",
+        num_samples=n,
+        searcher=SEARCHERS[name](),
+        max_concurrent=4,
+        seed=3,
+        storage_path=storage,
+        name=name,
+        verbose=0,
+    ).fit()
     assert len(results) == n
     assert not results.errors
     assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
@@ -75,18 +87,29 @@ def _scheduler_cases() -> dict[str, Callable[[], Any]]:
         "asha": lambda: ASHA(max_t=EPOCHS, grace_period=1, reduction_factor=3),
         "hyperband": lambda: Hyperband(max_t=EPOCHS, grace_period=1, reduction_factor=3),
         "median": lambda: MedianStopping(grace_period=2, min_samples_required=3),
-        "pbt": lambda: PBT(perturbation_interval=3,
-                           hyperparam_mutations={"x": rt.uniform(-2.0, 2.0)}),
+        "pbt": lambda: PBT(
+            perturbation_interval=3, hyperparam_mutations={"x": rt.uniform(-2.0, 2.0)}
+        ),
     }
 
 
 @pytest.mark.parametrize("name", sorted(_scheduler_cases()))
 def test_every_scheduler_runs_through_the_tuner(ray_local, storage, name):
     n = 12
-    results = rt.Tuner(bowl, SPACE, metric="loss", mode="min", num_samples=n,
-                       scheduler=_scheduler_cases()[name](), max_concurrent=4, seed=5,
-                       stop={"training_iteration": EPOCHS}, storage_path=storage, name=name,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        bowl,
+        SPACE,
+        metric="loss",
+        mode="min",
+        num_samples=n,
+        scheduler=_scheduler_cases()[name](),
+        max_concurrent=4,
+        seed=5,
+        stop={"training_iteration": EPOCHS},
+        storage_path=storage,
+        name=name,
+        verbose=0,
+    ).fit()
     assert len(results) == n
     assert not results.errors
     done = {rt.TrialStatus.TERMINATED, rt.TrialStatus.STOPPED_EARLY}
@@ -128,8 +151,14 @@ def corrupt_then_crash(config: dict[str, Any]) -> None:
 
 
 def test_a_checkpoint_that_fails_to_load_is_reported_not_crashed_on(ray_local, storage):
-    results = rt.Tuner(corrupt_then_crash, {"x": rt.grid([-1.0, 0.5, 1.0])}, metric="loss",
-                       max_failures=1, storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        corrupt_then_crash,
+        {"x": rt.grid([-1.0, 0.5, 1.0])},
+        metric="loss",
+        max_failures=1,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert sorted(r.status.name for r in results) == ["ERROR", "TERMINATED", "TERMINATED"]
     (error,) = results.errors.values()
     assert "could not be loaded" in error and "CheckpointError" in error
@@ -137,12 +166,23 @@ def test_a_checkpoint_that_fails_to_load_is_reported_not_crashed_on(ray_local, s
 
 
 def test_asha_ends_the_trials_that_reach_max_t_as_terminated(ray_local, storage):
-    results = rt.Tuner(bowl, SPACE, metric="loss", num_samples=9, max_concurrent=3, seed=2,
-                       scheduler=ASHA(max_t=3, grace_period=1, reduction_factor=3),
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        bowl,
+        SPACE,
+        metric="loss",
+        num_samples=9,
+        max_concurrent=3,
+        seed=2,
+        scheduler=ASHA(max_t=3, grace_period=1, reduction_factor=3),
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert max(r.metrics["training_iteration"] for r in results) == 3  # none trains past
     full = [r for r in results if r.metrics["training_iteration"] == 3]
     assert full and all(r.status is rt.TrialStatus.TERMINATED for r in full)
-    assert all(r.status is rt.TrialStatus.STOPPED_EARLY for r in results
-               if r.metrics["training_iteration"] < 3)
+    assert all(
+        r.status is rt.TrialStatus.STOPPED_EARLY
+        for r in results
+        if r.metrics["training_iteration"] < 3
+    )
     assert len(results.history()) == sum(r.metrics["training_iteration"] for r in results)

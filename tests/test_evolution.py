@@ -46,10 +46,11 @@ def test_conforms() -> None:
     check_searcher(lambda: GeneticSearch(population_size=4, tournament_size=2, elite=1))
 
 
-
 def test_conforms_with_a_grid_axis_treated_as_a_categorical() -> None:
-    check_searcher(lambda: GeneticSearch(population_size=4, tournament_size=2),
-                   param_space={**CONFORMANCE_SPACE, "g": grid([1, 2, 3])})
+    check_searcher(
+        lambda: GeneticSearch(population_size=4, tournament_size=2),
+        param_space={**CONFORMANCE_SPACE, "g": grid([1, 2, 3])},
+    )
 
 
 def test_beats_random_search_on_shifted_sphere() -> None:
@@ -78,12 +79,15 @@ def test_same_seed_same_suggestions_other_seed_differs() -> None:
 def test_crossover_only_mixes_parent_values() -> None:
     """Children take every key from a parent, except the one forced mutation that a child
     identical to a parent gets; nested keys cross over, conditionals are recomputed."""
-    space = Space({
-        "a": uniform(0, 1), "b": uniform(0, 1),
-        "net": {"c": uniform(0, 1), "act": choice(["relu", "tanh", "gelu", "elu"])},
-        "d": choice(list(range(10))),
-        "sum": sample_from(lambda cfg: cfg["a"] + cfg["net"]["c"]),
-    })
+    space = Space(
+        {
+            "a": uniform(0, 1),
+            "b": uniform(0, 1),
+            "net": {"c": uniform(0, 1), "act": choice(["relu", "tanh", "gelu", "elu"])},
+            "d": choice(list(range(10))),
+            "sum": sample_from(lambda cfg: cfg["a"] + cfg["net"]["c"]),
+        }
+    )
     mixed = 0
     for seed in range(20):
         s = GeneticSearch(population_size=6, tournament_size=2, elite=0, mutation_rate=1e-12)
@@ -110,8 +114,9 @@ def test_crossover_only_mixes_parent_values() -> None:
 
 def test_mutation_changes_numbers_and_categoricals() -> None:
     space = Space({"x": uniform(0, 1), "k": choice(["a", "b", "c"])})
-    s = GeneticSearch(population_size=2, tournament_size=1, elite=0, mutation_rate=1.0,
-                      mutation_sigma=0.05)
+    s = GeneticSearch(
+        population_size=2, tournament_size=1, elite=0, mutation_rate=1.0, mutation_sigma=0.05
+    )
     s.setup(space, "loss", "min", seed=4)
     parents = []
     for i in range(2):
@@ -135,11 +140,11 @@ def test_failed_and_nan_trials_are_never_parents_and_elite_stays() -> None:
         cfg = s.suggest(str(i))
         assert isinstance(cfg, dict)
         cfgs[str(i)] = cfg
-    s.on_complete("0", {"loss": 100.0}, False)           # the best (mode max)
-    s.on_complete("1", None, True)                        # failed
-    s.on_complete("2", {"loss": float("nan")}, False)     # NaN
+    s.on_complete("0", {"loss": 100.0}, False)  # the best (mode max)
+    s.on_complete("1", None, True)  # failed
+    s.on_complete("2", {"loss": float("nan")}, False)  # NaN
     s.on_result("3", {"loss": 5.0})
-    s.on_complete("3", None, False)                       # no final row: last row counts
+    s.on_complete("3", None, False)  # no final row: last row counts
     for i in range(4, 12):
         s.on_complete(str(i), {"loss": float(i)}, False)
     pool = s.parent_pool()
@@ -192,7 +197,6 @@ def test_categorical_tuple_choices_survive_json_state() -> None:
     assert a.suggest("x") == b.suggest("x")
 
 
-
 def test_space_of_constants_and_choice_of_subspaces() -> None:
     """Nothing to encode still works; a choice among sub-spaces samples the chosen one."""
     s = GeneticSearch(population_size=2, tournament_size=1)
@@ -200,8 +204,9 @@ def test_space_of_constants_and_choice_of_subspaces() -> None:
     for i in range(4):
         assert s.suggest(str(i)) == {"c": 1, "d": 2}
         s.on_complete(str(i), {"loss": 1.0}, False)
-    sub = Space({"m": choice([{"kind": "a", "v": uniform(0, 1)}, {"kind": "b"}]),
-                 "x": uniform(0, 1)})
+    sub = Space(
+        {"m": choice([{"kind": "a", "v": uniform(0, 1)}, {"kind": "b"}]), "x": uniform(0, 1)}
+    )
     s.setup(sub, "loss", "min", seed=0)
     for i in range(12):
         cfg = s.suggest(str(i))
@@ -211,16 +216,20 @@ def test_space_of_constants_and_choice_of_subspaces() -> None:
         s.on_complete(str(i), {"loss": cfg["x"]}, False)
         json.dumps(s.state())
 
-@pytest.mark.parametrize("kwargs, word", [
-    ({"population_size": 1}, "population_size"),
-    ({"population_size": 4, "tournament_size": 5}, "tournament_size"),
-    ({"elite": -1}, "elite"),
-    ({"population_size": 4, "elite": 5}, "elite"),
-    ({"mutation_rate": 0.0}, "mutation_rate"),
-    ({"mutation_rate": 1.5}, "mutation_rate"),
-    ({"mutation_sigma": -0.1}, "mutation_sigma"),
-    ({"population_size": 2.5}, "population_size"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"population_size": 1}, "population_size"),
+        ({"population_size": 4, "tournament_size": 5}, "tournament_size"),
+        ({"elite": -1}, "elite"),
+        ({"population_size": 4, "elite": 5}, "elite"),
+        ({"mutation_rate": 0.0}, "mutation_rate"),
+        ({"mutation_rate": 1.5}, "mutation_rate"),
+        ({"mutation_sigma": -0.1}, "mutation_sigma"),
+        ({"population_size": 2.5}, "population_size"),
+    ],
+)
 def test_rejects_bad_arguments(kwargs: dict[str, Any], word: str) -> None:
     with pytest.raises(ValueError, match=word):
         GeneticSearch(**kwargs)

@@ -60,8 +60,7 @@ def test_marginal_likelihood_gradient_matches_finite_differences():
     x, y = _data(25, 3, seed=3)
     for theta in (default_theta(3), np.array([-1.0, 0.5, -2.0, 0.3, -4.0])):
         _, grad = neg_log_posterior(theta, x, y)
-        num = scipy.optimize.approx_fprime(theta, lambda t: neg_log_posterior(t, x, y)[0],
-                                           1e-6)
+        num = scipy.optimize.approx_fprime(theta, lambda t: neg_log_posterior(t, x, y)[0], 1e-6)
         assert np.allclose(grad, num, rtol=1e-3, atol=1e-3)
 
 
@@ -114,8 +113,9 @@ def test_conditioning_on_a_fantasy_shrinks_the_variance_there():
     before = gp.predict(p)[1][0]
     after = gp.condition(p, gp.predict(p)[0]).predict(p)[1][0]
     assert after < 0.1 * before
-    assert np.isclose(gp.condition(p, gp.predict(p)[0]).predict(p)[0][0], gp.predict(p)[0][0],
-                      atol=1e-2)
+    assert np.isclose(
+        gp.condition(p, gp.predict(p)[0]).predict(p)[0][0], gp.predict(p)[0][0], atol=1e-2
+    )
 
 
 def test_duplicate_inputs_do_not_break_the_factorisation():

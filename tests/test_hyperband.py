@@ -16,15 +16,20 @@ from raytune_lite.trial import TrialSnapshot, TrialStatus
 
 
 def snap(tid: str, ckpt: bool = True) -> TrialSnapshot:
-    return TrialSnapshot(trial_id=tid, config=MappingProxyType({}), status=TrialStatus.RUNNING,
-                         num_results=0, last_result=None,
-                         checkpoint=Checkpoint(f"/ckpt/{tid}") if ckpt else None, attempts=1,
-                         resources=MappingProxyType({"cpu": 1.0}))
+    return TrialSnapshot(
+        trial_id=tid,
+        config=MappingProxyType({}),
+        status=TrialStatus.RUNNING,
+        num_results=0,
+        last_result=None,
+        checkpoint=Checkpoint(f"/ckpt/{tid}") if ckpt else None,
+        attempts=1,
+        resources=MappingProxyType({"cpu": 1.0}),
+    )
 
 
 def make(mode: str = "min", **kw: Any) -> Hyperband:
-    args: dict[str, Any] = {"max_t": 9, "grace_period": 1, "reduction_factor": 3,
-                            "brackets": 1}
+    args: dict[str, Any] = {"max_t": 9, "grace_period": 1, "reduction_factor": 3, "brackets": 1}
     s = Hyperband(**{**args, **kw})
     s.setup("loss", mode, seed=0)
     return s
@@ -44,20 +49,22 @@ def add(s: Hyperband, n: int, start: int = 0) -> list[str]:
 def test_conformance() -> None:
     check_scheduler(lambda: Hyperband(max_t=27, grace_period=1))
     check_scheduler(lambda: Hyperband(max_t=27, grace_period=1, brackets=1))
-    check_scheduler(lambda: Hyperband(max_t=9, grace_period=1, reduction_factor=2),
-                    n_trials=30)
+    check_scheduler(lambda: Hyperband(max_t=9, grace_period=1, reduction_factor=2), n_trials=30)
 
 
-@pytest.mark.parametrize(("kwargs", "needle"), [
-    ({"max_t": -3}, "max_t"),
-    ({"max_t": 2, "grace_period": 2}, "must be > grace_period"),
-    ({"max_t": 2, "grace_period": 1}, "at least one rung"),
-    ({"grace_period": 0}, "grace_period"),
-    ({"reduction_factor": 0.5}, "reduction_factor"),
-    ({"brackets": 0}, "brackets"),
-    ({"brackets": 6}, "brackets must be <= 5"),
-    ({"time_attr": None}, "time_attr"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"max_t": -3}, "max_t"),
+        ({"max_t": 2, "grace_period": 2}, "must be > grace_period"),
+        ({"max_t": 2, "grace_period": 1}, "at least one rung"),
+        ({"grace_period": 0}, "grace_period"),
+        ({"reduction_factor": 0.5}, "reduction_factor"),
+        ({"brackets": 0}, "brackets"),
+        ({"brackets": 6}, "brackets must be <= 5"),
+        ({"time_attr": None}, "time_attr"),
+    ],
+)
 def test_bad_arguments_name_the_value(kwargs: dict[str, Any], needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
         Hyperband(**{"max_t": 81, **kwargs})
@@ -65,8 +72,13 @@ def test_bad_arguments_name_the_value(kwargs: dict[str, Any], needle: str) -> No
 
 def test_brackets_follow_li_et_al() -> None:
     hb = Hyperband(max_t=81, grace_period=1, reduction_factor=3)
-    assert hb.bracket_sizes() == [(81, [1.0, 3.0, 9.0, 27.0]), (34, [3.0, 9.0, 27.0]),
-                                  (15, [9.0, 27.0]), (8, [27.0]), (5, [])]
+    assert hb.bracket_sizes() == [
+        (81, [1.0, 3.0, 9.0, 27.0]),
+        (34, [3.0, 9.0, 27.0]),
+        (15, [9.0, 27.0]),
+        (8, [27.0]),
+        (5, []),
+    ]
     assert hb.sync_policy().milestones == (1.0, 3.0, 9.0, 27.0, 81.0)
     assert hb.needs_checkpoints
 
@@ -102,10 +114,11 @@ def test_max_mode_promotes_the_highest() -> None:
 def test_nan_is_worst_and_missing_metric_uses_last_value() -> None:
     s = make()
     ids = add(s, 9)
-    report(s, "0", 0.5, 0.0)   # 0's rung row lacks the metric: its last value, 0.0, counts
+    report(s, "0", 0.5, 0.0)  # 0's rung row lacks the metric: its last value, 0.0, counts
     assert s.on_result(snap("0"), {"training_iteration": 1}).action is Action.PAUSE
-    actions = [report(s, tid, 1, float("nan") if tid in "12" else 1.0 - int(tid) / 10)
-               for tid in ids[1:]]
+    actions = [
+        report(s, tid, 1, float("nan") if tid in "12" else 1.0 - int(tid) / 10) for tid in ids[1:]
+    ]
     assert actions[:2] == [Action.PAUSE, Action.PAUSE]
     assert actions[-1] is Action.CONTINUE  # 8 (loss 0.2) is 2nd best: promoted at once
     assert [s.next_to_resume() for _ in range(3)] == ["0", "7", None]
@@ -117,8 +130,8 @@ def test_a_trial_ending_before_its_rung_does_not_block_the_rung() -> None:
     for tid in ids[:7]:
         report(s, tid, 1, int(tid) / 10)
     report(s, "7", 0.5, 0.0)
-    s.on_complete(snap("7"))                     # errored before the rung
-    assert s.next_to_resume() is None            # "8" still runs
+    s.on_complete(snap("7"))  # errored before the rung
+    assert s.next_to_resume() is None  # "8" still runs
     assert report(s, "8", 1, 0.9) is Action.PAUSE  # the rung completes: 8 arrived, 8 // 3
     assert [s.next_to_resume() for _ in range(3)] == ["0", "1", None]
     # a promoted trial that dies: the next rung goes on with the other one
@@ -149,14 +162,14 @@ def test_a_short_bracket_is_judged_when_no_new_trial_comes() -> None:
     assert [(len(b.members), b.closed) for b in s._brackets] == [(4, True), (5, False)]
     for tid in ids[:4]:
         assert report(s, tid, 1, int(tid) / 10) is Action.PAUSE
-    assert s.next_to_resume() is None      # maybe a new trial comes for the free slot...
-    add(s, 1, start=9)                     # ...it does: it joins the open bracket
+    assert s.next_to_resume() is None  # maybe a new trial comes for the free slot...
+    add(s, 1, start=9)  # ...it does: it joins the open bracket
     assert s.next_to_resume() is None
     assert not s._brackets[1].closed
-    assert s.next_to_resume() is None      # called again with no trial added: it closes
+    assert s.next_to_resume() is None  # called again with no trial added: it closes
     assert s._brackets[1].closed and len(s._brackets[1].members) == 6
-    assert report(s, "8", 1, 0.0) is Action.PAUSE     # "9" still runs
-    assert report(s, "9", 1, 0.9) is Action.PAUSE     # completes the rung; loses
+    assert report(s, "8", 1, 0.0) is Action.PAUSE  # "9" still runs
+    assert report(s, "9", 1, 0.9) is Action.PAUSE  # completes the rung; loses
     assert [s.next_to_resume() for _ in range(3)] == ["8", "4", None]  # 6 // 3 = 2
 
 
@@ -167,8 +180,12 @@ def test_new_trials_spread_over_brackets_by_quota() -> None:
     fill = [len(b.members) / b.capacity for b in s._brackets]
     assert len(fill) == 4 and max(fill) - min(fill) <= 1 / 4 + 1e-9
     add(s, 29, start=20)
-    assert [(len(b.members), b.closed) for b in s._brackets] == \
-        [(27, True), (12, True), (6, True), (4, True)]
+    assert [(len(b.members), b.closed) for b in s._brackets] == [
+        (27, True),
+        (12, True),
+        (6, True),
+        (4, True),
+    ]
     add(s, 1, start=49)  # a new iteration starts with its most aggressive bracket
     assert [len(b.members) for b in s._brackets[4:]] == [1, 0, 0, 0]
     # a trial of the s=1 bracket pauses only at 9, not at 1 or 3; one of s=0 never pauses
@@ -187,6 +204,7 @@ def test_warns_once_when_pausing_a_trial_without_checkpoint() -> None:
     with pytest.warns(RuntimeWarning, match="restarts from scratch"):
         s.on_result(snap("0", ckpt=False), {"loss": 1.0, "training_iteration": 1})
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         s.on_result(snap("1", ckpt=False), {"loss": 1.0, "training_iteration": 1})
@@ -208,5 +226,7 @@ def test_same_events_same_decisions_and_state_round_trip() -> None:
     twin = make()
     twin.load_state(saved)
     assert twin.state() == a.state()
-    assert [a.next_to_resume(), a.next_to_resume()] == \
-        [twin.next_to_resume(), twin.next_to_resume()]
+    assert [a.next_to_resume(), a.next_to_resume()] == [
+        twin.next_to_resume(),
+        twin.next_to_resume(),
+    ]

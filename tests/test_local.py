@@ -51,10 +51,8 @@ def test_conforms() -> None:
     check_searcher(lambda: LocalSearch(init_step=0.05, min_step=0.01, restart=Restart.BEST))
 
 
-
 def test_conforms_with_a_grid_axis_treated_as_a_categorical() -> None:
-    check_searcher(lambda: LocalSearch(),
-                   param_space={**CONFORMANCE_SPACE, "g": grid([1, 2, 3])})
+    check_searcher(lambda: LocalSearch(), param_space={**CONFORMANCE_SPACE, "g": grid([1, 2, 3])})
 
 
 def test_beats_random_search_on_shifted_sphere() -> None:
@@ -81,11 +79,11 @@ def test_step_grows_after_success_and_mirror_is_tried_after_failure() -> None:
     s.suggest("c")
     s.on_complete("c", {"loss": 1.0}, False)
     plus = s.suggest("p")
-    s.on_complete("p", {"loss": 2.0}, False)      # not better: the mirror comes next
+    s.on_complete("p", {"loss": 2.0}, False)  # not better: the mirror comes next
     minus = s.suggest("m")
     assert np.allclose(enc(plus) + enc(minus), [1.0, 1.0])
     assert s.step == pytest.approx(0.1)
-    s.on_complete("m", {"loss": 0.5}, False)      # better: move there, grow the step
+    s.on_complete("m", {"loss": 0.5}, False)  # better: move there, grow the step
     assert s.step == pytest.approx(0.15)
     assert s.incumbent == minus
     assert s.num_successes == 1
@@ -93,8 +91,9 @@ def test_step_grows_after_success_and_mirror_is_tried_after_failure() -> None:
 
 def test_step_shrinks_after_a_run_of_failures_then_restarts() -> None:
     # the start point is optimal: every probe fails
-    s = LocalSearch(init_config={"x": 0.5, "y": 0.5}, init_step=0.1, min_step=0.03,
-                    shrink=0.5, patience=2)
+    s = LocalSearch(
+        init_config={"x": 0.5, "y": 0.5}, init_step=0.1, min_step=0.03, shrink=0.5, patience=2
+    )
     s.setup(PLANE, "loss", "min", seed=2)
 
     def loss(cfg: Any) -> float:
@@ -119,8 +118,9 @@ def test_step_shrinks_after_a_run_of_failures_then_restarts() -> None:
 
 
 def test_restart_from_best_keeps_the_best_point() -> None:
-    s = LocalSearch(init_config={"x": 0.5, "y": 0.5}, init_step=0.1, min_step=0.06,
-                    restart="best", patience=1)
+    s = LocalSearch(
+        init_config={"x": 0.5, "y": 0.5}, init_step=0.1, min_step=0.06, restart="best", patience=1
+    )
     s.setup(PLANE, "loss", "min", seed=3)
     i = 0
     while s.num_restarts == 0:
@@ -213,7 +213,6 @@ def test_same_seed_same_suggestions_and_state_round_trip() -> None:
     assert [a.suggest(f"n{i}") for i in range(6)] == [c.suggest(f"n{i}") for i in range(6)]
 
 
-
 def test_space_of_constants_and_choice_of_subspaces() -> None:
     """Nothing to encode still works; a choice among sub-spaces samples the chosen one."""
     s = LocalSearch()
@@ -221,8 +220,9 @@ def test_space_of_constants_and_choice_of_subspaces() -> None:
     for i in range(4):
         assert s.suggest(str(i)) == {"c": 1, "d": 2}
         s.on_complete(str(i), {"loss": 1.0}, False)
-    sub = Space({"m": choice([{"kind": "a", "v": uniform(0, 1)}, {"kind": "b"}]),
-                 "x": uniform(0, 1)})
+    sub = Space(
+        {"m": choice([{"kind": "a", "v": uniform(0, 1)}, {"kind": "b"}]), "x": uniform(0, 1)}
+    )
     s.setup(sub, "loss", "min", seed=0)
     for i in range(12):
         cfg = s.suggest(str(i))
@@ -232,17 +232,21 @@ def test_space_of_constants_and_choice_of_subspaces() -> None:
         s.on_complete(str(i), {"loss": cfg["x"]}, False)
         json.dumps(s.state())
 
-@pytest.mark.parametrize("kwargs, word", [
-    ({"init_step": 0.0}, "init_step"),
-    ({"init_step": 0.1, "min_step": 0.2}, "min_step"),
-    ({"init_step": 0.5, "max_step": 0.2}, "max_step"),
-    ({"grow": 0.5}, "grow"),
-    ({"shrink": 1.0}, "shrink"),
-    ({"patience": 0}, "patience"),
-    ({"restart": "never"}, "restart"),
-    ({"init_config": [1, 2]}, "init_config"),
-    ({"switch_prob": 1.5}, "switch_prob"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"init_step": 0.0}, "init_step"),
+        ({"init_step": 0.1, "min_step": 0.2}, "min_step"),
+        ({"init_step": 0.5, "max_step": 0.2}, "max_step"),
+        ({"grow": 0.5}, "grow"),
+        ({"shrink": 1.0}, "shrink"),
+        ({"patience": 0}, "patience"),
+        ({"restart": "never"}, "restart"),
+        ({"init_config": [1, 2]}, "init_config"),
+        ({"switch_prob": 1.5}, "switch_prob"),
+    ],
+)
 def test_rejects_bad_arguments(kwargs: dict[str, Any], word: str) -> None:
     with pytest.raises(ValueError, match=word):
         LocalSearch(**kwargs)

@@ -15,9 +15,16 @@ from raytune_lite.trial import TrialSnapshot, TrialStatus
 
 
 def snap(tid: str) -> TrialSnapshot:
-    return TrialSnapshot(trial_id=tid, config=MappingProxyType({}), status=TrialStatus.RUNNING,
-                         num_results=0, last_result=None, checkpoint=None, attempts=1,
-                         resources=MappingProxyType({"cpu": 1.0}))
+    return TrialSnapshot(
+        trial_id=tid,
+        config=MappingProxyType({}),
+        status=TrialStatus.RUNNING,
+        num_results=0,
+        last_result=None,
+        checkpoint=None,
+        attempts=1,
+        resources=MappingProxyType({"cpu": 1.0}),
+    )
 
 
 def make(mode: str = "min", **kw: Any) -> MedianStopping:
@@ -38,26 +45,35 @@ def feed(s: MedianStopping, curves: dict[str, list[float]]) -> None:
             report(s, tid, t, v)
 
 
-REFERENCE = {"r1": [1.0, 0.8, 0.6, 0.5, 0.4], "r2": [1.0, 0.9, 0.7, 0.6, 0.5],
-             "r3": [1.0, 0.7, 0.5, 0.4, 0.3]}
+REFERENCE = {
+    "r1": [1.0, 0.8, 0.6, 0.5, 0.4],
+    "r2": [1.0, 0.9, 0.7, 0.6, 0.5],
+    "r3": [1.0, 0.7, 0.5, 0.4, 0.3],
+}
 
 
 def test_conformance() -> None:
     check_scheduler(lambda: MedianStopping(grace_period=2))
-    check_scheduler(lambda: MedianStopping(grace_period=2, statistic="running_average",
-                                           interval=3, min_samples_required=2))
+    check_scheduler(
+        lambda: MedianStopping(
+            grace_period=2, statistic="running_average", interval=3, min_samples_required=2
+        )
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "needle"), [
-    ({"grace_period": -1}, "grace_period"),
-    ({"grace_period": float("inf")}, "grace_period"),
-    ({"min_samples_required": 0}, "min_samples_required"),
-    ({"min_samples_required": 2.5}, "min_samples_required"),
-    ({"statistic": "mean"}, "statistic must be one of"),
-    ({"interval": 0}, "interval"),
-    ({"interval": True}, "interval"),
-    ({"time_attr": 3}, "time_attr"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"grace_period": -1}, "grace_period"),
+        ({"grace_period": float("inf")}, "grace_period"),
+        ({"min_samples_required": 0}, "min_samples_required"),
+        ({"min_samples_required": 2.5}, "min_samples_required"),
+        ({"statistic": "mean"}, "statistic must be one of"),
+        ({"interval": 0}, "interval"),
+        ({"interval": True}, "interval"),
+        ({"time_attr": 3}, "time_attr"),
+    ],
+)
 def test_bad_arguments_name_the_value(kwargs: dict[str, Any], needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
         MedianStopping(**kwargs)
@@ -68,14 +84,14 @@ def test_never_stops_during_the_grace_period() -> None:
     feed(s, REFERENCE)
     assert report(s, "bad", 1, 5.0) is Action.CONTINUE
     assert report(s, "bad", 2, 5.0) is Action.CONTINUE
-    assert report(s, "bad", 3, 5.0) is Action.STOP        # past grace: far below the median
+    assert report(s, "bad", 3, 5.0) is Action.STOP  # past grace: far below the median
 
 
 def test_waits_for_min_samples_at_the_same_step() -> None:
     s = make()
     feed(s, {"r1": REFERENCE["r1"], "r2": REFERENCE["r2"]})
-    feed(s, {"short": [1.0, 0.1]})                    # never reached t=3: does not count
-    assert report(s, "bad", 3, 5.0) is Action.CONTINUE    # only 2 others reached t=3
+    feed(s, {"short": [1.0, 0.1]})  # never reached t=3: does not count
+    assert report(s, "bad", 3, 5.0) is Action.CONTINUE  # only 2 others reached t=3
     feed(s, {"r3": REFERENCE["r3"]})
     assert report(s, "bad", 4, 5.0) is Action.STOP
 
@@ -84,15 +100,14 @@ def test_stops_only_trials_worse_than_the_median() -> None:
     s = make()
     feed(s, REFERENCE)
     # medians of the best so far: t=3 -> 0.6, t=4 -> 0.5
-    assert report(s, "tie", 3, 0.6) is Action.CONTINUE     # not strictly worse
-    assert report(s, "good", 3, 0.55) is Action.CONTINUE   # median of 0.6, 0.7, 0.5, 0.6
-    assert report(s, "good", 4, 0.45) is Action.CONTINUE   # median of r* at 4: 0.5
-    assert report(s, "good", 5, 0.6) is Action.STOP        # best 0.45 > median 0.4
+    assert report(s, "tie", 3, 0.6) is Action.CONTINUE  # not strictly worse
+    assert report(s, "good", 3, 0.55) is Action.CONTINUE  # median of 0.6, 0.7, 0.5, 0.6
+    assert report(s, "good", 4, 0.45) is Action.CONTINUE  # median of r* at 4: 0.5
+    assert report(s, "good", 5, 0.6) is Action.STOP  # best 0.45 > median 0.4
 
 
 def test_running_average_differs_from_best() -> None:
-    curves = {"r1": [1.0, 1.0, 1.0, 0.2], "r2": [1.0, 1.0, 1.0, 0.3],
-              "r3": [1.0, 1.0, 1.0, 0.4]}
+    curves = {"r1": [1.0, 1.0, 1.0, 0.2], "r2": [1.0, 1.0, 1.0, 0.3], "r3": [1.0, 1.0, 1.0, 0.4]}
     # the others are slow starters with a good last value; the newcomers are steady
     best, avg = make(), make(statistic=MedianStatistic.RUNNING_AVERAGE)
     for s in (best, avg):
@@ -135,10 +150,10 @@ def test_interval_judges_only_at_the_sync_points() -> None:
     assert make().sync_policy().every_report
     feed(s, REFERENCE)
     assert report(s, "bad", 1, 5.0) is Action.CONTINUE
-    assert report(s, "bad", 2, 5.0) is Action.STOP      # the grace milestone
+    assert report(s, "bad", 2, 5.0) is Action.STOP  # the grace milestone
     assert report(s, "b2", 2, 0.1) is Action.CONTINUE
     nan = float("nan")
-    assert report(s, "b2", 3, nan) is Action.CONTINUE   # not a sync point (2 + 2 = 4)
+    assert report(s, "b2", 3, nan) is Action.CONTINUE  # not a sync point (2 + 2 = 4)
     assert report(s, "b2", 4, nan) is Action.STOP
 
 
@@ -154,8 +169,9 @@ def test_same_events_same_decisions_and_state_round_trip() -> None:
     a, b = make(interval=1), make(interval=1)
     feed(a, REFERENCE)
     feed(b, REFERENCE)
-    assert [report(a, "q", t, 1 / t) for t in (1, 2, 3)] == \
-        [report(b, "q", t, 1 / t) for t in (1, 2, 3)]
+    assert [report(a, "q", t, 1 / t) for t in (1, 2, 3)] == [
+        report(b, "q", t, 1 / t) for t in (1, 2, 3)
+    ]
     twin = make(interval=1)
     twin.load_state(json.loads(json.dumps(a.state())))
     assert twin.state() == a.state()

@@ -28,6 +28,12 @@ def test_data_is_put_once_and_shared(ray_local, storage):
     blob = pickle.dumps(wrapped)
     assert len(blob) < 10_000  # the array travels as an object-store reference
     assert pickle.dumps(wrapped) == blob  # put once, the same reference every time
-    results = rt.Tuner(wrapped, {"i": rt.randint(0, 100)}, metric="loss", num_samples=4,
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        wrapped,
+        {"i": rt.randint(0, 100)},
+        metric="loss",
+        num_samples=4,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert all(r.metrics["loss"] == 2 * r.config["i"] for r in results)

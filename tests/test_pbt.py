@@ -20,12 +20,23 @@ from raytune_lite.trial import TrialSnapshot, TrialStatus
 MUTATIONS = {"lr": loguniform(1e-4, 1e-1), "layers": randint(1, 6), "act": choice(["a", "b", "c"])}
 
 
-def snap(tid: str, config: dict[str, Any], *, ckpt: bool = True,
-         status: TrialStatus = TrialStatus.RUNNING) -> TrialSnapshot:
-    return TrialSnapshot(trial_id=tid, config=MappingProxyType(dict(config)), status=status,
-                         num_results=0, last_result=None,
-                         checkpoint=Checkpoint(f"/ckpt/{tid}") if ckpt else None,
-                         attempts=1, resources=MappingProxyType({"cpu": 1.0}))
+def snap(
+    tid: str,
+    config: dict[str, Any],
+    *,
+    ckpt: bool = True,
+    status: TrialStatus = TrialStatus.RUNNING,
+) -> TrialSnapshot:
+    return TrialSnapshot(
+        trial_id=tid,
+        config=MappingProxyType(dict(config)),
+        status=status,
+        num_results=0,
+        last_result=None,
+        checkpoint=Checkpoint(f"/ckpt/{tid}") if ckpt else None,
+        attempts=1,
+        resources=MappingProxyType({"cpu": 1.0}),
+    )
 
 
 def config(i: int) -> dict[str, Any]:
@@ -39,19 +50,34 @@ def make_pbt(**kw: Any) -> PBT:
     return p
 
 
-def report_all(p: PBT, losses: dict[str, float], t: int, ckpt: bool = True,
-               configs: dict[str, dict[str, Any]] | None = None) -> dict[str, Decision]:
-    return {tid: p.on_result(snap(tid, (configs or {}).get(tid, config(int(tid))), ckpt=ckpt),
-                             {"loss": v, "training_iteration": t})
-            for tid, v in losses.items()}
+def report_all(
+    p: PBT,
+    losses: dict[str, float],
+    t: int,
+    ckpt: bool = True,
+    configs: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Decision]:
+    return {
+        tid: p.on_result(
+            snap(tid, (configs or {}).get(tid, config(int(tid))), ckpt=ckpt),
+            {"loss": v, "training_iteration": t},
+        )
+        for tid, v in losses.items()
+    }
 
 
 def test_conformance() -> None:
-    check_scheduler(lambda: PBT(perturbation_interval=3,
-                                hyperparam_mutations={"i": randint(0, 30)}))
-    check_scheduler(lambda: PBT(perturbation_interval=1, quantile_fraction=0.5,
-                                resample_probability=1.0,
-                                hyperparam_mutations={"i": [0, 1, 2, 3]}))
+    check_scheduler(
+        lambda: PBT(perturbation_interval=3, hyperparam_mutations={"i": randint(0, 30)})
+    )
+    check_scheduler(
+        lambda: PBT(
+            perturbation_interval=1,
+            quantile_fraction=0.5,
+            resample_probability=1.0,
+            hyperparam_mutations={"i": [0, 1, 2, 3]},
+        )
+    )
 
 
 def test_bottom_trial_exploits_a_top_one_at_the_interval() -> None:
@@ -155,8 +181,9 @@ def test_perturbation_stays_within_bounds() -> None:
 
 
 def test_resample_probability_one_draws_from_the_domain() -> None:
-    p = make_pbt(resample_probability=1.0,
-                 hyperparam_mutations={"opt/lr": uniform(0.5, 0.6), "bs": [16, 32]})
+    p = make_pbt(
+        resample_probability=1.0, hyperparam_mutations={"opt/lr": uniform(0.5, 0.6), "bs": [16, 32]}
+    )
     lrs = []
     for _ in range(30):
         new = p.explore({"opt": {"lr": 100.0, "m": 0.9}, "bs": 64})
@@ -167,8 +194,9 @@ def test_resample_probability_one_draws_from_the_domain() -> None:
 
 
 def test_nested_mutation_dicts_and_callables() -> None:
-    p = make_pbt(resample_probability=0.0,
-                 hyperparam_mutations={"opt": {"lr": lambda: 0.5}, "n": lambda: 7})
+    p = make_pbt(
+        resample_probability=0.0, hyperparam_mutations={"opt": {"lr": lambda: 0.5}, "n": lambda: 7}
+    )
     new = p.explore({"opt": {"lr": 1.0}, "n": 10})
     assert new["opt"]["lr"] in (0.8, 1.2) and new["n"] in (8, 12)
     assert p.explore({"opt": {}})["n"] == 7  # missing keys are drawn
@@ -189,8 +217,9 @@ def test_seeding_and_state_round_trip() -> None:
                 p.load_state(saved)
             for tid in rng.permutation(8):
                 tid = str(tid)
-                d = p.on_result(snap(tid, cfgs[tid]),
-                                {"loss": float(rng.random()), "training_iteration": t})
+                d = p.on_result(
+                    snap(tid, cfgs[tid]), {"loss": float(rng.random()), "training_iteration": t}
+                )
                 if d.action is Action.EXPLOIT:
                     assert d.config is not None
                     cfgs[tid] = d.config
@@ -210,16 +239,19 @@ def test_sync_policy_and_checkpoints() -> None:
     assert PBT.needs_checkpoints
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"perturbation_interval": 0}, "perturbation_interval"),
-    ({"quantile_fraction": 0.7}, "quantile_fraction"),
-    ({"resample_probability": 1.5}, "resample_probability"),
-    ({"hyperparam_mutations": {}}, "hyperparam_mutations"),
-    ({"hyperparam_mutations": {"lr": 3}}, "hyperparam_mutations"),
-    ({"perturbation_factors": (0.8, -1)}, "perturbation_factors"),
-    ({"synch": True}, "synch"),
-    ({"time_attr": ""}, "time_attr"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"perturbation_interval": 0}, "perturbation_interval"),
+        ({"quantile_fraction": 0.7}, "quantile_fraction"),
+        ({"resample_probability": 1.5}, "resample_probability"),
+        ({"hyperparam_mutations": {}}, "hyperparam_mutations"),
+        ({"hyperparam_mutations": {"lr": 3}}, "hyperparam_mutations"),
+        ({"perturbation_factors": (0.8, -1)}, "perturbation_factors"),
+        ({"synch": True}, "synch"),
+        ({"time_attr": ""}, "time_attr"),
+    ],
+)
 def test_validation(kwargs: dict[str, Any], match: str) -> None:
     args: dict[str, Any] = {"hyperparam_mutations": MUTATIONS, **kwargs}
     with pytest.raises(ValueError, match=match):

@@ -26,8 +26,15 @@ def results(tmp_path_factory):
 
     start_local_ray()
     storage = str(tmp_path_factory.mktemp("plots"))
-    return rt.Tuner(curve, {"lr": rt.loguniform(1e-4, 1e-1)}, metric="loss", num_samples=6,
-                    seed=0, storage_path=storage, verbose=0).fit()
+    return rt.Tuner(
+        curve,
+        {"lr": rt.loguniform(1e-4, 1e-1)},
+        metric="loss",
+        num_samples=6,
+        seed=0,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
 
 
 def test_learning_curves_draw_one_line_per_trial_and_mark_the_best(results):

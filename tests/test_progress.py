@@ -8,18 +8,31 @@ from raytune_lite.progress import ProgressReporter
 from raytune_lite.spec import ExperimentSpec
 from raytune_lite.trial import Mode
 
-SPEC = ExperimentSpec(name="exp", path="/tmp/exp", metric="loss", mode=Mode.MIN,
-                      num_samples=10, resources={"cpu": 1.0})
+SPEC = ExperimentSpec(
+    name="exp",
+    path="/tmp/exp",
+    metric="loss",
+    mode=Mode.MIN,
+    num_samples=10,
+    resources={"cpu": 1.0},
+)
 
 
 def _progress(running=2, done=3):
-    counts = {s: 0 for s in ("PENDING", "RUNNING", "PAUSED", "TERMINATED", "STOPPED_EARLY",
-                             "ERROR")}
+    counts = {
+        s: 0 for s in ("PENDING", "RUNNING", "PAUSED", "TERMINATED", "STOPPED_EARLY", "ERROR")
+    }
     counts.update(RUNNING=running, TERMINATED=done, ERROR=1)
-    return {"counts": counts, "created": running + done + 1, "budget": 10,
-            "running": [("00004", 3, 0.25), ("00005", 1, None)][:running],
-            "best": {"trial_id": "00002", "value": 0.125, "config": {"lr": 0.01}},
-            "elapsed": 4.2, "metric": "loss", "stopping": None}
+    return {
+        "counts": counts,
+        "created": running + done + 1,
+        "budget": 10,
+        "running": [("00004", 3, 0.25), ("00005", 1, None)][:running],
+        "best": {"trial_id": "00002", "value": 0.125, "config": {"lr": 0.01}},
+        "elapsed": 4.2,
+        "metric": "loss",
+        "stopping": None,
+    }
 
 
 class _Tty(io.StringIO):

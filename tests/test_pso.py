@@ -46,10 +46,11 @@ def test_conforms() -> None:
     check_searcher(lambda: ParticleSwarm(n_particles=3, bounds=Bounds.CLIP, v_max=0.5))
 
 
-
 def test_conforms_with_a_grid_axis_treated_as_a_categorical() -> None:
-    check_searcher(lambda: ParticleSwarm(n_particles=3),
-                   param_space={**CONFORMANCE_SPACE, "g": grid([1, 2, 3])})
+    check_searcher(
+        lambda: ParticleSwarm(n_particles=3),
+        param_space={**CONFORMANCE_SPACE, "g": grid([1, 2, 3])},
+    )
 
 
 def test_beats_random_search_on_shifted_sphere() -> None:
@@ -61,8 +62,14 @@ def test_beats_random_search_on_shifted_sphere() -> None:
 
 @pytest.mark.parametrize("bounds", list(Bounds))
 def test_positions_stay_in_bounds_and_velocity_is_clamped(bounds: Bounds) -> None:
-    space = Space({"a": uniform(-1, 1), "b": loguniform(1e-4, 1.0), "n": randint(0, 5),
-                   "k": choice(["x", "y", "z"])})
+    space = Space(
+        {
+            "a": uniform(-1, 1),
+            "b": loguniform(1e-4, 1.0),
+            "n": randint(0, 5),
+            "k": choice(["x", "y", "z"]),
+        }
+    )
     s = ParticleSwarm(n_particles=5, w=1.0, c1=2.5, c2=2.5, v_max=0.9, bounds=bounds)
     s.setup(space, "loss", "max", seed=1)
     hit_bound = False
@@ -99,8 +106,7 @@ def test_particles_are_pulled_towards_the_global_best() -> None:
     for i in range(120):
         cfg = s.suggest(str(i))
         assert isinstance(cfg, dict)
-        s.on_complete(str(i), {"loss": float((cfg["x"] - 0.8) ** 2 + (cfg["y"] - 0.2) ** 2)},
-                      False)
+        s.on_complete(str(i), {"loss": float((cfg["x"] - 0.8) ** 2 + (cfg["y"] - 0.2) ** 2)}, False)
     spread = np.mean([np.linalg.norm(p.x - target) for p in s.particles])
     assert spread < 0.1, spread
     assert s.best_score is not None and s.best_score < 1e-3
@@ -146,7 +152,6 @@ def test_same_seed_same_suggestions_and_state_round_trip() -> None:
     assert [a.suggest(f"n{i}") for i in range(6)] == [c.suggest(f"n{i}") for i in range(6)]
 
 
-
 def test_space_of_constants_and_choice_of_subspaces() -> None:
     """Nothing to encode still works; a choice among sub-spaces samples the chosen one."""
     s = ParticleSwarm(n_particles=2)
@@ -154,8 +159,9 @@ def test_space_of_constants_and_choice_of_subspaces() -> None:
     for i in range(4):
         assert s.suggest(str(i)) == {"c": 1, "d": 2}
         s.on_complete(str(i), {"loss": 1.0}, False)
-    sub = Space({"m": choice([{"kind": "a", "v": uniform(0, 1)}, {"kind": "b"}]),
-                 "x": uniform(0, 1)})
+    sub = Space(
+        {"m": choice([{"kind": "a", "v": uniform(0, 1)}, {"kind": "b"}]), "x": uniform(0, 1)}
+    )
     s.setup(sub, "loss", "min", seed=0)
     for i in range(12):
         cfg = s.suggest(str(i))
@@ -165,15 +171,19 @@ def test_space_of_constants_and_choice_of_subspaces() -> None:
         s.on_complete(str(i), {"loss": cfg["x"]}, False)
         json.dumps(s.state())
 
-@pytest.mark.parametrize("kwargs, word", [
-    ({"n_particles": 0}, "n_particles"),
-    ({"w": 1.5}, "w"),
-    ({"c1": -1.0}, "c1"),
-    ({"c2": float("nan")}, "c2"),
-    ({"v_max": 0.0}, "v_max"),
-    ({"v_max": 2.0}, "v_max"),
-    ({"bounds": "wrap"}, "bounds"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"n_particles": 0}, "n_particles"),
+        ({"w": 1.5}, "w"),
+        ({"c1": -1.0}, "c1"),
+        ({"c2": float("nan")}, "c2"),
+        ({"v_max": 0.0}, "v_max"),
+        ({"v_max": 2.0}, "v_max"),
+        ({"bounds": "wrap"}, "bounds"),
+    ],
+)
 def test_rejects_bad_arguments(kwargs: dict[str, Any], word: str) -> None:
     with pytest.raises(ValueError, match=word):
         ParticleSwarm(**kwargs)

@@ -31,8 +31,9 @@ def _trial(store: ExperimentStore, tid: str, status: TrialStatus, **kw) -> dict:
 
 
 def _rows(store: ExperimentStore, tid: str, losses: list[float]) -> None:
-    store.append_rows(tid, [{"training_iteration": i, "loss": v}
-                            for i, v in enumerate(losses, start=1)])
+    store.append_rows(
+        tid, [{"training_iteration": i, "loss": v} for i, v in enumerate(losses, start=1)]
+    )
     store.close_trial(tid)
 
 
@@ -48,9 +49,17 @@ def test_the_snapshot_round_trips_through_json(tmp_path):
     searcher.setup(space, "loss", "min", 0)
     searcher.suggest("00000")
     spec = ExperimentSpec("e", str(tmp_path), "loss", Mode.MIN, 4, {"cpu": 1.0})
-    snap = experiment_snapshot(ExperimentStatus.FINISHED, spec, space, searcher, scheduler,
-                               created=3, points_left=iter([{"x": 5}]), searcher_done=True,
-                               started=12.5)
+    snap = experiment_snapshot(
+        ExperimentStatus.FINISHED,
+        spec,
+        space,
+        searcher,
+        scheduler,
+        created=3,
+        points_left=iter([{"x": 5}]),
+        searcher_done=True,
+        started=12.5,
+    )
     snap = json.loads(json.dumps(snap))
     assert snap["status"] == "finished" and snap["started"] == 12.5
     assert snap["searcher"]["class"] == "BasicSearch" and snap["searcher"]["state"]["count"] == 1
@@ -64,8 +73,14 @@ def test_the_snapshot_round_trips_through_json(tmp_path):
 
 def test_an_unfinished_trial_is_rebuilt_from_its_rows_and_last_usable_checkpoint(tmp_path):
     store = _store(tmp_path)
-    d = _trial(store, "00000", TrialStatus.RUNNING, num_results=1,
-               last_result={"training_iteration": 1, "loss": 9.0}, best_value=9.0)
+    d = _trial(
+        store,
+        "00000",
+        TrialStatus.RUNNING,
+        num_results=1,
+        last_result={"training_iteration": 1, "loss": 9.0},
+        best_value=9.0,
+    )
     _rows(store, "00000", [5.0, 2.0, 3.0, 1.0])
     store.rewind("00000", 3)  # the 4th row was superseded by a retry from iteration 3
     store.close_trial("00000")
@@ -76,19 +91,29 @@ def test_an_unfinished_trial_is_rebuilt_from_its_rows_and_last_usable_checkpoint
     assert trial.num_results == 3 and trial.last_result == {"training_iteration": 3, "loss": 3.0}
     assert trial.best_value == 2.0 and trial.metric_seen
     assert trial.checkpoint_iteration == 2
-    assert trial.checkpoint == Checkpoint(os.path.join(store.trial_dir("00000"), "checkpoints",
-                                                       "checkpoint_000002"))
+    assert trial.checkpoint == Checkpoint(
+        os.path.join(store.trial_dir("00000"), "checkpoints", "checkpoint_000002")
+    )
 
 
 def test_a_recorded_checkpoint_is_kept_only_while_its_folder_exists(tmp_path):
     store = _store(tmp_path)
     kept = str(tmp_path / "elsewhere" / "checkpoint_000007")
     os.makedirs(kept)
-    alive = Trial.from_json(_trial(store, "00000", TrialStatus.PAUSED,
-                                   checkpoint=Checkpoint(kept), checkpoint_iteration=7))
-    gone = Trial.from_json(_trial(store, "00001", TrialStatus.PAUSED,
-                                  checkpoint=Checkpoint(str(tmp_path / "nope")),
-                                  checkpoint_iteration=3))
+    alive = Trial.from_json(
+        _trial(
+            store, "00000", TrialStatus.PAUSED, checkpoint=Checkpoint(kept), checkpoint_iteration=7
+        )
+    )
+    gone = Trial.from_json(
+        _trial(
+            store,
+            "00001",
+            TrialStatus.PAUSED,
+            checkpoint=Checkpoint(str(tmp_path / "nope")),
+            checkpoint_iteration=3,
+        )
+    )
     for t in (alive, gone):
         recover_trial(t, store, "loss", Mode.MIN)
     assert (alive.checkpoint, alive.checkpoint_iteration) == (Checkpoint(kept), 7)
@@ -98,22 +123,34 @@ def test_a_recorded_checkpoint_is_kept_only_while_its_folder_exists(tmp_path):
 
 def test_recover_requeues_running_and_pending_trials_only(tmp_path):
     store = _store(tmp_path)
-    done = _trial(store, "00000", TrialStatus.TERMINATED, num_results=2,
-                  last_result={"training_iteration": 2, "loss": 0.5}, best_value=0.5)
+    done = _trial(
+        store,
+        "00000",
+        TrialStatus.TERMINATED,
+        num_results=2,
+        last_result={"training_iteration": 2, "loss": 0.5},
+        best_value=0.5,
+    )
     _rows(store, "00000", [7.0])  # a finished trial's summary is taken as recorded
-    trials = [done,
-              _trial(store, "00001", TrialStatus.RUNNING),
-              _trial(store, "00002", TrialStatus.PAUSED),
-              _trial(store, "00003", TrialStatus.PENDING),
-              _trial(store, "00004", TrialStatus.ERROR)]
+    trials = [
+        done,
+        _trial(store, "00001", TrialStatus.RUNNING),
+        _trial(store, "00002", TrialStatus.PAUSED),
+        _trial(store, "00003", TrialStatus.PENDING),
+        _trial(store, "00004", TrialStatus.ERROR),
+    ]
     for tid in ("00001", "00002", "00003"):
         _rows(store, tid, [1.0, 0.8])
     got = recover({"created": 2}, trials, store, "loss", Mode.MIN)
     assert got.to_run == ["00001", "00003"]
     status = {t.trial_id: t.status for t in got.table}
-    assert status == {"00000": TrialStatus.TERMINATED, "00001": TrialStatus.PENDING,
-                      "00002": TrialStatus.PAUSED, "00003": TrialStatus.PENDING,
-                      "00004": TrialStatus.ERROR}
+    assert status == {
+        "00000": TrialStatus.TERMINATED,
+        "00001": TrialStatus.PENDING,
+        "00002": TrialStatus.PAUSED,
+        "00003": TrialStatus.PENDING,
+        "00004": TrialStatus.ERROR,
+    }
     assert got.table["00000"].num_results == 2
     assert got.table["00002"].num_results == 2
     assert got.created == 5  # never below the highest trial id + 1
@@ -122,8 +159,10 @@ def test_recover_requeues_running_and_pending_trials_only(tmp_path):
 
 def test_recover_finds_the_best_by_mode_and_keeps_the_first_on_ties(tmp_path):
     store = _store(tmp_path)
-    trials = [_trial(store, tid, TrialStatus.TERMINATED, best_value=v)
-              for tid, v in (("00000", 0.3), ("00001", 0.9), ("00002", 0.3), ("00003", None))]
+    trials = [
+        _trial(store, tid, TrialStatus.TERMINATED, best_value=v)
+        for tid, v in (("00000", 0.3), ("00001", 0.9), ("00002", 0.3), ("00003", None))
+    ]
     assert recover({}, trials, store, "loss", Mode.MIN).table.best == (0.3, "00000")
     assert recover({}, trials, store, "loss", Mode.MAX).table.best == (0.9, "00001")
     assert recover({"created": 9}, [], store, "loss", Mode.MIN).created == 9

@@ -10,16 +10,26 @@ from raytune_lite.resources import fits_on_node, normalize, ray_options
 def test_normalize_and_options():
     r = normalize({"CPU": 2, "gpu": 0.5, "custom": 1, "memory": 1e9})
     assert r == {"cpu": 2.0, "gpu": 0.5, "custom": 1.0, "memory": 1e9}
-    assert ray_options(r) == {"num_cpus": 2.0, "num_gpus": 0.5, "memory": 1e9,
-                              "resources": {"custom": 1.0}}
+    assert ray_options(r) == {
+        "num_cpus": 2.0,
+        "num_gpus": 0.5,
+        "memory": 1e9,
+        "resources": {"custom": 1.0},
+    }
     assert normalize(None) == {"cpu": 1.0}
     assert normalize({"gpu": 1}) == {"gpu": 1.0, "cpu": 1.0}
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"cpu": -1}, "must be a number >= 0"), ({"cpu": "one"}, "must be a number >= 0"),
-    ({"gpu": 1.5}, "fractional GPU"), ({"cpu": 0}, "some resource"), ([1], "must be a dict"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"cpu": -1}, "must be a number >= 0"),
+        ({"cpu": "one"}, "must be a number >= 0"),
+        ({"gpu": 1.5}, "fractional GPU"),
+        ({"cpu": 0}, "some resource"),
+        ([1], "must be a dict"),
+    ],
+)
 def test_bad_requests(bad, message):
     with pytest.raises((ValueError, TypeError), match=message):
         normalize(bad)

@@ -34,8 +34,14 @@ def test_driver_killed_five_times_loses_nothing(storage):
     kills = 0
     for _ in range(5):
         before = _trial_count(path)
-        proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True, env=env)
+        proc = subprocess.Popen(
+            cmd,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
         deadline = time.time() + 90
         while _trial_count(path) <= before and time.time() < deadline and proc.poll() is None:
             time.sleep(0.1)  # wait until this run has started trials of its own
@@ -69,8 +75,15 @@ def short(config):
 
 
 def test_restore_of_a_finished_experiment_runs_nothing_more(ray_local, storage):
-    first = rt.Tuner(short, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=5,
-                     storage_path=storage, name="done", verbose=0).fit()
+    first = rt.Tuner(
+        short,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=5,
+        storage_path=storage,
+        name="done",
+        verbose=0,
+    ).fit()
     again = rt.Tuner.restore(first.path, short, verbose=0).fit()
     assert [r.config for r in again] == [r.config for r in first]
     assert len(again) == 5

@@ -19,8 +19,14 @@ def curve(config):
 
 @pytest.fixture
 def results(ray_local, storage):
-    return rt.Tuner(curve, {"x": rt.grid([0.1, 0.5, 0.95]), "k": {"depth": 3}}, metric="acc",
-                    mode="max", storage_path=storage, verbose=0).fit()
+    return rt.Tuner(
+        curve,
+        {"x": rt.grid([0.1, 0.5, 0.95]), "k": {"depth": 3}},
+        metric="acc",
+        mode="max",
+        storage_path=storage,
+        verbose=0,
+    ).fit()
 
 
 def test_best_ignores_nan_and_respects_mode(results):
@@ -65,12 +71,18 @@ def test_from_path_of_a_non_experiment(tmp_path):
     with pytest.raises(rt.StoreError, match="not a raytune_lite experiment"):
         rt.ResultGrid.from_path(str(tmp_path))
     (tmp_path / "experiment.json").write_text('{"name": "some other tool"}')
-    with pytest.raises(rt.StoreError, match=r"^not a raytune_lite experiment: '.*' \(its "
-                                            r"experiment.json has no format_version\)$"):
+    with pytest.raises(
+        rt.StoreError,
+        match=r"^not a raytune_lite experiment: '.*' \(its "
+        r"experiment.json has no format_version\)$",
+    ):
         rt.ResultGrid.from_path(str(tmp_path))
     (tmp_path / "experiment.json").write_text('{"format_version": 7}')
-    with pytest.raises(rt.StoreError, match=r"has format_version=7; this raytune_lite reads "
-                                            r"versions up to 1: upgrade raytune_lite"):
+    with pytest.raises(
+        rt.StoreError,
+        match=r"has format_version=7; this raytune_lite reads "
+        r"versions up to 1: upgrade raytune_lite",
+    ):
         rt.ResultGrid.from_path(str(tmp_path))
 
 
@@ -81,8 +93,13 @@ def error_rate(config):
 
 
 def test_metrics_named_like_bookkeeping_columns_keep_their_name(ray_local, storage):
-    results = rt.Tuner(error_rate, {"x": rt.grid([-1.0, 0.25, 0.5])}, metric="error",
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        error_rate,
+        {"x": rt.grid([-1.0, 0.25, 0.5])},
+        metric="error",
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     df = results.dataframe().set_index("config/x")
     assert df.loc[0.25, "error"] == 0.25 and df.loc[0.5, "status"] == "ok"  # the metrics
     assert df.loc[0.25, "trial_status"] == "TERMINATED"  # the bookkeeping, prefixed

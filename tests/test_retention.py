@@ -26,10 +26,15 @@ def _left(root) -> list[str]:
     return sorted(os.listdir(os.path.join(str(root), "checkpoints")))
 
 
-@pytest.mark.parametrize("path, it", [
-    ("/e/trials/00001/checkpoints/checkpoint_000012", 12), ("checkpoint_7", 7),
-    ("/e/checkpoint_000003/inner", 0), ("/tmp/rtl_ckpt_abc", 0),
-])
+@pytest.mark.parametrize(
+    "path, it",
+    [
+        ("/e/trials/00001/checkpoints/checkpoint_000012", 12),
+        ("checkpoint_7", 7),
+        ("/e/checkpoint_000003/inner", 0),
+        ("/tmp/rtl_ckpt_abc", 0),
+    ],
+)
 def test_checkpoint_iteration_reads_the_folder_name(path, it):
     assert checkpoint_iteration(Checkpoint(path)) == it
     assert checkpoint_iteration(None) == 0
@@ -44,10 +49,13 @@ def test_without_a_score_the_newest_are_kept(tmp_path):
     assert [os.path.basename(p) for p in keep.kept("t")] == _left(tmp_path)
 
 
-@pytest.mark.parametrize("mode, survivors", [
-    (Mode.MIN, ["checkpoint_000002", "checkpoint_000006"]),  # lowest loss, and the newest
-    (Mode.MAX, ["checkpoint_000003", "checkpoint_000006"]),  # highest loss, and the newest
-])
+@pytest.mark.parametrize(
+    "mode, survivors",
+    [
+        (Mode.MIN, ["checkpoint_000002", "checkpoint_000006"]),  # lowest loss, and the newest
+        (Mode.MAX, ["checkpoint_000003", "checkpoint_000006"]),  # highest loss, and the newest
+    ],
+)
 def test_the_metric_as_score_follows_the_mode(tmp_path, mode, survivors):
     keep = CheckpointRetention(2, "loss", "loss", mode)
     for step, loss in enumerate([0.5, 0.1, 0.9, 0.3, 0.8, 0.7], start=1):
@@ -58,8 +66,7 @@ def test_the_metric_as_score_follows_the_mode(tmp_path, mode, survivors):
 def test_another_score_key_ranks_higher_values_better(tmp_path):
     keep = CheckpointRetention(2, "acc", "loss", Mode.MIN)
     for step, acc in enumerate([0.9, 0.2, 0.5], start=1):
-        keep.add("t", {"training_iteration": step, "acc": acc, "loss": -acc},
-                 _save(tmp_path, step))
+        keep.add("t", {"training_iteration": step, "acc": acc, "loss": -acc}, _save(tmp_path, step))
     assert _left(tmp_path) == ["checkpoint_000001", "checkpoint_000003"]
 
 
@@ -113,16 +120,16 @@ def test_own_copy_survives_the_donor_replacing_its_checkpoint(tmp_path):
     copied = own_copy(d, mine, "00002")
     assert copied.action is Action.EXPLOIT and copied.config == {"lr": 0.1}
     assert copied.donor == "00001"
-    assert copied.checkpoint == Checkpoint(os.path.join(mine, "checkpoints",
-                                                        "checkpoint_000004"))
+    assert copied.checkpoint == Checkpoint(os.path.join(mine, "checkpoints", "checkpoint_000004"))
     os.remove(os.path.join(donor, "step"))
     with open(os.path.join(copied.checkpoint.path, "step")) as f:
         assert f.read() == "4"
 
 
 def test_own_copy_of_a_vanished_checkpoint_skips_the_exploit(tmp_path, caplog):
-    d = Decision.exploit({"lr": 0.1}, Checkpoint(str(tmp_path / "gone" / "checkpoint_000002")),
-                         donor="00001")
+    d = Decision.exploit(
+        {"lr": 0.1}, Checkpoint(str(tmp_path / "gone" / "checkpoint_000002")), donor="00001"
+    )
     with caplog.at_level(logging.ERROR, logger="raytune_lite"):
         assert own_copy(d, str(tmp_path / "mine"), "00002") is Decision.CONTINUE
     assert "exploit of trial 00002 skipped" in caplog.text

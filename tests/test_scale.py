@@ -37,8 +37,11 @@ class FdSampler:
     def _find(self) -> None:
         for a in self.ray.util.list_named_actors(all_namespaces=True):
             name = a.get("name", "")
-            if a.get("namespace") == NAMESPACE and name.startswith("controller_") and \
-                    name not in self.known:
+            if (
+                a.get("namespace") == NAMESPACE
+                and name.startswith("controller_")
+                and name not in self.known
+            ):
                 try:
                     handle = self.ray.get_actor(name, namespace=NAMESPACE)
                     self.pid = int(self.ray.get(handle.progress.remote(), timeout=10)["pid"])
@@ -64,9 +67,16 @@ def test_many_trials_finish_with_bounded_open_files(ray_local, storage):
     sampler = FdSampler(ray_local, known)
     sampler.thread.start()
     try:
-        results = rt.Tuner(trivial, {"x": rt.uniform(0, 1)}, metric="loss",
-                           num_samples=N_TRIALS, max_concurrent=MAX_CONCURRENT, verbose=0,
-                           storage_path=storage, seed=0).fit()
+        results = rt.Tuner(
+            trivial,
+            {"x": rt.uniform(0, 1)},
+            metric="loss",
+            num_samples=N_TRIALS,
+            max_concurrent=MAX_CONCURRENT,
+            verbose=0,
+            storage_path=storage,
+            seed=0,
+        ).fit()
     finally:
         sampler.stop.set()
         sampler.thread.join(timeout=30)

@@ -27,8 +27,7 @@ def rows_with_extras(config):
 
 
 def test_rows_carry_iteration_and_times_and_checkpoints_are_saved(ray_local, storage):
-    results = rt.Tuner(rows_with_extras, {}, metric="loss", storage_path=storage,
-                       verbose=0).fit()
+    results = rt.Tuner(rows_with_extras, {}, metric="loss", storage_path=storage, verbose=0).fit()
     r = results[0]
     rows = read_rows(results.path, r.trial_id)
     assert [row["training_iteration"] for row in rows] == [1, 2, 3]

@@ -16,8 +16,13 @@ from raytune_lite.space import Space, flatten
 
 
 def test_nested_space_encode_decode():
-    space = Space({"opt": {"lr": rt.loguniform(1e-3, 1.0), "mom": rt.uniform(0, 1)},
-                   "layers": [rt.randint(1, 5), rt.choice(["a", "b"])], "name": "const"})
+    space = Space(
+        {
+            "opt": {"lr": rt.loguniform(1e-3, 1.0), "mom": rt.uniform(0, 1)},
+            "layers": [rt.randint(1, 5), rt.choice(["a", "b"])],
+            "name": "const",
+        }
+    )
     assert space.keys == ["opt/lr", "opt/mom", "layers/0", "layers/1"]
     cfg = space.sample(np.random.default_rng(0))
     assert cfg["name"] == "const" and isinstance(cfg["layers"], list)
@@ -28,8 +33,13 @@ def test_nested_space_encode_decode():
 
 
 def test_conditional_values_see_the_sampled_config():
-    space = Space({"n": rt.randint(1, 10), "double": rt.sample_from(lambda c: 2 * c["n"]),
-                   "upto": rt.sample_from(lambda c: rt.randint(0, c["n"]))})
+    space = Space(
+        {
+            "n": rt.randint(1, 10),
+            "double": rt.sample_from(lambda c: 2 * c["n"]),
+            "upto": rt.sample_from(lambda c: rt.randint(0, c["n"])),
+        }
+    )
     rng = np.random.default_rng(3)
     for _ in range(50):
         cfg = space.sample(rng)
@@ -38,8 +48,13 @@ def test_conditional_values_see_the_sampled_config():
 
 
 def test_choice_of_sub_spaces_samples_the_nested_domains():
-    space = Space({"model": rt.choice([{"kind": "a", "x": rt.uniform(0, 1)},
-                                       {"kind": "b", "k": rt.randint(1, 3)}])})
+    space = Space(
+        {
+            "model": rt.choice(
+                [{"kind": "a", "x": rt.uniform(0, 1)}, {"kind": "b", "k": rt.randint(1, 3)}]
+            )
+        }
+    )
     rng = np.random.default_rng(4)
     kinds = set()
     for _ in range(40):
@@ -50,8 +65,7 @@ def test_choice_of_sub_spaces_samples_the_nested_domains():
 
 
 def test_grid_points_are_the_cartesian_product():
-    space = Space({"a": rt.grid([1, 2, 3]), "b": {"c": rt.grid(["x", "y"])},
-                   "r": rt.uniform(0, 1)})
+    space = Space({"a": rt.grid([1, 2, 3]), "b": {"c": rt.grid(["x", "y"])}, "r": rt.uniform(0, 1)})
     points = list(space.grid_points())
     assert space.grid_size == 6 and len(points) == 6
     combos = {(p[("a",)], p[("b", "c")]) for p in points}
@@ -66,8 +80,14 @@ def test_same_seed_same_samples():
 
 
 def test_complete_fills_missing_values_and_rejects_bad_points():
-    space = Space({"a": rt.uniform(0, 1), "b": rt.randint(0, 5), "k": 3,
-                   "twice": rt.sample_from(lambda c: 2 * c["b"])})
+    space = Space(
+        {
+            "a": rt.uniform(0, 1),
+            "b": rt.randint(0, 5),
+            "k": 3,
+            "twice": rt.sample_from(lambda c: 2 * c["b"]),
+        }
+    )
     cfg = space.complete({"b": 4}, np.random.default_rng(0))
     assert cfg["b"] == 4 and cfg["twice"] == 8 and cfg["k"] == 3 and 0 <= cfg["a"] <= 1
     with pytest.raises(ValueError, match="outside"):
@@ -87,7 +107,10 @@ def test_bad_param_space_types():
 
 def test_flatten_names_columns_by_path():
     assert flatten({"a": {"b": 1}, "c": [2, 3]}, prefix="config/") == {
-        "config/a/b": 1, "config/c/0": 2, "config/c/1": 3}
+        "config/a/b": 1,
+        "config/c/0": 2,
+        "config/c/1": 3,
+    }
 
 
 def test_space_module_re_exports_the_domains():
@@ -100,17 +123,32 @@ def test_space_module_re_exports_the_domains():
 
 # -- choices of nested spaces: sampled values are points of the space --------------------------
 
+
 def nested_space() -> Space:
-    return Space({
-        "model": rt.choice([
-            {"opt": "sgd", "lr": rt.loguniform(1e-4, 1e-1), "layers": [rt.randint(1, 4), 8]},
-            {"opt": "adam", "beta": rt.uniform(0.8, 0.99),
-             "act": rt.choice(["relu", {"kind": "leaky", "slope": rt.uniform(0.0, 0.3)}])},
-        ]),
-        "bs": rt.grid([{"size": 16}, {"size": rt.randint(32, 65)}]),
-        "x": rt.uniform(0, 1), "k": 3,
-        "twice": rt.sample_from(lambda c: 2 * c["x"]),
-    })
+    return Space(
+        {
+            "model": rt.choice(
+                [
+                    {
+                        "opt": "sgd",
+                        "lr": rt.loguniform(1e-4, 1e-1),
+                        "layers": [rt.randint(1, 4), 8],
+                    },
+                    {
+                        "opt": "adam",
+                        "beta": rt.uniform(0.8, 0.99),
+                        "act": rt.choice(
+                            ["relu", {"kind": "leaky", "slope": rt.uniform(0.0, 0.3)}]
+                        ),
+                    },
+                ]
+            ),
+            "bs": rt.grid([{"size": 16}, {"size": rt.randint(32, 65)}]),
+            "x": rt.uniform(0, 1),
+            "k": 3,
+            "twice": rt.sample_from(lambda c: 2 * c["x"]),
+        }
+    )
 
 
 def test_sampled_nested_options_are_contained_and_encodable():
@@ -128,15 +166,18 @@ def test_sampled_nested_options_are_contained_and_encodable():
     assert opts == {"sgd", "adam"} and len(acts) == 3
 
 
-@pytest.mark.parametrize("model", [
-    {"opt": "sgd", "beta": 0.9},  # sgd with adam's keys
-    {"opt": "sgd", "lr": 0.01, "layers": [2, 8], "beta": 0.9},  # an extra key
-    {"opt": "sgd", "lr": 5.0, "layers": [2, 8]},  # lr out of bounds
-    {"opt": "sgd", "lr": 0.01, "layers": [2, 9]},  # constant differs
-    {"opt": "sgd", "lr": 0.01, "layers": [2]},  # list too short
-    {"opt": "adam", "beta": 0.9, "act": {"kind": "leaky", "slope": 1.0}},  # nested choice
-    "sgd",
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"opt": "sgd", "beta": 0.9},  # sgd with adam's keys
+        {"opt": "sgd", "lr": 0.01, "layers": [2, 8], "beta": 0.9},  # an extra key
+        {"opt": "sgd", "lr": 5.0, "layers": [2, 8]},  # lr out of bounds
+        {"opt": "sgd", "lr": 0.01, "layers": [2, 9]},  # constant differs
+        {"opt": "sgd", "lr": 0.01, "layers": [2]},  # list too short
+        {"opt": "adam", "beta": 0.9, "act": {"kind": "leaky", "slope": 1.0}},  # nested choice
+        "sgd",
+    ],
+)
 def test_mismatched_nested_structures_are_reported(model):
     space = nested_space()
     cfg = space.sample(np.random.default_rng(1))
@@ -173,10 +214,19 @@ def nested_train(config):
 def test_tuner_runs_a_point_with_a_concrete_nested_option(ray_local, storage, searcher):
     point = {"model": {"opt": "sgd", "lr": 0.003, "layers": [2, 8]}}
     space = {"model": nested_space().param_space["model"], "x": rt.uniform(0, 1)}
-    results = rt.Tuner(nested_train, space, metric="loss", mode="min", num_samples=3, seed=0,
-                       points_to_evaluate=[point],
-                       searcher=rt.search.TPE(n_startup_trials=1) if searcher else None,
-                       storage_path=storage, verbose=0, max_concurrent=1).fit()
+    results = rt.Tuner(
+        nested_train,
+        space,
+        metric="loss",
+        mode="min",
+        num_samples=3,
+        seed=0,
+        points_to_evaluate=[point],
+        searcher=rt.search.TPE(n_startup_trials=1) if searcher else None,
+        storage_path=storage,
+        verbose=0,
+        max_concurrent=1,
+    ).fit()
     assert len(results) == 3 and results.num_errors == 0
     assert results[0].config["model"] == point["model"]
     assert results[0].metrics["loss"] == pytest.approx(0.003)

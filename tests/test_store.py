@@ -55,30 +55,37 @@ def test_experiment_file_checks(tmp_path):
     assert load_experiment(st.path)["format_version"] == FORMAT_VERSION
     with open(os.path.join(st.path, "experiment.json"), "w") as f:
         json.dump({"format_version": FORMAT_VERSION + 1}, f)
-    with pytest.raises(StoreError, match=rf"has format_version={FORMAT_VERSION + 1}; this "
-                                         rf"raytune_lite reads versions up to {FORMAT_VERSION}: "
-                                         rf"upgrade raytune_lite"):
+    with pytest.raises(
+        StoreError,
+        match=rf"has format_version={FORMAT_VERSION + 1}; this "
+        rf"raytune_lite reads versions up to {FORMAT_VERSION}: "
+        rf"upgrade raytune_lite",
+    ):
         load_experiment(st.path)
 
 
-@pytest.mark.parametrize("content, detail", [
-    ({"spec": {"metric": "loss"}}, "has no format_version"),
-    ({}, "has no format_version"),
-    ([1, 2], "holds a JSON list, not an object with a format_version"),
-    ("text", "holds a JSON str, not an object with a format_version"),
-    ({"format_version": None}, "has format_version=None; raytune_lite writes an int >= 1"),
-    ({"format_version": "1"}, "has format_version='1'; raytune_lite writes an int >= 1"),
-    ({"format_version": 1.0}, "has format_version=1.0; raytune_lite writes an int >= 1"),
-    ({"format_version": True}, "has format_version=True; raytune_lite writes an int >= 1"),
-    ({"format_version": 0}, "has format_version=0; raytune_lite writes an int >= 1"),
-])
+@pytest.mark.parametrize(
+    "content, detail",
+    [
+        ({"spec": {"metric": "loss"}}, "has no format_version"),
+        ({}, "has no format_version"),
+        ([1, 2], "holds a JSON list, not an object with a format_version"),
+        ("text", "holds a JSON str, not an object with a format_version"),
+        ({"format_version": None}, "has format_version=None; raytune_lite writes an int >= 1"),
+        ({"format_version": "1"}, "has format_version='1'; raytune_lite writes an int >= 1"),
+        ({"format_version": 1.0}, "has format_version=1.0; raytune_lite writes an int >= 1"),
+        ({"format_version": True}, "has format_version=True; raytune_lite writes an int >= 1"),
+        ({"format_version": 0}, "has format_version=0; raytune_lite writes an int >= 1"),
+    ],
+)
 def test_a_json_file_that_is_not_ours_is_not_an_experiment(tmp_path, content, detail):
     with open(tmp_path / "experiment.json", "w") as f:
         json.dump(content, f)
     with pytest.raises(StoreError) as info:
         load_experiment(str(tmp_path))
-    assert str(info.value) == (f"not a raytune_lite experiment: {str(tmp_path)!r} "
-                               f"(its experiment.json {detail})")
+    assert str(info.value) == (
+        f"not a raytune_lite experiment: {str(tmp_path)!r} (its experiment.json {detail})"
+    )
     assert "upgrade" not in str(info.value)
 
 
@@ -88,8 +95,10 @@ def test_trial_without_summary_reads_as_pending(tmp_path):
     st.add_trial("00001", {"x": 2})
     st.write_trial("00001", {"trial_id": "00001", "config": {"x": 2}, "status": "TERMINATED"})
     trials = load_trials(st.path)
-    assert [(t["trial_id"], t["status"]) for t in trials] == [("00000", "PENDING"),
-                                                              ("00001", "TERMINATED")]
+    assert [(t["trial_id"], t["status"]) for t in trials] == [
+        ("00000", "PENDING"),
+        ("00001", "TERMINATED"),
+    ]
 
 
 def test_unwritable_storage_is_a_clear_error(tmp_path):

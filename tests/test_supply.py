@@ -33,19 +33,29 @@ def test_points_go_first_and_the_searcher_is_told_of_them():
     s = Scripted([{"a": 1}])
     supply = TrialSupply(s, [{"p": 1}, {"p": 2}], num_samples=3, grid_size=1)
     got = [supply.next() for _ in range(4)]
-    assert got == [NewTrial("00000", {"p": 1}, False), NewTrial("00001", {"p": 2}, False),
-                   NewTrial("00002", {"a": 1}, True), None]
+    assert got == [
+        NewTrial("00000", {"p": 1}, False),
+        NewTrial("00001", {"p": 2}, False),
+        NewTrial("00002", {"a": 1}, True),
+        None,
+    ]
     assert s.added == [("00000", {"p": 1}), ("00001", {"p": 2})]
     assert s.asked == ["00002"] and supply.exhausted and supply.pending == 1
 
 
-@pytest.mark.parametrize("num_samples, grid_size, points, budget", [
-    (3, 4, 0, 12), (1, 1, 5, 5), (-1, 3, 2, math.inf), (0, 1, 0, math.inf),
-])
-def test_the_budget_is_samples_times_grid_and_never_below_the_points(num_samples, grid_size,
-                                                                      points, budget):
-    supply = TrialSupply(Scripted([]), [{"p": i} for i in range(points)], num_samples,
-                         grid_size)
+@pytest.mark.parametrize(
+    "num_samples, grid_size, points, budget",
+    [
+        (3, 4, 0, 12),
+        (1, 1, 5, 5),
+        (-1, 3, 2, math.inf),
+        (0, 1, 0, math.inf),
+    ],
+)
+def test_the_budget_is_samples_times_grid_and_never_below_the_points(
+    num_samples, grid_size, points, budget
+):
+    supply = TrialSupply(Scripted([]), [{"p": i} for i in range(points)], num_samples, grid_size)
     assert supply.budget == budget
 
 
@@ -72,8 +82,7 @@ def test_max_pending_holds_the_searcher_until_its_trials_finish():
 
 
 def test_resume_takes_up_the_counts_but_not_the_budget():
-    supply = TrialSupply(Scripted([]), [{"p": i} for i in range(3)], num_samples=1,
-                         grid_size=2)
+    supply = TrialSupply(Scripted([]), [{"p": i} for i in range(3)], num_samples=1, grid_size=2)
     supply.resume(2, [{"p": 2}], searcher_done=False)
     assert supply.budget == 3 and list(supply.points) == [{"p": 2}]
     assert supply.next() == NewTrial("00002", {"p": 2}, False)

@@ -43,13 +43,20 @@ def test_the_summary_counts_every_status_and_lists_running_trials():
     table = _table(RUNNING_SHOWN + 3)
     for i, t in enumerate(table):
         t.status = TrialStatus.RUNNING if i >= 2 else TrialStatus.TERMINATED
-        t.observe({"training_iteration": i, "loss": float("nan") if i == 3 else i / 10},
-                  "loss", Mode.MIN)
+        t.observe(
+            {"training_iteration": i, "loss": float("nan") if i == 3 else i / 10}, "loss", Mode.MIN
+        )
         table.offer(t.last_result or {}, t.trial_id)
     table["00004"].last_result = None
     s = table.summary()
-    assert s["counts"] == {"PENDING": 0, "RUNNING": RUNNING_SHOWN + 1, "PAUSED": 0,
-                           "TERMINATED": 2, "STOPPED_EARLY": 0, "ERROR": 0}
+    assert s["counts"] == {
+        "PENDING": 0,
+        "RUNNING": RUNNING_SHOWN + 1,
+        "PAUSED": 0,
+        "TERMINATED": 2,
+        "STOPPED_EARLY": 0,
+        "ERROR": 0,
+    }
     assert len(s["running"]) == RUNNING_SHOWN
     assert s["running"][:3] == [("00002", 2, 0.2), ("00003", 3, None), ("00004", 0, None)]
     assert s["best"] == {"trial_id": "00000", "value": 0.0, "config": {"i": 0}}

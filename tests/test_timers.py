@@ -42,15 +42,19 @@ def test_the_time_budget_stops_then_interrupts_then_kills_what_still_runs():
         events.append(("cancel", tid, ref, force))
 
     async def main() -> None:
-        task = asyncio.ensure_future(enforce_time_budget(0.05, stop, lambda: running, cancel,
-                                                         grace_s=0.05))
+        task = asyncio.ensure_future(
+            enforce_time_budget(0.05, stop, lambda: running, cancel, grace_s=0.05)
+        )
         await asyncio.sleep(0.02)
         assert events == []  # the budget is not spent yet
         await task
 
     asyncio.run(main())
-    assert events == [("stop", TIME_BUDGET), ("cancel", "00001", "ref1", False),
-                      ("cancel", "00001", "ref1", True)]
+    assert events == [
+        ("stop", TIME_BUDGET),
+        ("cancel", "00001", "ref1", False),
+        ("cancel", "00001", "ref1", True),
+    ]
     assert TIME_BUDGET == "time budget"
 
 

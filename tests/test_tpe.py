@@ -19,16 +19,23 @@ from raytune_lite.testing import check_searcher, drive
 
 BRANIN_SPACE = {"x0": rt.uniform(-5.0, 10.0), "x1": rt.uniform(0.0, 15.0)}
 NESTED_SPACE = {
-    "model": rt.choice([{"type": "svm", "C": rt.loguniform(1e-3, 1e3)},
-                        {"type": "tree", "depth": rt.randint(1, 20)}]),
+    "model": rt.choice(
+        [
+            {"type": "svm", "C": rt.loguniform(1e-3, 1e3)},
+            {"type": "tree", "depth": rt.randint(1, 20)},
+        ]
+    ),
     "seed": 0,
 }
 
 
 def branin(cfg: dict[str, Any]) -> float:
     x1, x2 = cfg["x0"], cfg["x1"]
-    return float((x2 - 5.1 / (4 * math.pi ** 2) * x1 ** 2 + 5 / math.pi * x1 - 6) ** 2
-                 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10)
+    return float(
+        (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2
+        + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1)
+        + 10
+    )
 
 
 def nested_loss(cfg: dict[str, Any]) -> float:
@@ -39,6 +46,7 @@ def nested_loss(cfg: dict[str, Any]) -> float:
 
 
 # -- contract ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("multivariate", [True, False])
 def test_conformance(multivariate: bool) -> None:
@@ -61,8 +69,11 @@ def test_nested_space_pending_failures_and_resume() -> None:
             pending.append((str(i), cfg))
             if len(pending) == 4:
                 tid, c = pending.pop(int(rng.integers(4)))
-                s.on_complete(tid, {"loss": float("nan")} if int(tid) % 5 == 1
-                              else {"loss": nested_loss(c)}, int(tid) % 5 == 2)
+                s.on_complete(
+                    tid,
+                    {"loss": float("nan")} if int(tid) % 5 == 1 else {"loss": nested_loss(c)},
+                    int(tid) % 5 == 2,
+                )
         return out
 
     a, b = drive(TPE(n_startup_trials=4), 30, 2), drive(TPE(n_startup_trials=4), 30, 2)
@@ -75,10 +86,20 @@ def test_nested_space_pending_failures_and_resume() -> None:
     assert s.suggest("x") == t.suggest("x")
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"n_startup_trials": -1}, {"n_ei_candidates": 0}, {"gamma": 0.0}, {"gamma": 1.5},
-    {"gamma": "0.1"}, {"prior_weight": 0.0}, {"prior_weight": float("nan")},
-    {"weights": [1, 2]}, {"max_pending": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_startup_trials": -1},
+        {"n_ei_candidates": 0},
+        {"gamma": 0.0},
+        {"gamma": 1.5},
+        {"gamma": "0.1"},
+        {"prior_weight": 0.0},
+        {"prior_weight": float("nan")},
+        {"weights": [1, 2]},
+        {"max_pending": 0},
+    ],
+)
 def test_bad_arguments_fail_fast(kwargs: dict[str, Any]) -> None:
     name = next(iter(kwargs))
     with pytest.raises(ValueError, match=name):
@@ -113,6 +134,7 @@ def test_state_round_trip_with_pending_and_prior() -> None:
 
 # -- quality ----------------------------------------------------------------------------------
 
+
 def test_beats_random_search_on_branin_within_60_evaluations() -> None:
     optimum = 0.397887357729738
 
@@ -142,11 +164,13 @@ def test_nested_space_branches_are_modelled_separately() -> None:
         late_svm.append(np.mean([m["type"] == "svm" for m in late]))
         late_c += [abs(math.log10(m["C"]) - 1) for m in late if m["type"] == "svm"]
         for c, _ in hist:  # only the chosen branch's parameters are present
-            assert set(c["model"]) == ({"type", "C"} if c["model"]["type"] == "svm"
-                                       else {"type", "depth"})
+            assert set(c["model"]) == (
+                {"type", "C"} if c["model"]["type"] == "svm" else {"type", "depth"}
+            )
             assert c["seed"] == 0
-    rnd = [min(v for _, v in drive(BasicSearch(), NESTED_SPACE, nested_loss, 50, s))
-           for s in range(4)]
+    rnd = [
+        min(v for _, v in drive(BasicSearch(), NESTED_SPACE, nested_loss, 50, s)) for s in range(4)
+    ]
     assert np.mean(bests) < 0.5 * np.mean(rnd), (bests, rnd)
     assert np.mean(late_svm) > 0.7, late_svm  # the better branch is preferred
     assert np.median(late_c) < 1.0, np.median(late_c)  # random C: median |log10 C - 1| = 1.5
@@ -180,8 +204,10 @@ def test_categorical_preference_is_learned() -> None:
     def loss(c: dict[str, Any]) -> float:
         return {"a": 1.0, "b": 0.0, "c": 1.0, "d": 1.2}[c["act"]] + 0.1 * c["x"]
 
-    frac = [np.mean([c["act"] == "b" for c, _ in drive(TPE(), space, loss, 40, s)[20:]])
-            for s in range(4)]
+    frac = [
+        np.mean([c["act"] == "b" for c, _ in drive(TPE(), space, loss, 40, s)[20:]])
+        for s in range(4)
+    ]
     assert np.mean(frac) > 0.45, frac  # random search: 0.25
 
 
@@ -202,7 +228,7 @@ def test_integer_and_quantized_dimensions_are_learned() -> None:
 
 def test_maximize() -> None:
     space = {"x": rt.uniform(0, 1)}
-    hist = drive(TPE(n_startup_trials=5), space, lambda c: -(c["x"] - 0.3) ** 2, 40, 0, "max")
+    hist = drive(TPE(n_startup_trials=5), space, lambda c: -((c["x"] - 0.3) ** 2), 40, 0, "max")
     late = [c["x"] for c, _ in hist[25:]]
     assert abs(float(np.median(late)) - 0.3) < 0.1
     best = max(hist, key=lambda h: h[1])[0]
@@ -210,6 +236,7 @@ def test_maximize() -> None:
 
 
 # -- failures, pending trials, warm start --------------------------------------------------------
+
 
 def test_failed_and_nan_trials_are_never_best_and_are_avoided() -> None:
     s = TPE(n_startup_trials=10)
@@ -255,8 +282,12 @@ def test_constant_liar_spreads_concurrent_suggestions() -> None:
         for seed in range(8):
             s = TPE(constant_liar=liar)
             drive(s, BRANIN_SPACE, branin, 30, seed)
-            pts = np.array([[(c["x0"] + 5) / 15, c["x1"] / 15]  # type: ignore[index]
-                            for c in (s.suggest(f"p{j}") for j in range(8))])
+            pts = np.array(
+                [
+                    [(c["x0"] + 5) / 15, c["x1"] / 15]  # type: ignore[index]
+                    for c in (s.suggest(f"p{j}") for j in range(8))
+                ]
+            )
             d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
             out.append(d[np.triu_indices(8, 1)].mean())
         return float(np.mean(out))
@@ -289,10 +320,23 @@ def test_prior_results_from_a_dataframe_warm_start() -> None:
     for i in range(30):
         x = float(rng.uniform(-5, 10))
         cfg = {"x0": x, "x1": 2.275}
-        rows.append({"trial_id": str(i), "status": "TERMINATED",
-                     **{f"config/{k}": v for k, v in cfg.items()}, "loss": branin(cfg)})
-    rows.append({"trial_id": "bad", "status": "ERROR", "config/x0": 0.0, "config/x1": 1.0,
-                 "loss": float("nan")})
+        rows.append(
+            {
+                "trial_id": str(i),
+                "status": "TERMINATED",
+                **{f"config/{k}": v for k, v in cfg.items()},
+                "loss": branin(cfg),
+            }
+        )
+    rows.append(
+        {
+            "trial_id": "bad",
+            "status": "ERROR",
+            "config/x0": 0.0,
+            "config/x1": 1.0,
+            "loss": float("nan"),
+        }
+    )
     df = pd.DataFrame(rows)
     s = TPE(n_startup_trials=10)
     s.add_prior_results(df)  # before setup: kept until then
@@ -330,12 +374,18 @@ def test_gamma_and_weights_options_are_used() -> None:
 
 # -- helpers ------------------------------------------------------------------------------------
 
+
 def test_tree_space_round_trip_and_groups() -> None:
-    space = rt.Space({**NESTED_SPACE, "k": rt.choice([1, rt.uniform(2, 3)]),
-                      "g": rt.grid([4, 5])})
+    space = rt.Space({**NESTED_SPACE, "k": rt.choice([1, rt.uniform(2, 3)]), "g": rt.grid([4, 5])})
     tree = TreeSpace(space)
-    assert [p.key for p in tree.params] == ["model", "model[0]/C", "model[1]/depth", "k",
-                                            "k[1]", "g"]
+    assert [p.key for p in tree.params] == [
+        "model",
+        "model[0]/C",
+        "model[1]/depth",
+        "k",
+        "k[1]",
+        "g",
+    ]
     assert tree.groups == [(), ((0, 0),), ((0, 1),), ((3, 1),)]
     rng = np.random.default_rng(1)
     for _ in range(20):
@@ -343,8 +393,12 @@ def test_tree_space_round_trip_and_groups() -> None:
         v = tree.extract(cfg)
         assert np.isnan(v[1]) == (cfg["model"]["type"] != "svm")
         back = tree.assemble(v, rng)
-        assert back["model"]["type"] == cfg["model"]["type"] and back["k"] == pytest.approx(
-            cfg["k"]) and back["g"] == cfg["g"] and back["seed"] == 0
+        assert (
+            back["model"]["type"] == cfg["model"]["type"]
+            and back["k"] == pytest.approx(cfg["k"])
+            and back["g"] == cfg["g"]
+            and back["seed"] == 0
+        )
 
 
 def test_default_weights_and_gamma() -> None:
@@ -355,12 +409,12 @@ def test_default_weights_and_gamma() -> None:
 
 def test_parzen_discrete_density_is_a_probability_mass() -> None:
     edges = np.linspace(0, 1, 6)  # 5 values
-    pe = ParzenEstimator(np.array([[0.1], [0.3], [0.35]]), np.ones(3), [Dim(edges=edges)],
-                         ParzenConfig())
+    pe = ParzenEstimator(
+        np.array([[0.1], [0.3], [0.35]]), np.ones(3), [Dim(edges=edges)], ParzenConfig()
+    )
     centres = (edges[:-1] + edges[1:])[:, None] / 2
     assert np.exp(pe.log_pdf(centres)).sum() == pytest.approx(1.0, abs=1e-9)
-    cat = ParzenEstimator(np.full((5, 1), 2.0), np.ones(5), [Dim(n_choices=3)],
-                          ParzenConfig())
+    cat = ParzenEstimator(np.full((5, 1), 2.0), np.ones(5), [Dim(n_choices=3)], ParzenConfig())
     p = np.exp(cat.log_pdf(np.array([[0.0], [1.0], [2.0]])))
     assert p.sum() == pytest.approx(1.0) and p[2] > 0.6
     draws = cat.sample(np.random.default_rng(0), 400)[:, 0]
@@ -369,8 +423,12 @@ def test_parzen_discrete_density_is_a_probability_mass() -> None:
 
 def test_parzen_continuous_density_integrates_to_one() -> None:
     for multivariate in (True, False):
-        pe = ParzenEstimator(np.array([[0.02], [0.5], [0.97]]), np.ones(3), [Dim()],
-                             ParzenConfig(multivariate=multivariate))
+        pe = ParzenEstimator(
+            np.array([[0.02], [0.5], [0.97]]),
+            np.ones(3),
+            [Dim()],
+            ParzenConfig(multivariate=multivariate),
+        )
         grid = np.linspace(0, 1, 20001)[:, None]
         dens = np.exp(pe.log_pdf(grid)).ravel()
         assert np.trapezoid(dens, grid[:, 0]) == pytest.approx(1.0, abs=1e-3)

@@ -17,10 +17,18 @@ def test_mode_parse_and_compare():
         Mode.parse("minimise")
 
 
-@pytest.mark.parametrize("row, value", [
-    ({"loss": 1.5}, 1.5), ({"loss": np.float32(2.0)}, 2.0), ({"loss": float("nan")}, None),
-    ({"loss": float("inf")}, None), ({"loss": "bad"}, None), ({}, None), ({"loss": True}, None),
-])
+@pytest.mark.parametrize(
+    "row, value",
+    [
+        ({"loss": 1.5}, 1.5),
+        ({"loss": np.float32(2.0)}, 2.0),
+        ({"loss": float("nan")}, None),
+        ({"loss": float("inf")}, None),
+        ({"loss": "bad"}, None),
+        ({}, None),
+        ({"loss": True}, None),
+    ],
+)
 def test_metric_value_only_takes_finite_numbers(row, value):
     assert metric_value(row, "loss") == value
 
@@ -46,8 +54,14 @@ def test_snapshot_is_frozen_and_isolated():
 
 
 def test_json_round_trip():
-    t = Trial("00002", {"a": [1, 2]}, {"cpu": 1.0}, status=TrialStatus.PAUSED,
-              checkpoint=Checkpoint("/c/checkpoint_000003"), checkpoint_iteration=3)
+    t = Trial(
+        "00002",
+        {"a": [1, 2]},
+        {"cpu": 1.0},
+        status=TrialStatus.PAUSED,
+        checkpoint=Checkpoint("/c/checkpoint_000003"),
+        checkpoint_iteration=3,
+    )
     t.observe({"loss": 0.5}, "loss", Mode.MIN)
     back = Trial.from_json(json.loads(json.dumps(t.to_json())))
     assert back.to_json() == t.to_json()
@@ -77,15 +91,25 @@ def test_the_summary_does_not_grow_with_reported_rows():
 
     t = Trial("00004", {"x": 1}, {"cpu": 1})
     for i in range(1, 11):
-        t.observe({"training_iteration": i, "loss": 1.0 / i}, "loss", Mode.MIN,
-                  checkpoint=f"/c/checkpoint_{i:06d}")
+        t.observe(
+            {"training_iteration": i, "loss": 1.0 / i},
+            "loss",
+            Mode.MIN,
+            checkpoint=f"/c/checkpoint_{i:06d}",
+        )
     before = sizes(t)
     for i in range(11, 2001):
-        t.observe({"training_iteration": i, "loss": 1.0 / i}, "loss", Mode.MIN,
-                  checkpoint=f"/c/checkpoint_{i:06d}")
+        t.observe(
+            {"training_iteration": i, "loss": 1.0 / i},
+            "loss",
+            Mode.MIN,
+            checkpoint=f"/c/checkpoint_{i:06d}",
+        )
     assert sizes(t) == before
-    assert t.num_results == 2000 and t.last_result == {"training_iteration": 2000,
-                                                       "loss": 1.0 / 2000}
+    assert t.num_results == 2000 and t.last_result == {
+        "training_iteration": 2000,
+        "loss": 1.0 / 2000,
+    }
     assert t.checkpoint == Checkpoint("/c/checkpoint_002000") and t.checkpoint_iteration == 2000
 
 
@@ -96,8 +120,7 @@ def test_adopt_records_the_exploit_and_shows_the_new_config():
     t.adopt({"lr": 0.2}, Checkpoint("/d/checkpoint_000004"), 4, donor="00001")
     assert t.status is TrialStatus.PENDING and t.snapshot().config["lr"] == 0.2
     assert (t.checkpoint, t.checkpoint_iteration) == (Checkpoint("/d/checkpoint_000004"), 4)
-    assert t.config_history == [{"training_iteration": 6, "config": {"lr": 0.2},
-                                 "donor": "00001"}]
+    assert t.config_history == [{"training_iteration": 6, "config": {"lr": 0.2}, "donor": "00001"}]
 
 
 def test_final_metric_problem_names_what_was_reported():
@@ -105,10 +128,13 @@ def test_final_metric_problem_names_what_was_reported():
     assert t.final_metric_problem(None) is None
     assert "never called raytune_lite.report()" in (t.final_metric_problem("loss") or "")
     t.observe({"training_iteration": 1, "timestamp": 0, "acc": 1}, "loss", Mode.MIN)
-    assert t.final_metric_problem("loss") == \
-        "the metric 'loss' was never reported; the trial reported ['acc']"
+    assert (
+        t.final_metric_problem("loss")
+        == "the metric 'loss' was never reported; the trial reported ['acc']"
+    )
     t.observe({"training_iteration": 2, "loss": float("inf")}, "loss", Mode.MIN)
-    assert "the metric 'loss' was inf at its last report (iteration 2)" in \
-        (t.final_metric_problem("loss") or "")
+    assert "the metric 'loss' was inf at its last report (iteration 2)" in (
+        t.final_metric_problem("loss") or ""
+    )
     t.observe({"training_iteration": 3, "loss": 0.5}, "loss", Mode.MIN)
     assert t.final_metric_problem("loss") is None

@@ -21,9 +21,16 @@ def quadratic(config):
 
 
 def test_finds_a_known_optimum_with_every_row_on_disk(ray_local, storage):
-    results = rt.Tuner(quadratic, {"x": rt.uniform(0, 6), "y": rt.uniform(-3, 1)},
-                       metric="loss", mode="min", num_samples=60, seed=0,
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        quadratic,
+        {"x": rt.uniform(0, 6), "y": rt.uniform(-3, 1)},
+        metric="loss",
+        mode="min",
+        num_samples=60,
+        seed=0,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert len(results) == 60 and results.num_errors == 0
     best = results.best
     assert abs(best.config["x"] - 3) < 1.0 and abs(best.config["y"] + 1) < 1.0
@@ -33,8 +40,12 @@ def test_finds_a_known_optimum_with_every_row_on_disk(ray_local, storage):
     assert df["loss"].min() == pytest.approx(best.metrics["loss"])
     hist = results.history()
     assert len(hist) == 180
-    assert hist.groupby("trial_id")["training_iteration"].apply(list).map(
-        lambda its: its == [1, 2, 3]).all()
+    assert (
+        hist.groupby("trial_id")["training_iteration"]
+        .apply(list)
+        .map(lambda its: its == [1, 2, 3])
+        .all()
+    )
     again = rt.ResultGrid.from_path(results.path)
     assert again.best.trial_id == best.trial_id
 
@@ -43,8 +54,16 @@ def test_grid_times_num_samples_and_same_seed_same_configs(ray_local, storage):
     space = {"g": rt.grid([1, 2]), "x": rt.uniform(0, 1)}
 
     def run(name):
-        return rt.Tuner(quadratic_g, space, metric="loss", num_samples=3, seed=5, name=name,
-                        storage_path=storage, verbose=0).fit()
+        return rt.Tuner(
+            quadratic_g,
+            space,
+            metric="loss",
+            num_samples=3,
+            seed=5,
+            name=name,
+            storage_path=storage,
+            verbose=0,
+        ).fit()
 
     a, b = run("a"), run("b")
     assert len(a) == 6
@@ -63,8 +82,15 @@ class ThreeThenDone(rt.search.BasicSearch):
 
 def test_unlimited_samples_need_a_time_budget_or_a_searcher_that_finishes(storage):
     def make(space=None, **kwargs):
-        return rt.Tuner(quadratic_g, space or {"g": 1, "x": rt.uniform(0, 1)}, metric="loss",
-                        num_samples=-1, storage_path=storage, verbose=0, **kwargs)
+        return rt.Tuner(
+            quadratic_g,
+            space or {"g": 1, "x": rt.uniform(0, 1)},
+            metric="loss",
+            num_samples=-1,
+            storage_path=storage,
+            verbose=0,
+            **kwargs,
+        )
 
     never_ends = r"num_samples=-1 .*BasicSearch \(grid \+ random search\) never finishes"
     with pytest.raises(ValueError, match=never_ends):
@@ -80,13 +106,29 @@ def test_unlimited_samples_need_a_time_budget_or_a_searcher_that_finishes(storag
 
 def test_unlimited_samples_end_with_the_searcher_or_the_time_budget(ray_local, storage):
     space = {"g": 1, "x": rt.uniform(0, 1)}
-    done = rt.Tuner(quadratic_g, space, metric="loss", num_samples=-1, searcher=ThreeThenDone(),
-                    storage_path=storage, name="finishes", verbose=0).fit()
+    done = rt.Tuner(
+        quadratic_g,
+        space,
+        metric="loss",
+        num_samples=-1,
+        searcher=ThreeThenDone(),
+        storage_path=storage,
+        name="finishes",
+        verbose=0,
+    ).fit()
     assert len(done) == 3 and done.num_errors == 0
     t0 = time.time()
-    timed = rt.Tuner(sleeper, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=-1,
-                     max_concurrent=2, time_budget_s=1.5, storage_path=storage, name="timed",
-                     verbose=0).fit()
+    timed = rt.Tuner(
+        sleeper,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=-1,
+        max_concurrent=2,
+        time_budget_s=1.5,
+        storage_path=storage,
+        name="timed",
+        verbose=0,
+    ).fit()
     assert time.time() - t0 < 15
     assert len(timed) == 2
     assert {r.status for r in timed} == {rt.TrialStatus.STOPPED_EARLY}
@@ -103,8 +145,9 @@ def flaky(config):
 
 
 def test_a_failing_trial_does_not_end_the_experiment(ray_local, storage):
-    results = rt.Tuner(flaky, {"x": rt.grid([0.1, 0.9, 0.2, 0.8])}, metric="loss",
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        flaky, {"x": rt.grid([0.1, 0.9, 0.2, 0.8])}, metric="loss", storage_path=storage, verbose=0
+    ).fit()
     assert results.num_errors == 2 and len(results) == 4
     for tid, err in results.errors.items():
         assert "ValueError: boom at x=0." in err and "Traceback" in err
@@ -119,16 +162,24 @@ def fails_once_then_resumes(config):
     start = ckpt.to_dict()["step"] + 1 if ckpt else 1
     marker = os.path.join(rt.get_trial_dir(), "failed_once")
     for step in range(start, 7):
-        rt.report({"loss": 1.0 / step, "start": start},
-                  checkpoint=rt.Checkpoint.from_dict({"step": step}))
+        rt.report(
+            {"loss": 1.0 / step, "start": start}, checkpoint=rt.Checkpoint.from_dict({"step": step})
+        )
         if step == 4 and not os.path.exists(marker):
             open(marker, "w").close()
             raise RuntimeError("transient failure")
 
 
 def test_retries_resume_from_the_last_checkpoint(ray_local, storage):
-    results = rt.Tuner(fails_once_then_resumes, {}, metric="loss", num_samples=2,
-                       max_failures=1, storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        fails_once_then_resumes,
+        {},
+        metric="loss",
+        num_samples=2,
+        max_failures=1,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert results.num_errors == 0
     for r in results:
         rows = read_rows(results.path, r.trial_id)
@@ -138,8 +189,15 @@ def test_retries_resume_from_the_last_checkpoint(ray_local, storage):
         with open(os.path.join(r.path, "error.txt")) as f:
             assert "transient failure" in f.read()
 
-    no_retry = rt.Tuner(fails_once_then_resumes, {}, metric="loss", num_samples=1,
-                        max_failures=0, storage_path=storage, verbose=0).fit()
+    no_retry = rt.Tuner(
+        fails_once_then_resumes,
+        {},
+        metric="loss",
+        num_samples=1,
+        max_failures=0,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert no_retry.num_errors == 1
 
 
@@ -150,14 +208,27 @@ def long_runner(config):
 
 
 def test_stop_criteria_dict_and_callable(ray_local, storage):
-    by_dict = rt.Tuner(long_runner, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=2,
-                       stop={"training_iteration": 5}, storage_path=storage, verbose=0).fit()
+    by_dict = rt.Tuner(
+        long_runner,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=2,
+        stop={"training_iteration": 5},
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert list(by_dict.dataframe()["training_iteration"]) == [5, 5]
     assert {r.status for r in by_dict} == {rt.TrialStatus.TERMINATED}
 
-    by_fn = rt.Tuner(long_runner, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=2,
-                     stop=lambda tid, row: row["training_iteration"] >= 3,
-                     storage_path=storage, verbose=0).fit()
+    by_fn = rt.Tuner(
+        long_runner,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=2,
+        stop=lambda tid, row: row["training_iteration"] >= 3,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert list(by_fn.dataframe()["training_iteration"]) == [3, 3]
 
 
@@ -173,17 +244,25 @@ def silent_sleeper(config):
 
 def test_time_budget_stops_running_and_pending_trials(ray_local, storage):
     t0 = time.time()
-    results = rt.Tuner(sleeper, {"x": rt.uniform(0, 1)}, metric="loss", num_samples=40,
-                       max_concurrent=2, time_budget_s=1.5, storage_path=storage,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        sleeper,
+        {"x": rt.uniform(0, 1)},
+        metric="loss",
+        num_samples=40,
+        max_concurrent=2,
+        time_budget_s=1.5,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert time.time() - t0 < 15
     assert len(results) == 2  # nothing new launched after the budget
     assert {r.status for r in results} == {rt.TrialStatus.STOPPED_EARLY}
     assert all(r.metrics["training_iteration"] < 200 for r in results)
 
     t0 = time.time()
-    quiet = rt.Tuner(silent_sleeper, {}, num_samples=1, time_budget_s=1.0,
-                     storage_path=storage, verbose=0).fit()
+    quiet = rt.Tuner(
+        silent_sleeper, {}, num_samples=1, time_budget_s=1.0, storage_path=storage, verbose=0
+    ).fit()
     assert time.time() - t0 < 20  # cancelled even though it never reports
     assert quiet[0].status is rt.TrialStatus.STOPPED_EARLY
 
@@ -192,23 +271,38 @@ def where_am_i(config):
     import ray
 
     ctx = ray.get_runtime_context()
-    rt.report({"gpus": [str(g) for g in ray.get_gpu_ids()],
-               "cuda": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
-               "custom": ctx.get_assigned_resources().get("custom", 0.0),
-               "cpu": ctx.get_assigned_resources().get("CPU", 0.0),
-               "trial_id": rt.get_trial_id()})
+    rt.report(
+        {
+            "gpus": [str(g) for g in ray.get_gpu_ids()],
+            "cuda": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+            "custom": ctx.get_assigned_resources().get("custom", 0.0),
+            "cpu": ctx.get_assigned_resources().get("CPU", 0.0),
+            "trial_id": rt.get_trial_id(),
+        }
+    )
 
 
 def test_resources_reach_the_task(ray_local, storage):
-    results = rt.Tuner(where_am_i, {}, num_samples=2,
-                       resources={"cpu": 2, "gpu": 1, "custom": 1}, storage_path=storage,
-                       verbose=0).fit()
+    results = rt.Tuner(
+        where_am_i,
+        {},
+        num_samples=2,
+        resources={"cpu": 2, "gpu": 1, "custom": 1},
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     for r in results:
         assert r.metrics["cpu"] == 2.0 and r.metrics["custom"] == 1.0
         assert len(r.metrics["gpus"]) == 1 and r.metrics["cuda"] == r.metrics["gpus"][0]
         assert r.metrics["trial_id"] == r.trial_id
-    frac = rt.Tuner(where_am_i, {}, num_samples=4, resources={"cpu": 1, "gpu": 0.5},
-                    storage_path=storage, verbose=0).fit()
+    frac = rt.Tuner(
+        where_am_i,
+        {},
+        num_samples=4,
+        resources={"cpu": 1, "gpu": 0.5},
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert all(len(r.metrics["gpus"]) == 1 for r in frac)
 
 
@@ -218,8 +312,14 @@ def test_max_concurrent_defaults_to_what_fits(ray_local, storage):
         time.sleep(0.3)
         rt.report({"start": t, "end": time.time()})
 
-    results = rt.Tuner(overlap, {}, num_samples=6, resources={"cpu": 1, "custom": 2},
-                       storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        overlap,
+        {},
+        num_samples=6,
+        resources={"cpu": 1, "custom": 2},
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     spans = [(r.metrics["start"], r.metrics["end"]) for r in results]
     most = max(sum(s <= t < e for s, e in spans) for t, _ in spans)
     assert most == 2  # 4 custom / 2 per trial
@@ -227,10 +327,14 @@ def test_max_concurrent_defaults_to_what_fits(ray_local, storage):
 
 def test_unsatisfiable_resources_fail_fast(ray_local, storage):
     t0 = time.time()
-    with pytest.raises(ValueError, match=r"no node of the Ray cluster can run a trial that "
-                                         r"requests .*'tpu'"):
-        rt.Tuner(quadratic, {}, resources={"cpu": 1, "tpu": 1}, storage_path=storage,
-                 verbose=0).fit()
+    with pytest.raises(
+        ValueError,
+        match=r"no node of the Ray cluster can run a trial that "
+        r"requests .*'tpu'",
+    ):
+        rt.Tuner(
+            quadratic, {}, resources={"cpu": 1, "tpu": 1}, storage_path=storage, verbose=0
+        ).fit()
     with pytest.raises(ValueError, match="no node"):
         rt.Tuner(quadratic, {}, resources={"cpu": 64}, storage_path=storage, verbose=0).fit()
     assert time.time() - t0 < 10
@@ -245,11 +349,24 @@ def returns_number(config):
 
 
 def test_functions_may_return_final_metrics(ray_local, storage):
-    r1 = rt.Tuner(returns_metrics, {"x": rt.uniform(0, 1)}, metric="score", mode="max",
-                  num_samples=4, storage_path=storage, verbose=0).fit()
+    r1 = rt.Tuner(
+        returns_metrics,
+        {"x": rt.uniform(0, 1)},
+        metric="score",
+        mode="max",
+        num_samples=4,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert r1.best.metrics["score"] == max(r.metrics["score"] for r in r1)
-    r2 = rt.Tuner(returns_number, {"x": rt.uniform(-1, 1)}, metric="obj", num_samples=4,
-                  storage_path=storage, verbose=0).fit()
+    r2 = rt.Tuner(
+        returns_number,
+        {"x": rt.uniform(-1, 1)},
+        metric="obj",
+        num_samples=4,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert all(r.metrics["obj"] == pytest.approx(r.config["x"] ** 2) for r in r2)
 
 
@@ -258,17 +375,23 @@ def never_reports_metric(config):
 
 
 def test_metric_never_reported_is_a_trial_error_naming_it(ray_local, storage):
-    results = rt.Tuner(never_reports_metric, {}, metric="loss", num_samples=1,
-                       storage_path=storage, verbose=0).fit()
-    assert "the metric 'loss' was never reported; the trial reported ['other']" in \
-        results[0].error
+    results = rt.Tuner(
+        never_reports_metric, {}, metric="loss", num_samples=1, storage_path=storage, verbose=0
+    ).fit()
+    assert "the metric 'loss' was never reported; the trial reported ['other']" in results[0].error
 
 
 def test_points_to_evaluate_run_first_and_count(ray_local, storage):
-    results = rt.Tuner(quadratic, {"x": rt.uniform(0, 6), "y": rt.uniform(-3, 1)},
-                       metric="loss", num_samples=4, points_to_evaluate=[{"x": 3.0, "y": -1.0},
-                                                                         {"x": 0.5}],
-                       storage_path=storage, verbose=0, max_concurrent=1).fit()
+    results = rt.Tuner(
+        quadratic,
+        {"x": rt.uniform(0, 6), "y": rt.uniform(-3, 1)},
+        metric="loss",
+        num_samples=4,
+        points_to_evaluate=[{"x": 3.0, "y": -1.0}, {"x": 0.5}],
+        storage_path=storage,
+        verbose=0,
+        max_concurrent=1,
+    ).fit()
     assert len(results) == 4
     assert results[0].config == {"x": 3.0, "y": -1.0}
     assert results[1].config["x"] == 0.5 and -3 <= results[1].config["y"] <= 1
@@ -276,33 +399,51 @@ def test_points_to_evaluate_run_first_and_count(ray_local, storage):
 
 
 def test_experiment_files_are_plain_json(ray_local, storage):
-    results = rt.Tuner(quadratic, {"x": rt.uniform(0, 6), "y": -1.0}, metric="loss",
-                       num_samples=2, storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        quadratic,
+        {"x": rt.uniform(0, 6), "y": -1.0},
+        metric="loss",
+        num_samples=2,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     with open(os.path.join(results.path, "experiment.json")) as f:
         exp = json.load(f)
     assert exp["status"] == "finished" and exp["spec"]["metric"] == "loss"
-    assert exp["space"]["x"] == {"__domain__": "float", "low": 0.0, "high": 6.0, "log": False,
-                                 "q": None}
+    assert exp["space"]["x"] == {
+        "__domain__": "float",
+        "low": 0.0,
+        "high": 6.0,
+        "log": False,
+        "q": None,
+    }
     for r in results:
         with open(os.path.join(r.path, "params.json")) as f:
             assert json.load(f) == r.config
 
 
 def test_an_existing_experiment_name_is_not_overwritten(ray_local, storage):
-    rt.Tuner(returns_number, {"x": 1.0}, metric="obj", storage_path=storage, name="same",
-             verbose=0).fit()
+    rt.Tuner(
+        returns_number, {"x": 1.0}, metric="obj", storage_path=storage, name="same", verbose=0
+    ).fit()
     with pytest.raises(ValueError, match="an experiment named 'same' already exists"):
-        rt.Tuner(returns_number, {"x": 1.0}, metric="obj", storage_path=storage, name="same",
-                 verbose=0).fit()
+        rt.Tuner(
+            returns_number, {"x": 1.0}, metric="obj", storage_path=storage, name="same", verbose=0
+        ).fit()
 
 
 def test_bad_trainables(storage):
     with pytest.raises(TypeError, match="must be a function taking the config dict"):
         rt.Tuner(42, {}, storage_path=storage)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"must accept one argument, the config dict; "
-                                        r"'two_args' has the signature \(a, b\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"must accept one argument, the config dict; "
+        r"'two_args' has the signature \(a, b\)",
+    ):
+
         def two_args(a, b):
             pass
+
         rt.Tuner(two_args, {}, storage_path=storage)
 
 
@@ -320,8 +461,11 @@ def test_unpicklable_trainable_is_a_clear_error(ray_local, storage):
 
 
 def test_report_outside_a_trial():
-    with pytest.raises(RuntimeError, match=r"raytune_lite.report\(\) was called outside a "
-                                           r"trial"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"raytune_lite.report\(\) was called outside a "
+        r"trial",
+    ):
         rt.report({"loss": 1.0})
     with pytest.raises(RuntimeError, match="outside a trial"):
         rt.get_checkpoint()
@@ -334,8 +478,9 @@ def kills_its_worker_once(config):
     start = ckpt.to_dict()["step"] if ckpt else 0
     marker = os.path.join(rt.get_trial_dir(), "killed_once")
     for step in range(start + 1, 6):
-        rt.report({"loss": 1.0 / step, "step": step},
-                  checkpoint=rt.Checkpoint.from_dict({"step": step}))
+        rt.report(
+            {"loss": 1.0 / step, "step": step}, checkpoint=rt.Checkpoint.from_dict({"step": step})
+        )
         if step == 3 and not os.path.exists(marker):
             open(marker, "w").close()
             os.kill(os.getpid(), signal.SIGKILL)
@@ -343,12 +488,26 @@ def kills_its_worker_once(config):
 
 @pytest.mark.heavy
 def test_a_killed_worker_process_is_retried_from_its_checkpoint(ray_local, storage):
-    results = rt.Tuner(kills_its_worker_once, {}, metric="loss", num_samples=2,
-                       max_failures=1, storage_path=storage, verbose=0).fit()
+    results = rt.Tuner(
+        kills_its_worker_once,
+        {},
+        metric="loss",
+        num_samples=2,
+        max_failures=1,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     for r in results:
         assert r.status is rt.TrialStatus.TERMINATED
         assert [row["step"] for row in read_rows(results.path, r.trial_id)] == [1, 2, 3, 4, 5]
         assert "WorkerCrashedError" in r.error or "died" in r.error.lower()
-    once = rt.Tuner(kills_its_worker_once, {}, metric="loss", num_samples=1,
-                    max_failures=0, storage_path=storage, verbose=0).fit()
+    once = rt.Tuner(
+        kills_its_worker_once,
+        {},
+        metric="loss",
+        num_samples=1,
+        max_failures=0,
+        storage_path=storage,
+        verbose=0,
+    ).fit()
     assert once[0].status is rt.TrialStatus.ERROR

@@ -7,5 +7,15 @@ from raytune_lite.schedulers.hyperband import Hyperband
 from raytune_lite.schedulers.median import MedianStatistic, MedianStopping
 from raytune_lite.schedulers.pbt import PBT
 
-__all__ = ["ASHA", "FIFO", "PBT", "Action", "Decision", "Hyperband", "MedianStatistic",
-           "MedianStopping", "Scheduler", "SyncPolicy"]
+__all__ = [
+    "ASHA",
+    "FIFO",
+    "PBT",
+    "Action",
+    "Decision",
+    "Hyperband",
+    "MedianStatistic",
+    "MedianStopping",
+    "Scheduler",
+    "SyncPolicy",
+]

@@ -16,27 +16,36 @@ from raytune_lite.trial import Mode, metric_value
 def check_time_attr(time_attr: Any) -> str:
     """``time_attr`` must be a non-empty string."""
     if not isinstance(time_attr, str) or not time_attr:
-        raise ValueError(f"time_attr must be a non-empty string such as 'training_iteration'; "
-                         f"got {time_attr=}")
+        raise ValueError(
+            f"time_attr must be a non-empty string such as 'training_iteration'; got {time_attr=}"
+        )
     return time_attr
 
 
 def check_positive(name: str, value: Any) -> float:
     """``value`` must be a finite number > 0 (bools are rejected)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a finite number > 0; got {name}={value!r}")
     return float(value)
 
 
-
-
 def check_reduction_factor(value: Any) -> float:
     """The reduction factor (eta) must be a finite number > 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value <= 1:
-        raise ValueError(f"reduction_factor must be a number > 1 (3 keeps the best third at "
-                         f"each rung); got reduction_factor={value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 1
+    ):
+        raise ValueError(
+            f"reduction_factor must be a number > 1 (3 keeps the best third at "
+            f"each rung); got reduction_factor={value!r}"
+        )
     return float(value)
 
 
@@ -71,7 +80,7 @@ def rung_levels(start: float, eta: float, stop: float) -> list[float]:
     levels: list[float] = []
     k = 0
     while True:
-        level = float(f"{start * eta ** k:.9g}")
+        level = float(f"{start * eta**k:.9g}")
         if level >= stop:
             return levels
         levels.append(level)

@@ -87,8 +87,15 @@ class ASHA(Scheduler):
         'STOP'
     """
 
-    def __init__(self, *, time_attr: str = "training_iteration", max_t: float = 100,
-                 grace_period: float = 1, reduction_factor: float = 3, brackets: int = 1):
+    def __init__(
+        self,
+        *,
+        time_attr: str = "training_iteration",
+        max_t: float = 100,
+        grace_period: float = 1,
+        reduction_factor: float = 3,
+        brackets: int = 1,
+    ):
         super().__init__()
         self.time_attr = check_time_attr(time_attr)
         self.max_t = check_positive("max_t", max_t)
@@ -101,23 +108,31 @@ class ASHA(Scheduler):
         if self.brackets > n_rungs + 1:
             raise ValueError(
                 f"brackets must be <= {n_rungs + 1} for {max_t=}, {grace_period=}, "
-                f"{reduction_factor=} (the last bracket has no rung left); got {brackets=}")
-        self._levels = [rung_levels(self.grace_period * self.reduction_factor ** b,
-                                    self.reduction_factor, self.max_t)
-                        for b in range(self.brackets)]
+                f"{reduction_factor=} (the last bracket has no rung left); got {brackets=}"
+            )
+        self._levels = [
+            rung_levels(
+                self.grace_period * self.reduction_factor**b, self.reduction_factor, self.max_t
+            )
+            for b in range(self.brackets)
+        ]
         s_max = len(self._levels[0])
-        weights = np.array([math.ceil((s_max + 1) / (len(lv) + 1)
-                                      * self.reduction_factor ** len(lv))
-                            for lv in self._levels], dtype=float)
+        weights = np.array(
+            [
+                math.ceil((s_max + 1) / (len(lv) + 1) * self.reduction_factor ** len(lv))
+                for lv in self._levels
+            ],
+            dtype=float,
+        )
         self._weights = weights / weights.sum()
         self.rng = np.random.default_rng()
         self._reset()
 
     def _reset(self) -> None:
         self._rungs = [[_Rung(level) for level in lv] for lv in self._levels]
-        self._bracket: dict[str, int] = {}    # trial -> bracket
-        self._next: dict[str, int] = {}       # trial -> index of its next rung
-        self._last: dict[str, float] = {}     # trial -> last finite score seen
+        self._bracket: dict[str, int] = {}  # trial -> bracket
+        self._next: dict[str, int] = {}  # trial -> index of its next rung
+        self._last: dict[str, float] = {}  # trial -> last finite score seen
         self._warned_time = False
 
     def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
@@ -155,9 +170,13 @@ class ASHA(Scheduler):
         if t is None:
             if not self._warned_time:
                 self._warned_time = True
-                warnings.warn(f"ASHA: trial {tid} reported a row without a numeric "
-                              f"{self.time_attr!r}; ASHA cannot judge such rows and lets the "
-                              "trial go on", RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"ASHA: trial {tid} reported a row without a numeric "
+                    f"{self.time_attr!r}; ASHA cannot judge such rows and lets the "
+                    "trial go on",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             return Decision.CONTINUE
         if t >= self.max_t:
             return Decision.COMPLETE
@@ -201,9 +220,12 @@ class ASHA(Scheduler):
         self._warned_time = bool(state.get("warned_time", False))
         saved = state.get("rungs", [])
         if len(saved) != len(self._rungs) or any(
-                len(s) != len(r) for s, r in zip(saved, self._rungs, strict=False)):
-            raise ValueError("ASHA.load_state: the saved rungs do not match this scheduler's "
-                             "max_t/grace_period/reduction_factor/brackets")
+            len(s) != len(r) for s, r in zip(saved, self._rungs, strict=False)
+        ):
+            raise ValueError(
+                "ASHA.load_state: the saved rungs do not match this scheduler's "
+                "max_t/grace_period/reduction_factor/brackets"
+            )
         for bracket, saved_bracket in zip(self._rungs, saved, strict=True):
             for rung, items in zip(bracket, saved_bracket, strict=True):
                 for tid, score in items:

@@ -24,9 +24,9 @@ class Action(Enum):
     """What happens to a trial after a report."""
 
     CONTINUE = "CONTINUE"
-    STOP = "STOP"        #: end the trial now (STOPPED_EARLY)
+    STOP = "STOP"  #: end the trial now (STOPPED_EARLY)
     COMPLETE = "COMPLETE"  #: end the trial now: it had its full budget (TERMINATED)
-    PAUSE = "PAUSE"      #: end this attempt; resume later from the last checkpoint
+    PAUSE = "PAUSE"  #: end this attempt; resume later from the last checkpoint
     EXPLOIT = "EXPLOIT"  #: restart from another trial's checkpoint with a new config (PBT)
 
 
@@ -49,8 +49,7 @@ class Decision:
     PAUSE: ClassVar[Decision]
 
     @classmethod
-    def exploit(cls, config: dict[str, Any], checkpoint: Checkpoint | None,
-                donor: str) -> Decision:
+    def exploit(cls, config: dict[str, Any], checkpoint: Checkpoint | None, donor: str) -> Decision:
         """Restart the trial with ``config`` from ``donor``'s ``checkpoint``."""
         return cls(Action.EXPLOIT, config=config, checkpoint=checkpoint, donor=donor)
 
@@ -106,8 +105,10 @@ class Scheduler(ABC):
     def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
         """Called once by the Tuner with the experiment's metric and mode."""
         if self.requires_metric and metric is None:
-            raise ValueError(f"{type(self).__name__} needs a metric; pass metric=... "
-                             "(and mode='min' or 'max') to the Tuner")
+            raise ValueError(
+                f"{type(self).__name__} needs a metric; pass metric=... "
+                "(and mode='min' or 'max') to the Tuner"
+            )
         self.metric = metric
         self.mode = Mode.parse(mode)
 

@@ -48,29 +48,40 @@ from raytune_lite.trial import TrialSnapshot
 class _State(str, Enum):
     RUNNING = "RUNNING"  #: training towards its bracket's current rung
     WAITING = "WAITING"  #: paused at the current rung until the rung is complete
-    QUEUED = "QUEUED"    #: promoted; paused until next_to_resume hands it out
-    LOST = "LOST"        #: not promoted: stays paused (STOPPED_EARLY at the end)
-    DONE = "DONE"        #: reached max_t or ended
+    QUEUED = "QUEUED"  #: promoted; paused until next_to_resume hands it out
+    LOST = "LOST"  #: not promoted: stays paused (STOPPED_EARLY at the end)
+    DONE = "DONE"  #: reached max_t or ended
 
 
 @dataclass
 class _Bracket:
-    s: int               #: number of rungs below max_t
-    capacity: int        #: how many trials it takes
+    s: int  #: number of rungs below max_t
+    capacity: int  #: how many trials it takes
     members: list[str] = field(default_factory=list)
     closed: bool = False
-    rung: int = 0        #: index of the current rung (== s: heading for max_t)
+    rung: int = 0  #: index of the current rung (== s: heading for max_t)
     scores: dict[str, float | None] = field(default_factory=dict)  #: at the current rung
 
     def to_json(self) -> dict[str, Any]:
-        return {"s": self.s, "capacity": self.capacity, "members": self.members,
-                "closed": self.closed, "rung": self.rung, "scores": list(self.scores.items())}
+        return {
+            "s": self.s,
+            "capacity": self.capacity,
+            "members": self.members,
+            "closed": self.closed,
+            "rung": self.rung,
+            "scores": list(self.scores.items()),
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> _Bracket:
-        return cls(int(d["s"]), int(d["capacity"]), [str(m) for m in d["members"]],
-                   bool(d["closed"]), int(d["rung"]),
-                   {str(k): None if v is None else float(v) for k, v in d["scores"]})
+        return cls(
+            int(d["s"]),
+            int(d["capacity"]),
+            [str(m) for m in d["members"]],
+            bool(d["closed"]),
+            int(d["rung"]),
+            {str(k): None if v is None else float(v) for k, v in d["scores"]},
+        )
 
 
 class Hyperband(Scheduler):
@@ -106,9 +117,15 @@ class Hyperband(Scheduler):
 
     needs_checkpoints = True
 
-    def __init__(self, *, time_attr: str = "training_iteration", max_t: float = 81,
-                 grace_period: float = 1, reduction_factor: float = 3,
-                 brackets: int | None = None):
+    def __init__(
+        self,
+        *,
+        time_attr: str = "training_iteration",
+        max_t: float = 81,
+        grace_period: float = 1,
+        reduction_factor: float = 3,
+        brackets: int | None = None,
+    ):
         super().__init__()
         self.time_attr = check_time_attr(time_attr)
         self.max_t = check_positive("max_t", max_t)
@@ -119,15 +136,19 @@ class Hyperband(Scheduler):
         eta = self.reduction_factor
         self.s_max = math.floor(math.log(self.max_t / self.grace_period) / math.log(eta) + 1e-9)
         if self.s_max < 1:
-            raise ValueError(f"max_t must be >= grace_period * reduction_factor so that there is "
-                             f"at least one rung; got {max_t=}, {grace_period=}, "
-                             f"{reduction_factor=}")
+            raise ValueError(
+                f"max_t must be >= grace_period * reduction_factor so that there is "
+                f"at least one rung; got {max_t=}, {grace_period=}, "
+                f"{reduction_factor=}"
+            )
         if brackets is not None:
             check_int("brackets", brackets, 1)
             if brackets > self.s_max + 1:
-                raise ValueError(f"brackets must be <= {self.s_max + 1} (s_max + 1) for "
-                                 f"{max_t=}, {grace_period=}, {reduction_factor=}; got "
-                                 f"{brackets=}")
+                raise ValueError(
+                    f"brackets must be <= {self.s_max + 1} (s_max + 1) for "
+                    f"{max_t=}, {grace_period=}, {reduction_factor=}; got "
+                    f"{brackets=}"
+                )
         self.brackets = self.s_max + 1 if brackets is None else brackets
         self._cycle = [self.s_max - i for i in range(self.brackets)]
         self._reset()
@@ -137,12 +158,14 @@ class Hyperband(Scheduler):
     def levels(self, s: int) -> list[float]:
         """The rung levels (below ``max_t``) of bracket ``s``."""
         first = self.s_max - s
-        return [float(f"{self.grace_period * self.reduction_factor ** (first + i):.9g}")
-                for i in range(s)]
+        return [
+            float(f"{self.grace_period * self.reduction_factor ** (first + i):.9g}")
+            for i in range(s)
+        ]
 
     def quota(self, s: int) -> int:
         """How many trials bracket ``s`` takes (Li et al.'s n)."""
-        return math.ceil((self.s_max + 1) / (s + 1) * self.reduction_factor ** s - 1e-9)
+        return math.ceil((self.s_max + 1) / (s + 1) * self.reduction_factor**s - 1e-9)
 
     def bracket_sizes(self) -> list[tuple[int, list[float]]]:
         """``(quota, rung levels)`` of each bracket of one iteration, most aggressive first."""
@@ -157,13 +180,13 @@ class Hyperband(Scheduler):
 
     def _reset(self) -> None:
         self._brackets: list[_Bracket] = []
-        self._where: dict[str, int] = {}        # trial -> index in _brackets
+        self._where: dict[str, int] = {}  # trial -> index in _brackets
         self._state: dict[str, _State] = {}
         self._running: set[str] = set()
         self._queue: deque[str] = deque()
-        self._last: dict[str, float] = {}       # trial -> last finite score
-        self._group: list[int] = []             # the current iteration's brackets
-        self._probe = False                      # next_to_resume said None; no trial came since
+        self._last: dict[str, float] = {}  # trial -> last finite score
+        self._group: list[int] = []  # the current iteration's brackets
+        self._probe = False  # next_to_resume said None; no trial came since
         self._warned: set[str] = set()
 
     def _set(self, tid: str, state: _State) -> None:
@@ -184,9 +207,10 @@ class Hyperband(Scheduler):
         if not self._open():
             self._group = list(range(len(self._brackets), len(self._brackets) + len(self._cycle)))
             self._brackets.extend(_Bracket(s, self.quota(s)) for s in self._cycle)
-        return min((i for i in self._group if not self._brackets[i].closed),
-                   key=lambda i: (len(self._brackets[i].members) / self._brackets[i].capacity,
-                                  i))
+        return min(
+            (i for i in self._group if not self._brackets[i].closed),
+            key=lambda i: (len(self._brackets[i].members) / self._brackets[i].capacity, i),
+        )
 
     def _advance(self, b: _Bracket) -> list[str]:
         """Judges the bracket's current rung if it is complete; returns the promoted trials."""
@@ -244,8 +268,11 @@ class Hyperband(Scheduler):
             self._set(tid, _State.RUNNING)
         t = row_time(row, self.time_attr)
         if t is None:
-            self._warn_once("time", f"Hyperband: trial {tid} reported a row without a numeric "
-                                    f"{self.time_attr!r}; it cannot be judged and goes on")
+            self._warn_once(
+                "time",
+                f"Hyperband: trial {tid} reported a row without a numeric "
+                f"{self.time_attr!r}; it cannot be judged and goes on",
+            )
             return Decision.CONTINUE
         b = self._brackets[self._where[tid]]
         if t >= self.max_t:
@@ -261,10 +288,13 @@ class Hyperband(Scheduler):
             self._set(tid, _State.RUNNING)
             return Decision.CONTINUE
         if trial.checkpoint is None:
-            self._warn_once("checkpoint", f"Hyperband pauses trial {tid} at {self.time_attr}="
-                            f"{t:g} but it has saved no checkpoint: if resumed it restarts from "
-                            "scratch. Report rt.Checkpoint.from_dict(...) with checkpoint= at "
-                            "least at every rung.")
+            self._warn_once(
+                "checkpoint",
+                f"Hyperband pauses trial {tid} at {self.time_attr}="
+                f"{t:g} but it has saved no checkpoint: if resumed it restarts from "
+                "scratch. Report rt.Checkpoint.from_dict(...) with checkpoint= at "
+                "least at every rung.",
+            )
         return Decision.PAUSE
 
     def on_complete(self, trial: TrialSnapshot) -> None:

@@ -24,16 +24,17 @@ from raytune_lite.trial import Mode, TrialSnapshot
 class MedianStatistic(str, Enum):
     """Which summary of a trial's results so far is compared with the others'."""
 
-    BEST = "best"                          #: the best result so far
-    RUNNING_AVERAGE = "running_average"    #: the mean of all results so far (smoother)
+    BEST = "best"  #: the best result so far
+    RUNNING_AVERAGE = "running_average"  #: the mean of all results so far (smoother)
 
     @classmethod
     def parse(cls, value: MedianStatistic | str) -> MedianStatistic:
         try:
             return cls(value)
         except ValueError:
-            raise ValueError(f"statistic must be one of {[s.value for s in cls]}; got "
-                             f"statistic={value!r}") from None
+            raise ValueError(
+                f"statistic must be one of {[s.value for s in cls]}; got statistic={value!r}"
+            ) from None
 
 
 class _History:
@@ -98,21 +99,33 @@ class MedianStopping(Scheduler):
         'STOP'
     """
 
-    def __init__(self, *, time_attr: str = "training_iteration", grace_period: float = 1,
-                 min_samples_required: int = 3,
-                 statistic: MedianStatistic | str = MedianStatistic.BEST,
-                 interval: float | None = None):
+    def __init__(
+        self,
+        *,
+        time_attr: str = "training_iteration",
+        grace_period: float = 1,
+        min_samples_required: int = 3,
+        statistic: MedianStatistic | str = MedianStatistic.BEST,
+        interval: float | None = None,
+    ):
         super().__init__()
         self.time_attr = check_time_attr(time_attr)
-        if isinstance(grace_period, bool) or not isinstance(grace_period, (int, float)) \
-                or not math.isfinite(grace_period) or grace_period < 0:
+        if (
+            isinstance(grace_period, bool)
+            or not isinstance(grace_period, (int, float))
+            or not math.isfinite(grace_period)
+            or grace_period < 0
+        ):
             raise ValueError(f"grace_period must be a finite number >= 0; got {grace_period=}")
         self.grace_period = float(grace_period)
         self.min_samples_required = check_int("min_samples_required", min_samples_required, 1)
         self.statistic = MedianStatistic.parse(statistic)
-        if interval is not None and (isinstance(interval, bool)
-                                     or not isinstance(interval, (int, float))
-                                     or not math.isfinite(interval) or interval <= 0):
+        if interval is not None and (
+            isinstance(interval, bool)
+            or not isinstance(interval, (int, float))
+            or not math.isfinite(interval)
+            or interval <= 0
+        ):
             raise ValueError(f"interval must be None or a finite number > 0; got {interval=}")
         self.interval = None if interval is None else float(interval)
         self._hist: dict[str, _History] = {}
@@ -127,14 +140,22 @@ class MedianStopping(Scheduler):
         """Every report waits (or, with ``interval``, the grace point and every interval)."""
         if self.interval is None:
             return SyncPolicy(self.time_attr, every_report=True)
-        return SyncPolicy(self.time_attr, milestones=(self.grace_period,) if self.grace_period
-                          else (), interval=self.interval)
+        return SyncPolicy(
+            self.time_attr,
+            milestones=(self.grace_period,) if self.grace_period else (),
+            interval=self.interval,
+        )
 
     def median_at(self, t: float, exclude: str | None = None) -> tuple[float | None, int]:
         """The median statistic (lower-is-better score) at ``t`` of the trials that reached
         it, other than ``exclude``, and how many there were."""
-        values = [v for tid, h in self._hist.items() if tid != exclude
-                  for v in (h.at(t),) if v is not None]
+        values = [
+            v
+            for tid, h in self._hist.items()
+            if tid != exclude
+            for v in (h.at(t),)
+            if v is not None
+        ]
         if not values:
             return None, 0
         return float(np.median(values)), len(values)
@@ -178,11 +199,14 @@ class MedianStopping(Scheduler):
         self._clock.pop(trial.trial_id, None)
 
     def state(self) -> dict[str, Any]:
-        return {"hist": {tid: [h.times, h.stats] for tid, h in self._hist.items()},
-                "clock": {tid: [last, passed] for tid, (last, passed) in self._clock.items()}}
+        return {
+            "hist": {tid: [h.times, h.stats] for tid, h in self._hist.items()},
+            "clock": {tid: [last, passed] for tid, (last, passed) in self._clock.items()},
+        }
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self._hist = {str(tid): _History([float(x) for x in ts], [float(x) for x in ss])
-                      for tid, (ts, ss) in state.get("hist", {}).items()}
-        self._clock = {str(k): (float(v[0]), bool(v[1]))
-                       for k, v in state.get("clock", {}).items()}
+        self._hist = {
+            str(tid): _History([float(x) for x in ts], [float(x) for x in ss])
+            for tid, (ts, ss) in state.get("hist", {}).items()
+        }
+        self._clock = {str(k): (float(v[0]), bool(v[1])) for k, v in state.get("clock", {}).items()}

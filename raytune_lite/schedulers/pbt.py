@@ -35,8 +35,9 @@ from raytune_lite.trial import Mode, TrialSnapshot, TrialStatus, metric_value
 Mutation = Domain | list[Any] | Callable[[], Any]
 
 
-def _flatten_mutations(node: Mapping[str, Any], prefix: tuple[str, ...] = ()
-                       ) -> dict[tuple[str, ...], Mutation]:
+def _flatten_mutations(
+    node: Mapping[str, Any], prefix: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], Mutation]:
     out: dict[tuple[str, ...], Mutation] = {}
     for key, v in node.items():
         if not isinstance(key, str) or not key:
@@ -45,16 +46,20 @@ def _flatten_mutations(node: Mapping[str, Any], prefix: tuple[str, ...] = ()
         if isinstance(v, Mapping):
             out.update(_flatten_mutations(v, path))
         elif isinstance(v, SampleFrom):
-            raise ValueError(f"hyperparam_mutations[{'/'.join(path)!r}]: sample_from cannot be "
-                             "resampled without a config; use a domain, a list or a callable")
+            raise ValueError(
+                f"hyperparam_mutations[{'/'.join(path)!r}]: sample_from cannot be "
+                "resampled without a config; use a domain, a list or a callable"
+            )
         elif isinstance(v, Domain) or callable(v):
             out[path] = v
         elif isinstance(v, (list, tuple)) and len(v) > 0:
             out[path] = list(v)
         else:
-            raise ValueError(f"hyperparam_mutations[{'/'.join(path)!r}] must be a domain "
-                             f"(e.g. rt.loguniform), a non-empty list of values or a "
-                             f"callable; got {v!r}")
+            raise ValueError(
+                f"hyperparam_mutations[{'/'.join(path)!r}] must be a domain "
+                f"(e.g. rt.loguniform), a non-empty list of values or a "
+                f"callable; got {v!r}"
+            )
     return out
 
 
@@ -84,36 +89,58 @@ class PBT(Scheduler):
 
     needs_checkpoints = True
 
-    def __init__(self, *, time_attr: str = "training_iteration",
-                 perturbation_interval: float = 5, quantile_fraction: float = 0.25,
-                 resample_probability: float = 0.25,
-                 hyperparam_mutations: Mapping[str, Any] | None = None,
-                 perturbation_factors: Sequence[float] = (0.8, 1.2), synch: bool = False):
+    def __init__(
+        self,
+        *,
+        time_attr: str = "training_iteration",
+        perturbation_interval: float = 5,
+        quantile_fraction: float = 0.25,
+        resample_probability: float = 0.25,
+        hyperparam_mutations: Mapping[str, Any] | None = None,
+        perturbation_factors: Sequence[float] = (0.8, 1.2),
+        synch: bool = False,
+    ):
         super().__init__()
         if not isinstance(time_attr, str) or not time_attr:
             raise ValueError(f"time_attr must be a non-empty string; got {time_attr=}")
-        if isinstance(perturbation_interval, bool) or not isinstance(
-                perturbation_interval, (int, float)) or not perturbation_interval > 0 \
-                or not math.isfinite(perturbation_interval):
-            raise ValueError(f"perturbation_interval must be a number > 0; "
-                             f"got {perturbation_interval=}")
-        if isinstance(quantile_fraction, bool) or not isinstance(
-                quantile_fraction, (int, float)) or not 0 < quantile_fraction <= 0.5:
+        if (
+            isinstance(perturbation_interval, bool)
+            or not isinstance(perturbation_interval, (int, float))
+            or not perturbation_interval > 0
+            or not math.isfinite(perturbation_interval)
+        ):
+            raise ValueError(
+                f"perturbation_interval must be a number > 0; got {perturbation_interval=}"
+            )
+        if (
+            isinstance(quantile_fraction, bool)
+            or not isinstance(quantile_fraction, (int, float))
+            or not 0 < quantile_fraction <= 0.5
+        ):
             raise ValueError(f"quantile_fraction must be in (0, 0.5]; got {quantile_fraction=}")
-        if isinstance(resample_probability, bool) or not isinstance(
-                resample_probability, (int, float)) or not 0 <= resample_probability <= 1:
-            raise ValueError(f"resample_probability must be in [0, 1]; "
-                             f"got {resample_probability=}")
+        if (
+            isinstance(resample_probability, bool)
+            or not isinstance(resample_probability, (int, float))
+            or not 0 <= resample_probability <= 1
+        ):
+            raise ValueError(f"resample_probability must be in [0, 1]; got {resample_probability=}")
         if not isinstance(hyperparam_mutations, Mapping) or not hyperparam_mutations:
-            raise ValueError("PBT needs hyperparam_mutations, a non-empty dict of the keys to "
-                             "explore, e.g. {'lr': rt.loguniform(1e-4, 1e-1)}; "
-                             f"got {hyperparam_mutations=}")
-        factors = list(perturbation_factors) if isinstance(
-            perturbation_factors, (list, tuple)) else []
-        if not factors or any(isinstance(f, bool) or not isinstance(f, (int, float)) or
-                              not 0 < f < math.inf for f in factors):
-            raise ValueError(f"perturbation_factors must be a non-empty list of numbers > 0; "
-                             f"got {perturbation_factors=}")
+            raise ValueError(
+                "PBT needs hyperparam_mutations, a non-empty dict of the keys to "
+                "explore, e.g. {'lr': rt.loguniform(1e-4, 1e-1)}; "
+                f"got {hyperparam_mutations=}"
+            )
+        factors = (
+            list(perturbation_factors) if isinstance(perturbation_factors, (list, tuple)) else []
+        )
+        if not factors or any(
+            isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f < math.inf
+            for f in factors
+        ):
+            raise ValueError(
+                f"perturbation_factors must be a non-empty list of numbers > 0; "
+                f"got {perturbation_factors=}"
+            )
         if synch is not False:
             raise ValueError(f"only asynchronous PBT is supported; got {synch=} (use False)")
         self.time_attr = time_attr
@@ -139,9 +166,17 @@ class PBT(Scheduler):
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _record(self, trial: TrialSnapshot) -> dict[str, Any]:
-        rec = self._trials.setdefault(trial.trial_id, {
-            "scores": {}, "last_k": None, "last_perturb": 0.0, "pending": None, "done": False,
-            "error": False})
+        rec = self._trials.setdefault(
+            trial.trial_id,
+            {
+                "scores": {},
+                "last_k": None,
+                "last_perturb": 0.0,
+                "pending": None,
+                "done": False,
+                "error": False,
+            },
+        )
         rec["config"] = copy.deepcopy(dict(trial.config))
         if trial.checkpoint is not None:
             rec["checkpoint"] = trial.checkpoint.path
@@ -184,7 +219,8 @@ class PBT(Scheduler):
         new_config = self.explore(drec["config"])
         rec["scores"][point] = drec["scores"][point]  # it now continues from the donor's state
         self.history.setdefault(trial.trial_id, []).append(
-            {"time": t, "donor": donor, "config": copy.deepcopy(new_config)})
+            {"time": t, "donor": donor, "config": copy.deepcopy(new_config)}
+        )
         return Decision.exploit(new_config, Checkpoint(drec["checkpoint"]), donor)
 
     def _judge(self, trial_id: str, k: str) -> tuple[bool, str | None]:
@@ -207,8 +243,14 @@ class PBT(Scheduler):
         n = int(len(peers) * self.quantile_fraction + 1e-9)
         if trial_id not in {tid for _, tid in peers[-n:]}:
             return True, None
-        top = [tid for sc, tid in peers[:n] if math.isfinite(sc) and tid != trial_id
-               and not self._trials[tid]["done"] and self._trials[tid]["checkpoint"] is not None]
+        top = [
+            tid
+            for sc, tid in peers[:n]
+            if math.isfinite(sc)
+            and tid != trial_id
+            and not self._trials[tid]["done"]
+            and self._trials[tid]["checkpoint"] is not None
+        ]
         if not top:
             return True, None
         return True, top[int(self.rng.integers(len(top)))]
@@ -239,8 +281,13 @@ class PBT(Scheduler):
 
     def _perturb(self, value: Any, mutation: Mutation) -> Any:
         factor = self.perturbation_factors[int(self.rng.integers(len(self.perturbation_factors)))]
-        choices = mutation.choices if isinstance(mutation, Categorical) else \
-            mutation if isinstance(mutation, list) else None
+        choices = (
+            mutation.choices
+            if isinstance(mutation, Categorical)
+            else mutation
+            if isinstance(mutation, list)
+            else None
+        )
         if choices is not None:
             idx = next((i for i, c in enumerate(choices) if c is value or c == value), None)
             if idx is None:
@@ -261,8 +308,11 @@ class PBT(Scheduler):
 
     # -- state -----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {"rng": self.rng.bit_generator.state, "trials": copy.deepcopy(self._trials),
-                "history": copy.deepcopy(self.history)}
+        return {
+            "rng": self.rng.bit_generator.state,
+            "trials": copy.deepcopy(self._trials),
+            "history": copy.deepcopy(self.history),
+        }
 
     def load_state(self, state: dict[str, Any]) -> None:
         if "rng" in state:

@@ -21,12 +21,28 @@ if TYPE_CHECKING:
     from raytune_lite.search.bayes import BayesOpt, Pending
     from raytune_lite.search.tpe import TPE
 
-_LAZY = {"BayesOpt": "raytune_lite.search.bayes", "Pending": "raytune_lite.search.bayes",
-         "TPE": "raytune_lite.search.tpe"}
+_LAZY = {
+    "BayesOpt": "raytune_lite.search.bayes",
+    "Pending": "raytune_lite.search.bayes",
+    "TPE": "raytune_lite.search.tpe",
+}
 
-__all__ = ["CMAES", "FINISHED", "TPE", "BasicSearch", "BayesOpt", "Bounds", "GeneticSearch",
-           "LocalSearch", "ParticleSwarm", "Pending", "Restart", "SearchStatus", "Searcher",
-           "Suggestion"]
+__all__ = [
+    "CMAES",
+    "FINISHED",
+    "TPE",
+    "BasicSearch",
+    "BayesOpt",
+    "Bounds",
+    "GeneticSearch",
+    "LocalSearch",
+    "ParticleSwarm",
+    "Pending",
+    "Restart",
+    "SearchStatus",
+    "Searcher",
+    "Suggestion",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -39,7 +39,7 @@ _INV_SQRT_EPS = 1.0 / math.sqrt(np.finfo(float).eps)
 class Acquisition(str, Enum):
     """Which acquisition function the GP searcher maximises."""
 
-    EI = "ei"    #: log expected improvement
+    EI = "ei"  #: log expected improvement
     UCB = "ucb"  #: upper confidence bound (lower, for minimisation): mean - kappa * std
 
     @classmethod
@@ -62,12 +62,14 @@ def log_h(z: np.ndarray) -> np.ndarray:
     out = np.empty_like(z)
     hi = z > -1.0
     zh = z[hi]
-    out[hi] = np.log(np.exp(-0.5 * zh * zh) / math.sqrt(2 * math.pi)
-                     + zh * scipy.special.ndtr(zh))
+    out[hi] = np.log(np.exp(-0.5 * zh * zh) / math.sqrt(2 * math.pi) + zh * scipy.special.ndtr(zh))
     mid = ~hi & (z > -_INV_SQRT_EPS)
     zm = z[mid]
-    out[mid] = (-0.5 * zm * zm - _C1 + _log1mexp(
-        np.log(scipy.special.erfcx(-zm / math.sqrt(2.0)) * np.abs(zm)) + _C2))
+    out[mid] = (
+        -0.5 * zm * zm
+        - _C1
+        + _log1mexp(np.log(scipy.special.erfcx(-zm / math.sqrt(2.0)) * np.abs(zm)) + _C2)
+    )
     lo = ~hi & ~mid
     zl = z[lo]
     out[lo] = -0.5 * zl * zl - _C1 - 2.0 * np.log(np.abs(zl))
@@ -80,9 +82,15 @@ def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
     return np.log(std) + log_h(z)
 
 
-def acquisition_value(kind: Acquisition, mean: np.ndarray, var: np.ndarray, best: float,
-                      kappa: float, dmean: np.ndarray | None = None,
-                      dvar: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def acquisition_value(
+    kind: Acquisition,
+    mean: np.ndarray,
+    var: np.ndarray,
+    best: float,
+    kappa: float,
+    dmean: np.ndarray | None = None,
+    dvar: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The acquisition to maximise, and its gradient when ``dmean``/``dvar`` are given."""
     std = np.sqrt(var)
     if kind is Acquisition.UCB:
@@ -133,15 +141,17 @@ class Layout:
         """``n`` uniform random points (snapped)."""
         return self.snap(rng.random((n, self.dim)))
 
-    def perturb(self, rng: np.random.Generator, centres: np.ndarray, n: int,
-                scale: float) -> np.ndarray:
+    def perturb(
+        self, rng: np.random.Generator, centres: np.ndarray, n: int, scale: float
+    ) -> np.ndarray:
         """``n`` points near ``centres``: Gaussian steps in numeric columns, and each
         categorical resampled with probability ``1 / (number of parameters)``."""
         x = centres[rng.integers(len(centres), size=n)].copy()
         numeric = self.continuous + [c for c, _, _ in self.discrete]
         if numeric:
-            x[:, numeric] = np.clip(x[:, numeric] + rng.normal(0.0, scale, (n, len(numeric))),
-                                    0.0, 1.0)
+            x[:, numeric] = np.clip(
+                x[:, numeric] + rng.normal(0.0, scale, (n, len(numeric))), 0.0, 1.0
+            )
         n_params = len(numeric) + len(self.onehot)
         for cols in self.onehot:
             flip = rng.random(n) < 1.0 / max(n_params, 1)
@@ -188,17 +198,29 @@ def _refine(score: Score, layout: Layout, starts: np.ndarray, maxiter: int) -> n
         assert grad is not None
         return -float(val.sum()), -grad[:, cont].ravel()
 
-    res = scipy.optimize.minimize(fun, base[:, cont].ravel(), jac=True, method="L-BFGS-B",
-                                  bounds=[(0.0, 1.0)] * (k * c),
-                                  options={"maxiter": maxiter})
+    res = scipy.optimize.minimize(
+        fun,
+        base[:, cont].ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * (k * c),
+        options={"maxiter": maxiter},
+    )
     out = base.copy()
     out[:, cont] = np.clip(res.x.reshape(k, c), 0.0, 1.0)
     return out
 
 
-def optimize(score: Score, layout: Layout, rng: np.random.Generator, anchors: np.ndarray,
-             n_random: int = 512, n_local: int = 256, n_refine: int = 5,
-             maxiter: int = 60) -> tuple[np.ndarray, np.ndarray]:
+def optimize(
+    score: Score,
+    layout: Layout,
+    rng: np.random.Generator,
+    anchors: np.ndarray,
+    n_random: int = 512,
+    n_local: int = 256,
+    n_refine: int = 5,
+    maxiter: int = 60,
+) -> tuple[np.ndarray, np.ndarray]:
     """Maximises ``score`` over the layout's domain.
 
     Args:

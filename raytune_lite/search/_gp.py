@@ -62,8 +62,7 @@ def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d2, 0.0)
 
 
-def matern52(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray,
-             signal: float) -> np.ndarray:
+def matern52(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray, signal: float) -> np.ndarray:
     """The kernel matrix ``k(a_i, b_j)``."""
     r = np.sqrt(_sq_dist(a / lengthscales, b / lengthscales))
     return signal * (1.0 + SQRT5 * r + (5.0 / 3.0) * r * r) * np.exp(-SQRT5 * r)
@@ -86,8 +85,7 @@ def _log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
     return lp, grad
 
 
-def neg_log_posterior(theta: np.ndarray, x: np.ndarray,
-                      y: np.ndarray) -> tuple[float, np.ndarray]:
+def neg_log_posterior(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Negative (log marginal likelihood + log prior) and its gradient in ``theta``."""
     n, dim = x.shape
     ls = np.exp(theta[:dim])
@@ -101,8 +99,11 @@ def neg_log_posterior(theta: np.ndarray, x: np.ndarray,
     except np.linalg.LinAlgError:
         return 1e25, np.zeros_like(theta)
     alpha = scipy.linalg.cho_solve((chol, True), y, check_finite=False)
-    nll = 0.5 * float(y @ alpha) + float(np.log(np.diag(chol)).sum()) + 0.5 * n * math.log(
-        2 * math.pi)
+    nll = (
+        0.5 * float(y @ alpha)
+        + float(np.log(np.diag(chol)).sum())
+        + 0.5 * n * math.log(2 * math.pi)
+    )
     k_inv = scipy.linalg.cho_solve((chol, True), np.eye(n), check_finite=False)
     w = np.outer(alpha, alpha) - k_inv  # d(ll)/d(theta_j) = 0.5 tr(W dK/d(theta_j))
     grad = np.empty_like(theta)
@@ -118,16 +119,24 @@ def neg_log_posterior(theta: np.ndarray, x: np.ndarray,
 
 
 def _sample_prior(rng: np.random.Generator, dim: int) -> np.ndarray:
-    theta = np.concatenate([
-        rng.normal(_ls_prior_loc(dim), LS_PRIOR_SCALE, dim),
-        [rng.normal(*SIGNAL_PRIOR), math.log(10 ** rng.uniform(-5, -1))]])
+    theta = np.concatenate(
+        [
+            rng.normal(_ls_prior_loc(dim), LS_PRIOR_SCALE, dim),
+            [rng.normal(*SIGNAL_PRIOR), math.log(10 ** rng.uniform(-5, -1))],
+        ]
+    )
     lo, hi = np.array(theta_bounds(dim)).T
     return np.clip(theta, lo, hi)
 
 
-def fit_theta(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-              theta0: np.ndarray | None = None, restarts: int = 2,
-              maxiter: int = 200) -> np.ndarray:
+def fit_theta(
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    theta0: np.ndarray | None = None,
+    restarts: int = 2,
+    maxiter: int = 200,
+) -> np.ndarray:
     """MAP hyperparameters: L-BFGS-B from ``theta0`` (or the prior's centre) and from
     ``restarts`` draws of the prior; the best end point wins."""
     dim = x.shape[1]
@@ -138,9 +147,15 @@ def fit_theta(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     best, best_val = starts[0], math.inf
     for s in starts:
         try:
-            res = scipy.optimize.minimize(neg_log_posterior, s, args=(x, y), jac=True,
-                                          method="L-BFGS-B", bounds=bounds,
-                                          options={"maxiter": maxiter})
+            res = scipy.optimize.minimize(
+                neg_log_posterior,
+                s,
+                args=(x, y),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": maxiter},
+            )
         except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - defensive
             continue
         if np.isfinite(res.fun) and res.fun < best_val:
@@ -189,8 +204,9 @@ class GaussianProcess:
 
     def condition(self, x_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
         """The posterior with extra (e.g. fantasised) observations, same hyperparameters."""
-        return GaussianProcess(np.vstack([self.x, x_new]), np.concatenate([self.y, y_new]),
-                               self.theta)
+        return GaussianProcess(
+            np.vstack([self.x, x_new]), np.concatenate([self.y, y_new]), self.theta
+        )
 
     def predict(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at ``xq`` (shape ``(m, D)``)."""
@@ -200,11 +216,10 @@ class GaussianProcess:
         var = self.signal - (v * v).sum(0)
         return mean, np.maximum(var, 1e-12)
 
-    def predict_grad(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                    np.ndarray]:
+    def predict_grad(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients in ``xq`` (shapes ``(m,)``, ``(m,)``,
         ``(m, D)``, ``(m, D)``)."""
-        ls2 = self.lengthscales ** 2
+        ls2 = self.lengthscales**2
         r = np.sqrt(_sq_dist(xq / self.lengthscales, self.x / self.lengthscales))
         e = np.exp(-SQRT5 * r)
         ks = self.signal * (1.0 + SQRT5 * r + (5.0 / 3.0) * r * r) * e

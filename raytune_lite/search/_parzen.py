@@ -140,13 +140,14 @@ class ParzenEstimator:
                 continue
             mu, sig = self.mus[:, j][None, :], self.sigmas[:, j][None, :]
             if dm.edges is not None:
-                cell = np.clip(np.searchsorted(dm.edges, x[:, j], side="right") - 1, 0,
-                               len(dm.edges) - 2)
+                cell = np.clip(
+                    np.searchsorted(dm.edges, x[:, j], side="right") - 1, 0, len(dm.edges) - 2
+                )
                 lo, hi = dm.edges[cell][:, None], dm.edges[cell + 1][:, None]
                 out[:, :, j] = _log_interval((lo - mu) / sig, (hi - mu) / sig)
             else:
                 z = (x[:, j][:, None] - mu) / sig
-                out[:, :, j] = -0.5 * z ** 2 - 0.5 * math.log(2 * math.pi) - np.log(sig)
+                out[:, :, j] = -0.5 * z**2 - 0.5 * math.log(2 * math.pi) - np.log(sig)
             out[:, :, j] -= self._log_norm[:, j][None, :]
         return out
 
@@ -172,12 +173,10 @@ class ParzenEstimator:
             u = rng.random(m)
             if dm.n_choices:
                 cum = np.cumsum(self.cat_probs[j][c], axis=1)
-                x[:, j] = np.minimum((cum < u[:, None] * cum[:, -1:]).sum(axis=1),
-                                     dm.n_choices - 1)
+                x[:, j] = np.minimum((cum < u[:, None] * cum[:, -1:]).sum(axis=1), dm.n_choices - 1)
                 continue
             mu, sig = self.mus[c, j], self.sigmas[c, j]
             p_lo, p_hi = ndtr(self._z_lo[c, j]), ndtr(self._z_hi[c, j])
             p = np.clip(p_lo + u * (p_hi - p_lo), 1e-300, 1 - 1e-16)
             x[:, j] = np.clip(mu + sig * ndtri(p), 0.0, 1.0)
         return x
-

@@ -36,15 +36,28 @@ from raytune_lite.trial import Mode, metric_value
 Genome = list[Any]
 
 __all__ = [
-    "Codec", "Genome", "check_float", "reflect", "score_of", "tournament",
+    "Codec",
+    "Genome",
+    "check_float",
+    "reflect",
+    "score_of",
+    "tournament",
     "unit_direction",
 ]
 
 
 # -- argument validation ---------------------------------------------------------------------
 
-def check_float(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-                low_open: bool = False, high_open: bool = False) -> float:
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """``value`` as a float, or a ValueError naming it and the accepted range."""
     lo_b, hi_b = ("(" if low_open else "["), (")" if high_open else "]")
     accepted = f"{lo_b}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_b}"
@@ -61,9 +74,8 @@ def check_float(name: str, value: Any, *, low: float | None = None, high: float 
     return v
 
 
-
-
 # -- small numeric helpers --------------------------------------------------------------------
+
 
 def score_of(row: Mapping[str, Any] | None, metric: str | None, mode: Mode) -> float | None:
     """The row's metric turned into a value to minimize, or None (missing, NaN, inf)."""
@@ -94,11 +106,6 @@ def tournament(scores: Sequence[float], size: int, rng: np.random.Generator) -> 
 
 
 # -- config assembly ----------------------------------------------------------------------------
-
-
-
-
-
 
 
 class Codec:
@@ -161,8 +168,11 @@ class Codec:
             except ValueError:
                 # a resolved sub-space (a choice among dicts holding domains): match by keys
                 for j, c in enumerate(d.choices):
-                    if isinstance(c, Mapping) and isinstance(value, Mapping) and \
-                            set(c) == set(value):
+                    if (
+                        isinstance(c, Mapping)
+                        and isinstance(value, Mapping)
+                        and set(c) == set(value)
+                    ):
                         return (j + 0.5) / len(d.choices)
                 return 0.5
         return d.to_unit(value)

@@ -47,8 +47,9 @@ def nested_config(record: Mapping[str, Any]) -> dict[str, Any]:
     return config
 
 
-def prior_results(rows: Iterable[Mapping[str, Any]], metric: str | None
-                  ) -> Iterator[tuple[dict[str, Any], float | None]]:
+def prior_results(
+    rows: Iterable[Mapping[str, Any]], metric: str | None
+) -> Iterator[tuple[dict[str, Any], float | None]]:
     """Each prior row as ``(config, metric value)``; the value is None for a failure (a
     missing or non-finite metric, or an ``ERROR`` status)."""
     for r in rows:

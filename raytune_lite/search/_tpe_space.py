@@ -126,13 +126,10 @@ def _get(node: Any, path: Path) -> Any:
     return node
 
 
-
-
-
-
 def _has_domain(node: Any) -> bool:
-    return any(isinstance(leaf, Domain) and not isinstance(leaf, SampleFrom)
-               for _, leaf in _walk(node, ()))
+    return any(
+        isinstance(leaf, Domain) and not isinstance(leaf, SampleFrom) for _, leaf in _walk(node, ())
+    )
 
 
 class TreeSpace:
@@ -158,7 +155,8 @@ class TreeSpace:
         # first appearance order: a selector always comes before the groups it conditions
         self.groups: list[Context] = list(dict.fromkeys(p.context for p in self.params))
         self.group_members: dict[Context, list[int]] = {
-            g: [i for i, p in enumerate(self.params) if p.context == g] for g in self.groups}
+            g: [i for i, p in enumerate(self.params) if p.context == g] for g in self.groups
+        }
         if () not in self.group_members:
             self.groups.insert(0, ())
             self.group_members[()] = []

@@ -42,8 +42,9 @@ class Searcher(ABC):
     """
 
     def __init__(self, *, max_pending: int | None = None):
-        if max_pending is not None and (isinstance(max_pending, bool) or
-                                        not isinstance(max_pending, int) or max_pending < 1):
+        if max_pending is not None and (
+            isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1
+        ):
             raise ValueError(f"max_pending must be a positive int or None; got {max_pending=}")
         self.max_pending = max_pending
         self.space: Space = Space({})
@@ -55,15 +56,23 @@ class Searcher(ABC):
     #: True when the searcher needs ``metric`` to be set (model-based ones do).
     requires_metric: bool = False
 
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         """Called once by the Tuner before the first suggestion.
 
         ``num_samples`` is the Tuner's budget (-1: unlimited); most searchers ignore it.
         """
         if self.requires_metric and metric is None:
-            raise ValueError(f"{type(self).__name__} needs a metric to optimize; "
-                             "pass metric=... (and mode='min' or 'max') to the Tuner")
+            raise ValueError(
+                f"{type(self).__name__} needs a metric to optimize; "
+                "pass metric=... (and mode='min' or 'max') to the Tuner"
+            )
         self.space = space
         self.metric = metric
         self.mode = Mode.parse(mode)

@@ -28,8 +28,9 @@ class BasicSearch(Searcher):
         self._count = 0
         self._grid: list[dict[Any, Any]] = [{}]
 
-    def setup(self, space: Any, metric: str | None, mode: Any, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self, space: Any, metric: str | None, mode: Any, seed: int | None, num_samples: int = 1
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._grid = list(self.space.grid_points()) or [{}]
 

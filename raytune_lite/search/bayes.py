@@ -64,7 +64,7 @@ class Pending(str, Enum):
     """How trials still running are fantasised."""
 
     BELIEVER = "believer"  #: kriging believer: the GP's prediction (+ half a std)
-    LIAR = "liar"          #: constant liar: the mean of the observed values
+    LIAR = "liar"  #: constant liar: the mean of the observed values
 
     @classmethod
     def parse(cls, value: str | Pending) -> Pending:
@@ -99,6 +99,7 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     if _BLAS is None:
         try:
             from threadpoolctl import ThreadpoolController
+
             _BLAS = ThreadpoolController()
         except Exception:  # optional speed-up only
             _BLAS = False
@@ -110,8 +111,6 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
 def _standardize(y: np.ndarray) -> np.ndarray:
     sd = float(y.std())
     return (y - float(y.mean())) / (sd if sd > 1e-12 else 1.0)
-
-
 
 
 class BayesOpt(Searcher):
@@ -147,17 +146,30 @@ class BayesOpt(Searcher):
 
     requires_metric = True
 
-    def __init__(self, *, n_initial_points: int | None = None,
-                 acquisition: str | Acquisition = "ei", ucb_kappa: float = 2.0,
-                 pending: str | Pending = "believer", impute_failures: bool = True,
-                 max_fit_points: int = 300, n_candidates: int = 512,
-                 warp_outputs: bool = True, max_pending: int | None = None):
+    def __init__(
+        self,
+        *,
+        n_initial_points: int | None = None,
+        acquisition: str | Acquisition = "ei",
+        ucb_kappa: float = 2.0,
+        pending: str | Pending = "believer",
+        impute_failures: bool = True,
+        max_fit_points: int = 300,
+        n_candidates: int = 512,
+        warp_outputs: bool = True,
+        max_pending: int | None = None,
+    ):
         super().__init__(max_pending=max_pending)
-        self.n_initial_points = None if n_initial_points is None else check_int(
-            "n_initial_points", n_initial_points, 1)
+        self.n_initial_points = (
+            None if n_initial_points is None else check_int("n_initial_points", n_initial_points, 1)
+        )
         self.acquisition = Acquisition.parse(acquisition)
-        if isinstance(ucb_kappa, bool) or not isinstance(ucb_kappa, (int, float)) or \
-                not math.isfinite(ucb_kappa) or ucb_kappa < 0:
+        if (
+            isinstance(ucb_kappa, bool)
+            or not isinstance(ucb_kappa, (int, float))
+            or not math.isfinite(ucb_kappa)
+            or ucb_kappa < 0
+        ):
             raise ValueError(f"ucb_kappa must be a finite number >= 0; got {ucb_kappa=}")
         self.ucb_kappa = float(ucb_kappa)
         self.pending = Pending.parse(pending)
@@ -175,13 +187,19 @@ class BayesOpt(Searcher):
         self._fit_n = 0
 
     # -- set-up and bookkeeping ------------------------------------------------------------
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._enc = Encoding(space)
         self._obs = {}
         self._n_prior = 0
-        self._design_seed = int(self.rng.integers(2 ** 31))
+        self._design_seed = int(self.rng.integers(2**31))
         self._design_used = 0
         self._theta = None
         self._fit_n = 0
@@ -192,8 +210,7 @@ class BayesOpt(Searcher):
     @property
     def encoding(self) -> Encoding:
         if self._enc is None:
-            raise RuntimeError("BayesOpt.setup() must be called before suggest (the Tuner "
-                               "does it)")
+            raise RuntimeError("BayesOpt.setup() must be called before suggest (the Tuner does it)")
         return self._enc
 
     @property
@@ -206,8 +223,11 @@ class BayesOpt(Searcher):
     def observations(self) -> list[tuple[dict[str, Any], float | None]]:
         """Finished trials as ``(config, metric value or None for a failure)``, oldest first."""
         sign = self.mode.sign()
-        return [(o.config, None if o.loss is None else sign * o.loss)
-                for o in self._obs.values() if o.status is not _Status.PENDING]
+        return [
+            (o.config, None if o.loss is None else sign * o.loss)
+            for o in self._obs.values()
+            if o.status is not _Status.PENDING
+        ]
 
     def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
         self._obs[trial_id] = _Obs(dict(config), self.encoding.encode(config))
@@ -278,8 +298,9 @@ class BayesOpt(Searcher):
 
     def _training_set(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Inputs and losses of the fit (failures imputed), and the pending inputs."""
-        finished = [o for o in self._obs.values() if o.x is not None and
-                    o.status is not _Status.PENDING]
+        finished = [
+            o for o in self._obs.values() if o.x is not None and o.status is not _Status.PENDING
+        ]
         losses = [o.loss for o in finished if o.loss is not None]
         worst = max(losses)
         keep = [o for o in finished if o.loss is not None or self.impute_failures]
@@ -289,21 +310,27 @@ class BayesOpt(Searcher):
             half = self.max_fit_points // 2
             best = set(np.argsort(ys, kind="stable")[:half].tolist())
             recent = [i for i in range(len(keep) - 1, -1, -1) if i not in best]
-            idx = sorted(best | set(recent[:self.max_fit_points - half]))
+            idx = sorted(best | set(recent[: self.max_fit_points - half]))
             xs, ys = xs[idx], ys[idx]
-        pend = [o.x for o in self._obs.values() if o.x is not None and
-                o.status is _Status.PENDING]
+        pend = [o.x for o in self._obs.values() if o.x is not None and o.status is _Status.PENDING]
         xp = np.array(pend).reshape(len(pend), self.encoding.dim)
         return xs, ys, xp
 
     def _hyperparameters(self, xs: np.ndarray, y: np.ndarray) -> np.ndarray:
         n = len(xs)
         stale = self._theta is None or len(self._theta) != xs.shape[1] + 2
-        if stale or (n != self._fit_n and (n <= ALWAYS_REFIT or
-                                          abs(n - self._fit_n) >= max(1, n // 10))):
+        if stale or (
+            n != self._fit_n and (n <= ALWAYS_REFIT or abs(n - self._fit_n) >= max(1, n // 10))
+        ):
             restarts = 2 if n <= ALWAYS_REFIT else 1
-            self._theta = fit_theta(xs, y, self.rng, None if stale else self._theta,
-                                    restarts=restarts, maxiter=100 if n > ALWAYS_REFIT else 200)
+            self._theta = fit_theta(
+                xs,
+                y,
+                self.rng,
+                None if stale else self._theta,
+                restarts=restarts,
+                maxiter=100 if n > ALWAYS_REFIT else 200,
+            )
             self._fit_n = n
         assert self._theta is not None
         return self._theta
@@ -335,20 +362,30 @@ class BayesOpt(Searcher):
             return acquisition_value(kind, m, v, best, kappa)
 
         anchors = xs[np.argsort(y, kind="stable")[:5]]
-        cand, _ = optimize(score, enc.layout, self.rng, anchors, n_random=self.n_candidates,
-                           n_local=self.n_candidates // 2)
+        cand, _ = optimize(
+            score,
+            enc.layout,
+            self.rng,
+            anchors,
+            n_random=self.n_candidates,
+            n_local=self.n_candidates // 2,
+        )
         return self._first_new(cand, gp.x, xp, gp.lengthscales)
 
     @staticmethod
-    def _first_new(cand: np.ndarray, taken: np.ndarray, pending: np.ndarray,
-                   lengthscales: np.ndarray) -> np.ndarray | None:
+    def _first_new(
+        cand: np.ndarray, taken: np.ndarray, pending: np.ndarray, lengthscales: np.ndarray
+    ) -> np.ndarray | None:
         """The best candidate that repeats no trial and keeps ``MIN_PENDING_DISTANCE`` (in
         length scales) from the running ones."""
         for c in cand[:256]:
             if np.min(np.abs(taken - c).max(1)) <= 1e-9:
                 continue
-            if len(pending) and np.min(np.linalg.norm((pending - c) / lengthscales, axis=1)) \
-                    < MIN_PENDING_DISTANCE:
+            if (
+                len(pending)
+                and np.min(np.linalg.norm((pending - c) / lengthscales, axis=1))
+                < MIN_PENDING_DISTANCE
+            ):
                 continue
             return c
         return None  # everything near the optimum was tried: fall back to the design
@@ -363,9 +400,15 @@ class BayesOpt(Searcher):
             "theta": None if self._theta is None else [float(t) for t in self._theta],
             "fit_n": self._fit_n,
             "trials": [
-                {"id": tid, "config": o.config, "loss": o.loss, "status": o.status.value,
-                 "x": None if o.x is None else [float(v) for v in o.x]}
-                for tid, o in self._obs.items()],
+                {
+                    "id": tid,
+                    "config": o.config,
+                    "loss": o.loss,
+                    "status": o.status.value,
+                    "x": None if o.x is None else [float(v) for v in o.x],
+                }
+                for tid, o in self._obs.items()
+            ],
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -379,9 +422,15 @@ class BayesOpt(Searcher):
         self._obs = {}
         for t in state.get("trials", []):
             x = t.get("x")
-            vec = self.encoding.encode(t["config"]) if x is None or \
-                len(x) != self.encoding.dim else np.array(x, dtype=float)
+            vec = (
+                self.encoding.encode(t["config"])
+                if x is None or len(x) != self.encoding.dim
+                else np.array(x, dtype=float)
+            )
             loss = t.get("loss")
-            self._obs[str(t["id"])] = _Obs(t["config"], vec,
-                                           None if loss is None else float(loss),
-                                           _Status(t.get("status", "pending")))
+            self._obs[str(t["id"])] = _Obs(
+                t["config"],
+                vec,
+                None if loss is None else float(loss),
+                _Status(t.get("status", "pending")),
+            )

@@ -66,8 +66,13 @@ class _Sample:
 
 
 def _check_positive(name: str, value: Any, *, upper: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not \
-            math.isfinite(value) or value <= 0 or (upper is not None and value > upper):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+        or (upper is not None and value > upper)
+    ):
         bound = f" and <= {upper}" if upper is not None else ""
         raise ValueError(f"{name} must be a number > 0{bound}; got {name}={value!r}")
     return float(value)
@@ -106,26 +111,41 @@ class CMAES(Searcher):
     #: results drawn this many generations before the current one still count
     _max_stale = 1
 
-    def __init__(self, *, sigma0: float = 1 / 6, x0: Mapping[str, Any] | None = None,
-                 popsize: int | None = None, max_restarts: int | None = None,
-                 popsize_multiplier: float = 2.0, min_std_cells: float = 0.25,
-                 tol_sigma: float = 1e-8, max_pending: int | None = None):
+    def __init__(
+        self,
+        *,
+        sigma0: float = 1 / 6,
+        x0: Mapping[str, Any] | None = None,
+        popsize: int | None = None,
+        max_restarts: int | None = None,
+        popsize_multiplier: float = 2.0,
+        min_std_cells: float = 0.25,
+        tol_sigma: float = 1e-8,
+        max_pending: int | None = None,
+    ):
         super().__init__(max_pending=max_pending)
         self.sigma0 = _check_positive("sigma0", sigma0, upper=1.0)
         if x0 is not None and not isinstance(x0, Mapping):
             raise ValueError(f"x0 must be a config dict or None; got {x0=}")
-        if popsize is not None and (isinstance(popsize, bool) or not isinstance(popsize, int)
-                                    or popsize < 2):
+        if popsize is not None and (
+            isinstance(popsize, bool) or not isinstance(popsize, int) or popsize < 2
+        ):
             raise ValueError(f"popsize must be an int >= 2 or None; got {popsize=}")
-        if max_restarts is not None and (isinstance(max_restarts, bool) or
-                                         not isinstance(max_restarts, int) or max_restarts < 0):
+        if max_restarts is not None and (
+            isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0
+        ):
             raise ValueError(f"max_restarts must be an int >= 0 or None; got {max_restarts=}")
-        if isinstance(popsize_multiplier, bool) or not isinstance(
-                popsize_multiplier, (int, float)) or not popsize_multiplier >= 1:
-            raise ValueError(f"popsize_multiplier must be a number >= 1; "
-                             f"got {popsize_multiplier=}")
-        if isinstance(min_std_cells, bool) or not isinstance(min_std_cells, (int, float)) \
-                or not 0 <= min_std_cells <= 1:
+        if (
+            isinstance(popsize_multiplier, bool)
+            or not isinstance(popsize_multiplier, (int, float))
+            or not popsize_multiplier >= 1
+        ):
+            raise ValueError(f"popsize_multiplier must be a number >= 1; got {popsize_multiplier=}")
+        if (
+            isinstance(min_std_cells, bool)
+            or not isinstance(min_std_cells, (int, float))
+            or not 0 <= min_std_cells <= 1
+        ):
             raise ValueError(f"min_std_cells must be a number in [0, 1]; got {min_std_cells=}")
         self.x0 = dict(x0) if x0 is not None else None
         self.popsize = popsize
@@ -143,8 +163,14 @@ class CMAES(Searcher):
         self._done: list[_Sample] = []
 
     # -- set-up ----------------------------------------------------------------------------
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         n = self._n = space.dim
         cells = []
@@ -179,8 +205,10 @@ class CMAES(Searcher):
             try:
                 x[i] = d.to_unit(node)
             except (ValueError, TypeError) as e:
-                raise ValueError(f"x0 value {node!r} for {'/'.join(map(str, path))!r} does not "
-                                 f"fit the domain {d!r}: {e}") from None
+                raise ValueError(
+                    f"x0 value {node!r} for {'/'.join(map(str, path))!r} does not "
+                    f"fit the domain {d!r}: {e}"
+                ) from None
         return x
 
     def _init_run(self, mean: np.ndarray, lam: int) -> None:
@@ -205,22 +233,26 @@ class CMAES(Searcher):
         mu = lam // 2
         wp = math.log((lam + 1) / 2) - np.log(np.arange(1, lam + 1))
         pos, neg = wp[:mu], wp[mu:]
-        mueff = float(pos.sum() ** 2 / np.sum(pos ** 2))
+        mueff = float(pos.sum() ** 2 / np.sum(pos**2))
         c1 = 2 / ((n + 1.3) ** 2 + mueff)
         cmu = min(1 - c1, 2 * (mueff - 2 + 1 / mueff) / ((n + 2) ** 2 + mueff))
         cs = (mueff + 2) / (n + mueff + 5)
         w = wp / pos.sum()
         w[mu:] = 0.0
         if cmu > 0 and np.any(neg < 0):
-            mueff_neg = float(neg.sum() ** 2 / np.sum(neg ** 2))
-            alpha = min(1 + c1 / cmu, 1 + 2 * mueff_neg / (mueff + 2),
-                        (1 - c1 - cmu) / (n * cmu))
+            mueff_neg = float(neg.sum() ** 2 / np.sum(neg**2))
+            alpha = min(1 + c1 / cmu, 1 + 2 * mueff_neg / (mueff + 2), (1 - c1 - cmu) / (n * cmu))
             w[mu:] = alpha * neg / np.abs(neg[neg < 0]).sum()
         return {
-            "mu": mu, "w": w, "mueff": mueff, "c1": c1, "cs": cs, "cmu": cmu,
+            "mu": mu,
+            "w": w,
+            "mueff": mueff,
+            "c1": c1,
+            "cs": cs,
+            "cmu": cmu,
             "cc": (4 + mueff / n) / (n + 4 + 2 * mueff / n),
             "damps": 1 + 2 * max(0.0, math.sqrt((mueff - 1) / (n + 1)) - 1) + cs,
-            "chin": math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n ** 2)),
+            "chin": math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n**2)),
         }
 
     # -- asking ----------------------------------------------------------------------------
@@ -269,7 +301,7 @@ class CMAES(Searcher):
             self._done = [d for d in self._done if d.gen >= self._gen - self._max_stale]
             if len(self._done) < self._lam:
                 break
-            batch, self._done = self._done[:self._lam], self._done[self._lam:]
+            batch, self._done = self._done[: self._lam], self._done[self._lam :]
             self._tell(batch)
 
     def _tell(self, batch: list[_Sample]) -> None:
@@ -289,19 +321,20 @@ class CMAES(Searcher):
         self._run_gen += 1
         if not sel:
             return  # every result failed: nothing to learn, draw again from the same law
-        w_pos = p["w"][:len(sel)] / p["w"][:len(sel)].sum()
+        w_pos = p["w"][: len(sel)] / p["w"][: len(sel)].sum()
         y_w = w_pos @ ys[sel]
         self._mean = self._mean + self._sigma * y_w
         cs, cc, c1, cmu, mueff = p["cs"], p["cc"], p["c1"], p["cmu"], p["mueff"]
         inv_sqrt_y = self._B @ ((self._B.T @ y_w) / self._D)
         self._ps = (1 - cs) * self._ps + math.sqrt(cs * (2 - cs) * mueff) * inv_sqrt_y
         ps_norm = float(np.linalg.norm(self._ps))
-        hsig = ps_norm / math.sqrt(1 - (1 - cs) ** (2 * self._run_gen)) / p["chin"] \
-            < 1.4 + 2 / (n + 1)
+        hsig = ps_norm / math.sqrt(1 - (1 - cs) ** (2 * self._run_gen)) / p["chin"] < 1.4 + 2 / (
+            n + 1
+        )
         self._pc = (1 - cc) * self._pc + hsig * math.sqrt(cc * (2 - cc) * mueff) * y_w
         # rank-mu with the tutorial's weights: positive for the best mu (renormalized over the
         # valid ones), negative for the rest, rescaled by n / |C^-1/2 y|^2 (active CMA)
-        w_neg = p["w"][mu:len(order)]
+        w_neg = p["w"][mu : len(order)]
         idx_neg = order[mu:]
         ys_neg = ys[idx_neg]
         if len(idx_neg):
@@ -310,14 +343,17 @@ class CMAES(Searcher):
         y_all = np.vstack([ys[sel], ys_neg])
         w_all = np.concatenate([w_pos, w_neg])
         rank_mu = (y_all * w_all[:, None]).T @ y_all
-        decay = 1 - c1 - cmu * float(np.sum(p["w"][mu:len(order)]) + 1.0) + \
-            (0.0 if hsig else c1 * cc * (2 - cc))
+        decay = (
+            1
+            - c1
+            - cmu * float(np.sum(p["w"][mu : len(order)]) + 1.0)
+            + (0.0 if hsig else c1 * cc * (2 - cc))
+        )
         self._C = decay * self._C + c1 * np.outer(self._pc, self._pc) + cmu * rank_mu
         self._sigma *= math.exp(min(1.0, (cs / p["damps"]) * (ps_norm / p["chin"] - 1)))
         self._sigma = min(self._sigma, 2.0 / float(np.sqrt(self._C.diagonal().max())))
         forced = self._apply_margin()
-        if forced or self._run_gen - self._eigen_gen >= max(
-                1, int(1 / ((c1 + cmu) * n * 10))):
+        if forced or self._run_gen - self._eigen_gen >= max(1, int(1 / ((c1 + cmu) * n * 10))):
             self._eigen()
         self._hist.append(float(valid[0][0]))
         if self._should_restart([float(v) for v, _ in valid]):
@@ -350,8 +386,11 @@ class CMAES(Searcher):
         h = 10 + math.ceil(30 * self._n / self._lam)
         recent = self._hist[-h:]
         scale = max(1.0, abs(min(recent)))
-        return len(self._hist) >= h and max(recent) - min(recent) <= _TOL_FUN * scale and \
-            max(values) - min(values) <= _TOL_FUN * scale
+        return (
+            len(self._hist) >= h
+            and max(recent) - min(recent) <= _TOL_FUN * scale
+            and max(values) - min(values) <= _TOL_FUN * scale
+        )
 
     def _restart(self) -> None:
         if self.max_restarts is not None and self._restarts >= self.max_restarts:
@@ -366,11 +405,22 @@ class CMAES(Searcher):
     # -- state -----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {
-            **super().state(), "n": self._n, "gen": self._gen, "run_gen": self._run_gen,
-            "eigen_gen": self._eigen_gen, "lam": self._lam, "restarts": self._restarts,
-            "exhausted": self._exhausted, "mean": self._mean.tolist(), "sigma": self._sigma,
-            "C": self._C.tolist(), "B": self._B.tolist(), "D": self._D.tolist(),
-            "pc": self._pc.tolist(), "ps": self._ps.tolist(), "hist": list(self._hist),
+            **super().state(),
+            "n": self._n,
+            "gen": self._gen,
+            "run_gen": self._run_gen,
+            "eigen_gen": self._eigen_gen,
+            "lam": self._lam,
+            "restarts": self._restarts,
+            "exhausted": self._exhausted,
+            "mean": self._mean.tolist(),
+            "sigma": self._sigma,
+            "C": self._C.tolist(),
+            "B": self._B.tolist(),
+            "D": self._D.tolist(),
+            "pc": self._pc.tolist(),
+            "ps": self._ps.tolist(),
+            "hist": list(self._hist),
             "pending": {k: asdict(s) for k, s in self._pending.items()},
             "done": [asdict(s) for s in self._done],
         }
@@ -380,8 +430,10 @@ class CMAES(Searcher):
         if "n" not in state:
             return
         if int(state["n"]) != self._n:
-            raise ValueError(f"CMAES state is for a {state['n']}-dimensional space; this "
-                             f"space has {self._n} dimensions")
+            raise ValueError(
+                f"CMAES state is for a {state['n']}-dimensional space; this "
+                f"space has {self._n} dimensions"
+            )
         n = self._n
         self._gen, self._run_gen = int(state["gen"]), int(state["run_gen"])
         self._eigen_gen, self._lam = int(state["eigen_gen"]), int(state["lam"])

@@ -65,36 +65,52 @@ class GeneticSearch(Searcher):
 
     requires_metric = True
 
-    def __init__(self, *, population_size: int = 10, tournament_size: int = 3, elite: int = 2,
-                 mutation_rate: float | None = None, mutation_sigma: float = 0.15,
-                 max_pending: int | None = None):
+    def __init__(
+        self,
+        *,
+        population_size: int = 10,
+        tournament_size: int = 3,
+        elite: int = 2,
+        mutation_rate: float | None = None,
+        mutation_sigma: float = 0.15,
+        max_pending: int | None = None,
+    ):
         super().__init__(max_pending=max_pending)
         self.population_size = check_int("population_size", population_size, low=2)
         self.tournament_size = check_int("tournament_size", tournament_size, low=1)
         if self.tournament_size > self.population_size:
-            raise ValueError(f"tournament_size must be <= population_size; got "
-                             f"{tournament_size=}, {population_size=}")
+            raise ValueError(
+                f"tournament_size must be <= population_size; got "
+                f"{tournament_size=}, {population_size=}"
+            )
         self.elite = check_int("elite", elite, low=0)
         if self.elite > self.population_size:
-            raise ValueError(f"elite must be <= population_size; got {elite=}, "
-                             f"{population_size=}")
-        self.mutation_rate = None if mutation_rate is None else check_float(
-            "mutation_rate", mutation_rate, low=0.0, high=1.0, low_open=True)
-        self.mutation_sigma = check_float("mutation_sigma", mutation_sigma, low=0.0,
-                                          low_open=True)
+            raise ValueError(f"elite must be <= population_size; got {elite=}, {population_size=}")
+        self.mutation_rate = (
+            None
+            if mutation_rate is None
+            else check_float("mutation_rate", mutation_rate, low=0.0, high=1.0, low_open=True)
+        )
+        self.mutation_sigma = check_float("mutation_sigma", mutation_sigma, low=0.0, low_open=True)
         self._codec = Codec(Space({}))
         self._reset()
 
     def _reset(self) -> None:
         self._pending: dict[str, Genome] = {}
         self._last_score: dict[str, float] = {}
-        self._recent: list[tuple[Genome, float]] = []   # oldest first
-        self._elite: list[tuple[Genome, float]] = []    # best first
+        self._recent: list[tuple[Genome, float]] = []  # oldest first
+        self._elite: list[tuple[Genome, float]] = []  # best first
         self._n_done = 0
         self._n_failed = 0
 
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._codec = Codec(space)
         self._reset()
@@ -141,8 +157,9 @@ class GeneticSearch(Searcher):
         last = self._last_score.pop(trial_id, None)
         if genome is None:
             return
-        score = None if error else (score_of(row, self.metric, self.mode) if row is not None
-                                    else last)
+        score = (
+            None if error else (score_of(row, self.metric, self.mode) if row is not None else last)
+        )
         if score is None:
             self._n_failed += 1
             return
@@ -153,7 +170,7 @@ class GeneticSearch(Searcher):
         if self.elite:
             self._elite.append((genome, score))
             self._elite.sort(key=lambda e: e[1])  # stable: earlier wins ties
-            del self._elite[self.elite:]
+            del self._elite[self.elite :]
 
     # -- breeding --------------------------------------------------------------------------
     def _pool(self) -> list[tuple[Genome, float]]:

@@ -59,7 +59,7 @@ class Restart(str, Enum):
     """
 
     RANDOM = "random"  #: a uniformly random point, incumbent unevaluated
-    BEST = "best"      #: the best point found so far
+    BEST = "best"  #: the best point found so far
 
 
 class ProbeKind(str, Enum):
@@ -70,10 +70,10 @@ class ProbeKind(str, Enum):
         'MINUS'
     """
 
-    START = "start"        #: the incumbent of a (re)start
-    PLUS = "plus"          #: x + step * u
-    MINUS = "minus"        #: x - step * u, after x + step * u was not better
-    SWITCH = "switch"      #: the incumbent with one categorical value changed
+    START = "start"  #: the incumbent of a (re)start
+    PLUS = "plus"  #: x + step * u
+    MINUS = "minus"  #: x - step * u, after x + step * u was not better
+    SWITCH = "switch"  #: the incumbent with one categorical value changed
     EXTERNAL = "external"  #: a trial added from outside (points_to_evaluate)
 
 
@@ -92,17 +92,28 @@ class Probe:
     u: list[float] | None = None
     step: float = 0.0
     version: int = 0  #: incumbent version it was proposed from
-    run: int = 0      #: restart count when it was proposed
+    run: int = 0  #: restart count when it was proposed
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "x": self.x, "u": self.u, "step": self.step,
-                "version": self.version, "run": self.run}
+        return {
+            "kind": self.kind.value,
+            "x": self.x,
+            "u": self.u,
+            "step": self.step,
+            "version": self.version,
+            "run": self.run,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Probe:
-        return cls(kind=ProbeKind(d["kind"]), x=list(d["x"]),
-                   u=None if d["u"] is None else list(d["u"]), step=float(d["step"]),
-                   version=int(d["version"]), run=int(d["run"]))
+        return cls(
+            kind=ProbeKind(d["kind"]),
+            x=list(d["x"]),
+            u=None if d["u"] is None else list(d["u"]),
+            step=float(d["step"]),
+            version=int(d["version"]),
+            run=int(d["run"]),
+        )
 
 
 class LocalSearch(Searcher):
@@ -136,36 +147,58 @@ class LocalSearch(Searcher):
 
     requires_metric = True
 
-    def __init__(self, *, init_config: dict[str, Any] | None = None,
-                 init_step: float | None = None, min_step: float | None = None,
-                 max_step: float | None = None, grow: float = 1.2, shrink: float = 0.5,
-                 patience: int = 2, restart: Restart | str = Restart.RANDOM,
-                 switch_prob: float = 0.2, max_pending: int | None = None):
+    def __init__(
+        self,
+        *,
+        init_config: dict[str, Any] | None = None,
+        init_step: float | None = None,
+        min_step: float | None = None,
+        max_step: float | None = None,
+        grow: float = 1.2,
+        shrink: float = 0.5,
+        patience: int = 2,
+        restart: Restart | str = Restart.RANDOM,
+        switch_prob: float = 0.2,
+        max_pending: int | None = None,
+    ):
         super().__init__(max_pending=max_pending)
         if init_config is not None and not isinstance(init_config, dict):
             raise ValueError(f"init_config must be a dict or None; got {init_config=}")
         self.init_config = init_config
-        self._init_step = None if init_step is None else check_float(
-            "init_step", init_step, low=0.0, low_open=True)
-        self._min_step = None if min_step is None else check_float(
-            "min_step", min_step, low=0.0, low_open=True)
-        self._max_step = None if max_step is None else check_float(
-            "max_step", max_step, low=0.0, low_open=True)
-        if self._init_step is not None and self._min_step is not None and \
-                not self._min_step < self._init_step:
+        self._init_step = (
+            None
+            if init_step is None
+            else check_float("init_step", init_step, low=0.0, low_open=True)
+        )
+        self._min_step = (
+            None if min_step is None else check_float("min_step", min_step, low=0.0, low_open=True)
+        )
+        self._max_step = (
+            None if max_step is None else check_float("max_step", max_step, low=0.0, low_open=True)
+        )
+        if (
+            self._init_step is not None
+            and self._min_step is not None
+            and not self._min_step < self._init_step
+        ):
             raise ValueError(f"min_step must be < init_step; got {min_step=}, {init_step=}")
-        if self._init_step is not None and self._max_step is not None and \
-                self._max_step < self._init_step:
+        if (
+            self._init_step is not None
+            and self._max_step is not None
+            and self._max_step < self._init_step
+        ):
             raise ValueError(f"max_step must be >= init_step; got {max_step=}, {init_step=}")
         self.grow = check_float("grow", grow, low=1.0)
-        self.shrink = check_float("shrink", shrink, low=0.0, high=1.0, low_open=True,
-                                  high_open=True)
+        self.shrink = check_float(
+            "shrink", shrink, low=0.0, high=1.0, low_open=True, high_open=True
+        )
         self.patience = check_int("patience", patience, low=1)
         try:
             self.restart = Restart(restart)
         except ValueError:
-            raise ValueError(f"restart must be one of {[r.value for r in Restart]}; "
-                             f"got {restart=}") from None
+            raise ValueError(
+                f"restart must be one of {[r.value for r in Restart]}; got {restart=}"
+            ) from None
         self.switch_prob = check_float("switch_prob", switch_prob, low=0.0, high=1.0)
         self._codec = Codec(Space({}))
         self._numeric = np.zeros(0, dtype=bool)
@@ -174,14 +207,18 @@ class LocalSearch(Searcher):
 
     def _reset(self, x: np.ndarray, validate: bool = True) -> None:
         dim = int(self._numeric.sum())
-        self.init_step = self._init_step if self._init_step is not None else \
-            0.1 * math.sqrt(max(dim, 1))
+        self.init_step = (
+            self._init_step if self._init_step is not None else 0.1 * math.sqrt(max(dim, 1))
+        )
         self.min_step = self._min_step if self._min_step is not None else self.init_step / 1000
-        self.max_step = max(self._max_step if self._max_step is not None
-                            else math.sqrt(max(dim, 1)), self.init_step)
+        self.max_step = max(
+            self._max_step if self._max_step is not None else math.sqrt(max(dim, 1)), self.init_step
+        )
         if validate and not self.min_step < self.init_step:
-            raise ValueError(f"min_step must be < init_step; got min_step={self.min_step}, "
-                             f"init_step={self.init_step}")
+            raise ValueError(
+                f"min_step must be < init_step; got min_step={self.min_step}, "
+                f"init_step={self.init_step}"
+            )
         self._x = x
         self._f: float | None = None
         self._step = self.init_step
@@ -199,13 +236,22 @@ class LocalSearch(Searcher):
         self.num_shrinks = 0
         self.num_restarts = 0
 
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._codec = Codec(space)
         self._numeric = ~self._codec.categorical
-        self._switchable = [i for i, d in enumerate(self._codec.domains)
-                            if isinstance(d, Categorical) and len(d.choices) > 1]
+        self._switchable = [
+            i
+            for i, d in enumerate(self._codec.domains)
+            if isinstance(d, Categorical) and len(d.choices) > 1
+        ]
         x = np.full(self._codec.dim, 0.5)
         if self.init_config is not None:
             problems = [p for p in space.contains(self.init_config) if not p.startswith("missing")]
@@ -240,7 +286,7 @@ class LocalSearch(Searcher):
     def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
         x = self._codec.encode(self._codec.genome(config))
         if not self._started and self._need_start and self.init_config is None:
-            self._x, self._need_start = x, False   # start from the user's first point
+            self._x, self._need_start = x, False  # start from the user's first point
         self._pending[trial_id] = Probe(ProbeKind.EXTERNAL, x.tolist(), run=self._run)
 
     def on_result(self, trial_id: str, row: dict[str, Any]) -> None:
@@ -253,8 +299,9 @@ class LocalSearch(Searcher):
         last = self._last_score.pop(trial_id, None)
         if probe is None:
             return
-        score = None if error else (score_of(row, self.metric, self.mode) if row is not None
-                                    else last)
+        score = (
+            None if error else (score_of(row, self.metric, self.mode) if row is not None else last)
+        )
         x = np.array(probe.x, dtype=float)
         if score is not None and (self._best_f is None or score < self._best_f):
             self._best_x, self._best_f = x.copy(), score
@@ -300,10 +347,12 @@ class LocalSearch(Searcher):
             self._x, self._f = self.rng.random(self._codec.dim), None
             self._need_start = True
 
-    def _probe(self, kind: ProbeKind, x: np.ndarray, u: np.ndarray | None = None,
-               step: float = 0.0) -> Probe:
-        return Probe(kind, x.tolist(), None if u is None else u.tolist(), step, self._version,
-                     self._run)
+    def _probe(
+        self, kind: ProbeKind, x: np.ndarray, u: np.ndarray | None = None, step: float = 0.0
+    ) -> Probe:
+        return Probe(
+            kind, x.tolist(), None if u is None else u.tolist(), step, self._version, self._run
+        )
 
     def _switch(self) -> Probe:
         k = self._switchable[int(self.rng.integers(len(self._switchable)))]
@@ -349,9 +398,15 @@ class LocalSearch(Searcher):
     def state(self) -> dict[str, Any]:
         return {
             **super().state(),
-            "x": self._x.tolist(), "f": self._f, "step": self._step, "fails": self._fails,
-            "version": self._version, "run": self._run, "need_start": self._need_start,
-            "started": self._started, "mirrors": [m.to_json() for m in self._mirrors],
+            "x": self._x.tolist(),
+            "f": self._f,
+            "step": self._step,
+            "fails": self._fails,
+            "version": self._version,
+            "run": self._run,
+            "need_start": self._need_start,
+            "started": self._started,
+            "mirrors": [m.to_json() for m in self._mirrors],
             "pending": {t: p.to_json() for t, p in self._pending.items()},
             "last_score": dict(self._last_score),
             "best_x": None if self._best_x is None else self._best_x.tolist(),
@@ -378,4 +433,5 @@ class LocalSearch(Searcher):
         self._best_x = None if bx is None else np.array(bx, dtype=float)
         self._best_f = state.get("best_f")
         self.num_successes, self.num_shrinks, self.num_restarts = (
-            int(c) for c in state.get("counts", [0, 0, 0]))
+            int(c) for c in state.get("counts", [0, 0, 0])
+        )

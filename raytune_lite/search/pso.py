@@ -47,7 +47,7 @@ class Bounds(str, Enum):
     """
 
     REFLECT = "reflect"  #: mirrored back inside; that velocity component reverses
-    CLIP = "clip"        #: stopped at the bound; that velocity component becomes 0
+    CLIP = "clip"  #: stopped at the bound; that velocity component becomes 0
 
 
 @dataclass
@@ -66,21 +66,31 @@ class Particle:
     best_x: np.ndarray | None = None
     best_f: float | None = None
     trial: str | None = None
-    sent: int = 0        #: evaluations requested so far
+    sent: int = 0  #: evaluations requested so far
     last_sent: int = -1  #: tick of the last request (idle particles go round robin)
 
     def to_json(self) -> dict[str, Any]:
-        return {"x": self.x.tolist(), "v": self.v.tolist(),
-                "best_x": None if self.best_x is None else self.best_x.tolist(),
-                "best_f": self.best_f, "trial": self.trial, "sent": self.sent,
-                "last_sent": self.last_sent}
+        return {
+            "x": self.x.tolist(),
+            "v": self.v.tolist(),
+            "best_x": None if self.best_x is None else self.best_x.tolist(),
+            "best_f": self.best_f,
+            "trial": self.trial,
+            "sent": self.sent,
+            "last_sent": self.last_sent,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Particle:
-        return cls(x=np.array(d["x"], dtype=float), v=np.array(d["v"], dtype=float),
-                   best_x=None if d["best_x"] is None else np.array(d["best_x"], dtype=float),
-                   best_f=d["best_f"], trial=d["trial"], sent=int(d["sent"]),
-                   last_sent=int(d["last_sent"]))
+        return cls(
+            x=np.array(d["x"], dtype=float),
+            v=np.array(d["v"], dtype=float),
+            best_x=None if d["best_x"] is None else np.array(d["best_x"], dtype=float),
+            best_f=d["best_f"],
+            trial=d["trial"],
+            sent=int(d["sent"]),
+            last_sent=int(d["last_sent"]),
+        )
 
 
 class ParticleSwarm(Searcher):
@@ -108,9 +118,17 @@ class ParticleSwarm(Searcher):
 
     requires_metric = True
 
-    def __init__(self, *, n_particles: int = 10, w: float = 0.7298, c1: float = 1.49618,
-                 c2: float = 1.49618, v_max: float = 0.2, bounds: Bounds | str = Bounds.REFLECT,
-                 max_pending: int | None = None):
+    def __init__(
+        self,
+        *,
+        n_particles: int = 10,
+        w: float = 0.7298,
+        c1: float = 1.49618,
+        c2: float = 1.49618,
+        v_max: float = 0.2,
+        bounds: Bounds | str = Bounds.REFLECT,
+        max_pending: int | None = None,
+    ):
         super().__init__(max_pending=max_pending)
         self.n_particles = check_int("n_particles", n_particles, low=1)
         self.w = check_float("w", w, low=0.0, high=1.0)
@@ -120,22 +138,29 @@ class ParticleSwarm(Searcher):
         try:
             self.bounds = Bounds(bounds)
         except ValueError:
-            raise ValueError(f"bounds must be one of {[b.value for b in Bounds]}; "
-                             f"got {bounds=}") from None
+            raise ValueError(
+                f"bounds must be one of {[b.value for b in Bounds]}; got {bounds=}"
+            ) from None
         self._codec = Codec(Space({}))
         self._reset()
 
     def _reset(self) -> None:
         self.particles: list[Particle] = []
-        self._busy: dict[str, int] = {}                 # trial id -> particle index
-        self._external: dict[str, list[float]] = {}     # added trials -> encoded position
+        self._busy: dict[str, int] = {}  # trial id -> particle index
+        self._external: dict[str, list[float]] = {}  # added trials -> encoded position
         self._last_score: dict[str, float] = {}
         self._gbest_x: np.ndarray | None = None
         self._gbest_f: float | None = None
         self._tick = 0
 
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._codec = Codec(space)
         self._reset()
@@ -156,8 +181,9 @@ class ParticleSwarm(Searcher):
         dim = self._codec.dim
         idle = [i for i, p in enumerate(self.particles) if p.trial is None]
         if len(self.particles) < self.n_particles or not idle:
-            self.particles.append(Particle(x=self.rng.random(dim),
-                                           v=self.rng.uniform(-self.v_max, self.v_max, dim)))
+            self.particles.append(
+                Particle(x=self.rng.random(dim), v=self.rng.uniform(-self.v_max, self.v_max, dim))
+            )
             i = len(self.particles) - 1
         else:
             i = min(idle, key=lambda k: (self.particles[k].last_sent, k))
@@ -181,8 +207,9 @@ class ParticleSwarm(Searcher):
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
         last = self._last_score.pop(trial_id, None)
-        score = None if error else (score_of(row, self.metric, self.mode) if row is not None
-                                    else last)
+        score = (
+            None if error else (score_of(row, self.metric, self.mode) if row is not None else last)
+        )
         if trial_id in self._external:
             x = np.array(self._external.pop(trial_id), dtype=float)
         elif trial_id in self._busy:

@@ -56,8 +56,6 @@ class _Obs:
     done: bool = False
 
 
-
-
 class TPE(Searcher):
     """Tree-structured Parzen estimator search: seeded, asynchronous-safe, conditional spaces.
 
@@ -95,43 +93,67 @@ class TPE(Searcher):
 
     requires_metric = True
 
-    def __init__(self, *, n_startup_trials: int = 10, n_ei_candidates: int = 24,
-                 gamma: Callable[[int], int] | float | None = None, prior_weight: float = 1.0,
-                 consider_prior: bool = True, consider_magic_clip: bool = True,
-                 consider_endpoints: bool = False, multivariate: bool = True,
-                 constant_liar: bool = True,
-                 weights: Callable[[int], np.ndarray] | None = None,
-                 max_pending: int | None = None):
+    def __init__(
+        self,
+        *,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        gamma: Callable[[int], int] | float | None = None,
+        prior_weight: float = 1.0,
+        consider_prior: bool = True,
+        consider_magic_clip: bool = True,
+        consider_endpoints: bool = False,
+        multivariate: bool = True,
+        constant_liar: bool = True,
+        weights: Callable[[int], np.ndarray] | None = None,
+        max_pending: int | None = None,
+    ):
         super().__init__(max_pending=max_pending)
         self.n_startup_trials = check_int("n_startup_trials", n_startup_trials, 0)
         self.n_ei_candidates = check_int("n_ei_candidates", n_ei_candidates, 1)
-        if gamma is not None and not callable(gamma) and (
-                isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or
-                not 0 < gamma <= 1):
-            raise ValueError(f"gamma must be a fraction in (0, 1] or a callable n -> int; "
-                             f"got {gamma=}")
+        if (
+            gamma is not None
+            and not callable(gamma)
+            and (
+                isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 < gamma <= 1
+            )
+        ):
+            raise ValueError(
+                f"gamma must be a fraction in (0, 1] or a callable n -> int; got {gamma=}"
+            )
         self.gamma = gamma
-        if isinstance(prior_weight, bool) or not isinstance(prior_weight, (int, float)) or \
-                not math.isfinite(prior_weight) or prior_weight <= 0:
+        if (
+            isinstance(prior_weight, bool)
+            or not isinstance(prior_weight, (int, float))
+            or not math.isfinite(prior_weight)
+            or prior_weight <= 0
+        ):
             raise ValueError(f"prior_weight must be a number > 0; got {prior_weight=}")
         if weights is not None and not callable(weights):
-            raise ValueError(f"weights must be a callable n -> array of n weights; "
-                             f"got {weights=}")
+            raise ValueError(f"weights must be a callable n -> array of n weights; got {weights=}")
         self.weights = weights or default_weights
         self.constant_liar = bool(constant_liar)
-        self.parzen = ParzenConfig(prior_weight=float(prior_weight),
-                                   consider_prior=bool(consider_prior),
-                                   consider_magic_clip=bool(consider_magic_clip),
-                                   consider_endpoints=bool(consider_endpoints),
-                                   multivariate=bool(multivariate))
+        self.parzen = ParzenConfig(
+            prior_weight=float(prior_weight),
+            consider_prior=bool(consider_prior),
+            consider_magic_clip=bool(consider_magic_clip),
+            consider_endpoints=bool(consider_endpoints),
+            multivariate=bool(multivariate),
+        )
         self._tree: TreeSpace | None = None
         self._obs: dict[str, _Obs] = {}
         self._prior_buffer: list[tuple[list[dict[str, Any]], str | None]] = []
         self._n_prior = 0
 
     # -- set-up and bookkeeping ------------------------------------------------------------
-    def setup(self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
-              num_samples: int = 1) -> None:
+    def setup(
+        self,
+        space: Space,
+        metric: str | None,
+        mode: Mode | str,
+        seed: int | None,
+        num_samples: int = 1,
+    ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._tree = TreeSpace(space)
         self._obs = {}
@@ -149,8 +171,11 @@ class TPE(Searcher):
     def observations(self) -> list[tuple[dict[str, Any], float | None]]:
         """Finished trials as ``(config, metric value or None for a failure)``, oldest first."""
         sign = self.mode.sign()
-        return [(o.config, None if o.loss is None else sign * o.loss)
-                for o in self._obs.values() if o.done]
+        return [
+            (o.config, None if o.loss is None else sign * o.loss)
+            for o in self._obs.values()
+            if o.done
+        ]
 
     def _record(self, trial_id: str, config: dict[str, Any]) -> None:
         self._obs[trial_id] = _Obs(config=config, values=self.tree.extract(config))
@@ -240,22 +265,26 @@ class TPE(Searcher):
         finite.sort(key=lambda i: (obs[i].loss, i))
         n_below = self._gamma(len(finite))
         below = sorted(finite[:n_below])
-        above = sorted(finite[n_below:] + [
-            i for i in rows if (obs[i].done and obs[i].loss is None) or
-            (not obs[i].done and self.constant_liar)])
+        above = sorted(
+            finite[n_below:]
+            + [
+                i
+                for i in rows
+                if (obs[i].done and obs[i].loss is None) or (not obs[i].done and self.constant_liar)
+            ]
+        )
         return np.array(below, dtype=int), np.array(above, dtype=int)
 
-    def _sample_group(self, g: Context, members: list[int], obs: list[_Obs],
-                      xs: np.ndarray) -> np.ndarray:
+    def _sample_group(
+        self, g: Context, members: list[int], obs: list[_Obs], xs: np.ndarray
+    ) -> np.ndarray:
         tree = self.tree
         rows = np.flatnonzero(tree.active(g, xs)) if g else np.arange(len(obs))
         below, above = self._split(rows, obs)
         dims = [Dim(tree.params[m].n_choices, tree.params[m].edges) for m in members]
         cols = np.array(members, dtype=int)
-        lx = ParzenEstimator(xs[np.ix_(below, cols)], self._weights(len(below)), dims,
-                             self.parzen)
-        gx = ParzenEstimator(xs[np.ix_(above, cols)], self._weights(len(above)), dims,
-                             self.parzen)
+        lx = ParzenEstimator(xs[np.ix_(below, cols)], self._weights(len(below)), dims, self.parzen)
+        gx = ParzenEstimator(xs[np.ix_(above, cols)], self._weights(len(above)), dims, self.parzen)
         cand = lx.sample(self.rng, self.n_ei_candidates)
         score = lx.log_pdf(cand) - gx.log_pdf(cand)
         if score.ndim == 1:
@@ -275,9 +304,15 @@ class TPE(Searcher):
             **super().state(),
             "n_prior": self._n_prior,
             "trials": [
-                {"id": tid, "config": o.config, "loss": o.loss, "done": o.done,
-                 "values": [None if math.isnan(v) else float(v) for v in o.values]}
-                for tid, o in self._obs.items()],
+                {
+                    "id": tid,
+                    "config": o.config,
+                    "loss": o.loss,
+                    "done": o.done,
+                    "values": [None if math.isnan(v) else float(v) for v in o.values],
+                }
+                for tid, o in self._obs.items()
+            ],
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -286,8 +321,11 @@ class TPE(Searcher):
         self._obs = {}
         for t in state.get("trials", []):
             vals = t.get("values")
-            values = self.tree.extract(t["config"]) if vals is None or \
-                len(vals) != self.tree.dim else \
-                np.array([np.nan if v is None else v for v in vals], dtype=float)
-            self._obs[str(t["id"])] = _Obs(config=t["config"], values=values,
-                                           loss=t.get("loss"), done=bool(t.get("done")))
+            values = (
+                self.tree.extract(t["config"])
+                if vals is None or len(vals) != self.tree.dim
+                else np.array([np.nan if v is None else v for v in vals], dtype=float)
+            )
+            self._obs[str(t["id"])] = _Obs(
+                config=t["config"], values=values, loss=t.get("loss"), done=bool(t.get("done"))
+            )

@@ -41,8 +41,9 @@ class _Sim:
             rid = s.next_to_resume()
             if rid is not None:
                 tr = self.trials.get(rid)
-                assert tr is not None and tr.status is TrialStatus.PAUSED, \
+                assert tr is not None and tr.status is TrialStatus.PAUSED, (
                     f"next_to_resume returned {rid!r}, which is not a paused trial"
+                )
                 tr.status = TrialStatus.RUNNING
                 self.log.append((rid, "resume", ""))
                 return True
@@ -70,10 +71,12 @@ class _Sim:
         d = s.on_result(tr.snapshot(), dict(row))
         assert isinstance(d, Decision), f"on_result must return a Decision; got {d!r}"
         self.log.append((tid, d.action.value, str(t)))
-        if d.action in (Action.STOP, Action.COMPLETE) or \
-                (d.action is Action.CONTINUE and t >= self.max_t):
-            tr.status = TrialStatus.STOPPED_EARLY if d.action is Action.STOP \
-                else TrialStatus.TERMINATED
+        if d.action in (Action.STOP, Action.COMPLETE) or (
+            d.action is Action.CONTINUE and t >= self.max_t
+        ):
+            tr.status = (
+                TrialStatus.STOPPED_EARLY if d.action is Action.STOP else TrialStatus.TERMINATED
+            )
             s.on_complete(tr.snapshot())
         elif d.action is Action.PAUSE:
             tr.status = TrialStatus.PAUSED
@@ -84,8 +87,9 @@ class _Sim:
         return True
 
 
-def check_scheduler(make: Callable[[], Scheduler], n_trials: int = 20, max_t: int = 27,
-                    concurrency: int = 4) -> None:
+def check_scheduler(
+    make: Callable[[], Scheduler], n_trials: int = 20, max_t: int = 27, concurrency: int = 4
+) -> None:
     """Asserts the scheduler contract. ``make`` builds a fresh, un-setup scheduler.
 
     Drives add -> results -> complete in random event orders, for min and max; every answer

@@ -29,13 +29,26 @@ CONFORMANCE_SPACE: dict[str, Any] = {
 
 def _objective(cfg: Mapping[str, Any]) -> float:
     act_pen = {"relu": 0.0, "tanh": 0.5, "gelu": 1.0}[cfg["act"]]
-    return float((cfg["x"] - 1.0) ** 2 / 10 + abs(math.log10(cfg["lr"]) + 3) + cfg["q"]
-                 + abs(cfg["n"] - 4) / 4 + act_pen + cfg["opt"]["momentum"]
-                 + abs(math.log2(cfg["width"]) - 6) / 4)
+    return float(
+        (cfg["x"] - 1.0) ** 2 / 10
+        + abs(math.log10(cfg["lr"]) + 3)
+        + cfg["q"]
+        + abs(cfg["n"] - 4) / 4
+        + act_pen
+        + cfg["opt"]["momentum"]
+        + abs(math.log2(cfg["width"]) - 6) / 4
+    )
 
 
-def _drive(searcher: Searcher, space: sp.Space, n: int, seed: int, pending: int,
-           mode: str = "min", fail_every: int = 0) -> list[dict[str, Any]]:
+def _drive(
+    searcher: Searcher,
+    space: sp.Space,
+    n: int,
+    seed: int,
+    pending: int,
+    mode: str = "min",
+    fail_every: int = 0,
+) -> list[dict[str, Any]]:
     """Runs ``n`` trials with up to ``pending`` outstanding, completing in shuffled order."""
     rng = np.random.default_rng(seed + 1000)
     sign = 1.0 if mode == "min" else -1.0
@@ -52,8 +65,9 @@ def _drive(searcher: Searcher, space: sp.Space, n: int, seed: int, pending: int,
                 break
             if cfg is None:
                 break
-            assert isinstance(cfg, dict), \
+            assert isinstance(cfg, dict), (
                 f"suggest must return a dict, None or FINISHED; got {cfg!r}"
+            )
             problems = space.contains(cfg)
             assert not problems, f"suggested config outside the space: {problems}"
             assert cfg["const"] == 7 and cfg["twice_n"] == 2 * cfg["n"], cfg
@@ -81,8 +95,12 @@ def _drive(searcher: Searcher, space: sp.Space, n: int, seed: int, pending: int,
     return configs
 
 
-def check_searcher(make: Callable[[], Searcher], n: int = 24, pending: int = 4,
-                   param_space: dict[str, Any] | None = None) -> None:
+def check_searcher(
+    make: Callable[[], Searcher],
+    n: int = 24,
+    pending: int = 4,
+    param_space: dict[str, Any] | None = None,
+) -> None:
     """Asserts the searcher contract. ``make`` builds a fresh, un-setup searcher.
 
     Checks: configs lie in the space (constants and conditionals resolved, JSON-able);
@@ -131,8 +149,14 @@ def check_searcher(make: Callable[[], Searcher], n: int = 24, pending: int = 4,
     assert nxt_d == nxt_e, f"after load_state the next suggestion differs: {nxt_d} vs {nxt_e}"
 
 
-def drive(searcher: Searcher, space: dict[str, Any], fn: Callable[[dict[str, Any]], float],
-          n: int, seed: int, mode: str = "min") -> list[tuple[dict[str, Any], float]]:
+def drive(
+    searcher: Searcher,
+    space: dict[str, Any],
+    fn: Callable[[dict[str, Any]], float],
+    n: int,
+    seed: int,
+    mode: str = "min",
+) -> list[tuple[dict[str, Any], float]]:
     """Runs ``searcher`` sequentially for ``n`` trials on ``fn`` (no Ray): suggest, evaluate,
     ``on_complete``; returns each (config, value) in order.
 
