@@ -1,11 +1,11 @@
 """Bayesian optimization with a Gaussian process (numpy/scipy only).
 
 After ``n_initial_points`` quasi-random configs (a scrambled Sobol sequence), each suggestion
-fits a GP (Matérn 5/2, one length scale per column, MAP hyperparameters; see :mod:`._gp`) to
-the finished trials and maximises an acquisition function (log expected improvement by
-default, UCB as an option; see :mod:`._acquisition`). The encoding (:mod:`._bo_space`) keeps
-floats continuous (log domains in log space), snaps integers and quantized floats to their
-levels inside the kernel, and one-hot encodes categoricals and grid axes.
+fits a GP (Matérn 5/2, one length scale per column, MAP hyperparameters; see :mod:`._bo.gp`)
+to the finished trials and maximises an acquisition function (log expected improvement by
+default, UCB as an option; see :mod:`._bo.acquisition`). The encoding (:mod:`._bo.encoding`)
+keeps floats continuous (log domains in log space), snaps integers and quantized floats to
+their levels inside the kernel, and one-hot encodes categoricals and grid axes.
 
 * **Outputs.** Values are standardised, then Yeo-Johnson warped (``warp_outputs``) so that
   heavy-tailed objectives (Rosenbrock-like) do not flatten the model near the optimum.
@@ -40,9 +40,9 @@ import scipy.stats
 from scipy.stats import qmc
 
 from raytune_lite._checks import check_int
-from raytune_lite.search._acquisition import Acquisition, acquisition_value, optimize
-from raytune_lite.search._bo_space import Encoding
-from raytune_lite.search._gp import GaussianProcess, fit_theta
+from raytune_lite.search._bo.acquisition import Acquisition, acquisition_value, optimize
+from raytune_lite.search._bo.encoding import Encoding
+from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
 from raytune_lite.search._prior import prior_records, prior_results
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space

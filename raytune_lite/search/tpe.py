@@ -2,7 +2,7 @@
 
 After ``n_startup_trials`` random configs, the finished trials are split by their metric into
 a *good* group (the best ``gamma(n)``) and a *bad* group (the rest). Each group gets a kernel
-density model ``l(x)`` / ``g(x)`` in the unit-cube encoding (see :mod:`._parzen`);
+density model ``l(x)`` / ``g(x)`` in the unit-cube encoding (see :mod:`._tpe.parzen`);
 ``n_ei_candidates`` points drawn from ``l`` are scored by ``log l(x) - log g(x)`` (which orders
 them like expected improvement) and the best one is suggested.
 
@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from raytune_lite._checks import check_int
-from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
 from raytune_lite.search._prior import prior_records, prior_results
-from raytune_lite.search._tpe_space import Context, TreeSpace
+from raytune_lite.search._tpe.parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
+from raytune_lite.search._tpe.space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
 from raytune_lite.trial import Mode, metric_value
