@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from raytune_lite.checkpoint import Checkpoint
@@ -29,7 +29,9 @@ class Result:
         trial_id: the trial's id; config: its (latest) config; metrics: its last row;
         status: how it ended; checkpoint: its last saved checkpoint; error: the traceback
         of its last failure; path: its folder; config_history: each config it ran with
-        (more than one under PBT), with the iteration it started at.
+        (more than one under PBT), with the iteration it started at; best_value: its best
+        value of the metric at any step; info: what the searcher recorded about it (e.g.
+        ``{"stage": 1}`` under a staged search).
     """
 
     trial_id: str
@@ -41,6 +43,7 @@ class Result:
     path: str
     config_history: list[dict[str, Any]]
     best_value: float | None
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 class ResultGrid:
@@ -69,6 +72,7 @@ class ResultGrid:
                 path=trial_dir(path, t["trial_id"]),
                 config_history=t.get("config_history", []),
                 best_value=t.get("best_value"),
+                info=t.get("info") or {},
             )
             for t in trials
         ]
@@ -154,6 +158,7 @@ class ResultGrid:
                 "status": r.status.value,
                 "num_configs": len(r.config_history) or 1,
                 "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
+                **{str(k): v for k, v in r.info.items()},  # e.g. a staged search's stage
             }
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
             rec.update(flatten(r.config, prefix="config/"))

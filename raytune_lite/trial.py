@@ -101,6 +101,8 @@ class Trial:
     from_searcher: bool = True
     #: (training_iteration, config) each time the config changed (PBT exploit)
     config_history: list[dict[str, Any]] = field(default_factory=list)
+    #: what the searcher recorded about the trial (``Searcher.trial_info``, e.g. its stage)
+    info: dict[str, Any] = field(default_factory=dict)
     start_time: float | None = None
     end_time: float | None = None
     _config_view: MappingProxyType[str, Any] | None = field(
@@ -258,6 +260,7 @@ class Trial:
             "stop_reason": self.stop_reason,
             "from_searcher": self.from_searcher,
             "config_history": self.config_history,
+            "info": self.info,
             "start_time": self.start_time,
             "end_time": self.end_time,
         }
@@ -282,6 +285,7 @@ class Trial:
             stop_reason=d.get("stop_reason"),
             from_searcher=d.get("from_searcher", True),
             config_history=d.get("config_history", []),
+            info=d.get("info") or {},
             start_time=d.get("start_time"),
             end_time=d.get("end_time"),
         )

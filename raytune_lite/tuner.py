@@ -8,7 +8,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import ray
@@ -59,7 +59,9 @@ class Tuner:
         metric: the reported key to optimize; mode: ``"min"`` or ``"max"``.
         num_samples: trials to run (each grid point is repeated ``num_samples`` times;
             -1: until the searcher finishes or the time budget ends).
-        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random).
+        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random), or
+            ``"auto"``: one picked from the space, the budget and the concurrency (it says
+            which, and why, when ``fit()`` starts).
         scheduler: a :class:`~raytune_lite.schedulers.Scheduler` (default: FIFO).
         resources: per trial, e.g. ``{"cpu": 1, "gpu": 0.5, "custom": 1}``.
         max_concurrent: trials at once (default: what the cluster's resources fit).
@@ -96,7 +98,7 @@ class Tuner:
         metric: str | None = None,
         mode: str = "min",
         num_samples: int = 1,
-        searcher: Searcher | None = None,
+        searcher: Searcher | Literal["auto"] | None = None,
         scheduler: Scheduler | None = None,
         resources: Mapping[str, float] | None = None,
         max_concurrent: int | None = None,
@@ -138,10 +140,16 @@ class Tuner:
             raise ValueError(f"seed must be an int or None; got {seed=}")
         check_stop(stop)
         check_time_budget(time_budget_s)
+        self.auto_reason: str | None = None
+        if searcher == "auto":  # picked from the space, the budget and the concurrency
+            from raytune_lite.search.auto import choose_searcher
+
+            pick = choose_searcher(self.space, num_samples, max_concurrent)
+            searcher, self.auto_reason = pick.searcher, pick.reason
         if searcher is not None and not isinstance(searcher, Searcher):
             raise TypeError(
                 f"searcher must be a raytune_lite Searcher (e.g. "
-                f"rt.search.BasicSearch()); got {searcher!r}"
+                f"rt.search.BasicSearch()) or 'auto'; got {searcher!r}"
             )
         if scheduler is not None and not isinstance(scheduler, Scheduler):
             raise TypeError(
@@ -269,6 +277,10 @@ class Tuner:
                 )
             ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
+        if self.auto_reason is not None:
+            reporter.note(
+                f"searcher='auto' picked {type(self.searcher).__name__}: {self.auto_reason}"
+            )
         run_ref = controller.run.remote()
         try:
             self._watch(controller, run_ref, reporter)

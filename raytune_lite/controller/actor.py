@@ -173,6 +173,7 @@ class Controller:
             return False
         tid, config = new.trial_id, new.config
         trial = Trial(tid, config, dict(self.spec.resources), from_searcher=new.from_searcher)
+        trial.info = dict(self.searcher.trial_info(tid)) if new.from_searcher else {}
         trial.config_history.append({"training_iteration": 0, "config": config})
         self.trials.add(trial)
         self.store.add_trial(tid, config)

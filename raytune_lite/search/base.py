@@ -90,6 +90,12 @@ class Searcher(ABC):
     def on_result(self, trial_id: str, row: dict[str, Any]) -> None:
         """An intermediate row of a trial (most searchers ignore these)."""
 
+    def trial_info(self, trial_id: str) -> dict[str, Any]:
+        """What the searcher records about a trial it just suggested (JSON-able; e.g. the
+        stage of a staged search): kept in the trial's summary and shown as columns of
+        ``results.dataframe()``. Default: nothing."""
+        return {}
+
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
         """A trial ended: ``row`` is its last row (None if it reported none); ``error`` says
         whether it failed. A row whose metric is NaN/inf/missing must not count as a best."""
