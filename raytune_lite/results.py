@@ -128,8 +128,11 @@ class ResultGrid:
         if scope == "all" and metric != self.metric:
             raise ValueError("scope='all' works with the experiment's own metric only")
         best: tuple[float, Result] | None = None
+        groups = self._repeat_stats(metric) if scope == "last" else {}
         for r in self._results:
             v = r.best_value if scope == "all" else metric_value(r.metrics, metric)
+            if groups and "config_id" in r.info:  # repeats: a config ranks by its mean
+                v = groups.get(r.info["config_id"], (None, None, 0))[0]
             if r.status is TrialStatus.ERROR or v is None:
                 continue
             if best is None or m.better(v, best[0]):
@@ -151,6 +154,7 @@ class ResultGrid:
             for r in self._results
         ]
         taken = set().union(*metrics) if metrics else set()
+        groups = self._repeat_stats(self.metric)
         records = []
         for r, last in zip(self._results, metrics, strict=True):
             about = {
@@ -163,8 +167,56 @@ class ResultGrid:
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
             rec.update(flatten(r.config, prefix="config/"))
             rec.update(last)
+            if groups and "config_id" in r.info and self.metric is not None:
+                mean, std, _ = groups.get(r.info["config_id"], (None, None, 0))
+                rec[f"mean_{self.metric}"], rec[f"std_{self.metric}"] = mean, std
             records.append(rec)
         return _frame(records)
+
+    def _repeat_stats(
+        self, metric: str | None
+    ) -> dict[str, tuple[float | None, float | None, int]]:
+        """``{config_id: (mean, std, n)}`` of the last values of ``metric`` over each config's
+        repeats that ended without error (``Tuner(repeats=...)``); empty without repeats."""
+        values: dict[str, list[float]] = {}
+        for r in self._results:
+            cid = r.info.get("config_id")
+            if cid is None:
+                continue
+            v = metric_value(r.metrics, metric)
+            values.setdefault(str(cid), [])
+            if v is not None and r.status is not TrialStatus.ERROR:
+                values[str(cid)].append(v)
+        out: dict[str, tuple[float | None, float | None, int]] = {}
+        for cid, vs in values.items():
+            if not vs:
+                out[cid] = (None, None, 0)
+                continue
+            mean = sum(vs) / len(vs)
+            std = (sum((v - mean) ** 2 for v in vs) / len(vs)) ** 0.5
+            out[cid] = (mean, std, len(vs))
+        return out
+
+    def repeats(self) -> pd.DataFrame:
+        """One row per config of a ``Tuner(repeats=...)`` experiment: ``config_id``, the
+        ``config/...`` columns (without the seed), ``n`` (repeats that ended without error),
+        and the mean and std of the metric's last values."""
+        stats = self._repeat_stats(self.metric)
+        rows: dict[str, dict[str, Any]] = {}
+        for r in self._results:
+            cid = r.info.get("config_id")
+            if cid is None or str(cid) in rows:
+                continue
+            mean, std, n = stats.get(str(cid), (None, None, 0))
+            config = {k: v for k, v in r.config.items() if k != "seed"}
+            rows[str(cid)] = {
+                "config_id": str(cid),
+                **flatten(config, prefix="config/"),
+                "n": n,
+                f"mean_{self.metric}": mean,
+                f"std_{self.metric}": std,
+            }
+        return _frame(list(rows.values()))
 
     def history(self, trial_id: str | None = None) -> pd.DataFrame:
         """Every reported row (of one trial, or all), with a ``trial_id`` column."""

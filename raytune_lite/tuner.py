@@ -23,6 +23,7 @@ from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.fifo import FIFO
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
+from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
@@ -80,6 +81,9 @@ class Tuner:
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        repeats: run each suggested config this many times, with ``config["seed"]`` (also
+            ``rt.get_seed()``) = 0, 1, ...; the searcher learns from their mean and
+            ``results.best`` ranks configs by it (``num_samples`` counts configs).
 
     Example:
         >>> import raytune_lite as rt
@@ -114,6 +118,7 @@ class Tuner:
         resume: bool = False,
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
+        repeats: int = 1,
     ):
         check_trainable(trainable)
         self.trainable = trainable
@@ -157,6 +162,13 @@ class Tuner:
                 f"rt.schedulers.ASHA(...)); got {scheduler!r}"
             )
         self.searcher = searcher or BasicSearch()
+        if check_int("repeats", repeats, 1) > 1:
+            if isinstance(self.searcher, Repeated):
+                raise ValueError(
+                    f"repeats={repeats} wraps the searcher in search.Repeated, and the searcher "
+                    "is a Repeated already: pass one or the other"
+                )
+            self.searcher = Repeated(self.searcher, repeats)
         self.scheduler = scheduler or FIFO()
         check_unlimited(num_samples, time_budget_s, self.searcher)
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
@@ -193,6 +205,7 @@ class Tuner:
             points_to_evaluate=points,
             num_to_keep=num_to_keep,
             checkpoint_score=checkpoint_score,
+            repeats=repeats,
         )
         self.verbose = verbose
         self.address = address
@@ -335,8 +348,9 @@ class Tuner:
         spec = ExperimentSpec.from_json(state.spec, path)
         if param_space is None:
             param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
+        inner = state.searcher.state.get("inner_class") if spec.repeats > 1 else None
         for kind, obj, saved in (
-            ("searcher", searcher, state.searcher.kind),
+            ("searcher", searcher, str(inner or state.searcher.kind)),  # Repeated: its inner
             ("scheduler", scheduler, state.scheduler.kind),
         ):
             default = "BasicSearch" if kind == "searcher" else "FIFO"

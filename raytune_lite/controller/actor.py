@@ -76,7 +76,10 @@ class Controller:
         self.cancelled: set[str] = set()  # attempts the controller cancelled
         self.resume_asked: set[str] = set()  # resumed before their pause took effect
         self.supply = TrialSupply(
-            searcher, spec.points_to_evaluate, spec.num_samples, self.space.grid_size
+            searcher,
+            spec.points_to_evaluate,
+            spec.num_samples * spec.repeats,  # each config runs `repeats` times
+            self.space.grid_size,
         )
         self.retention = CheckpointRetention(
             spec.num_to_keep, spec.checkpoint_score, spec.metric, spec.mode

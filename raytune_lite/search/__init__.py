@@ -16,6 +16,7 @@ from raytune_lite.search.cmaes import CMAES
 from raytune_lite.search.evolution import GeneticSearch
 from raytune_lite.search.local import LocalSearch, Restart
 from raytune_lite.search.pso import Bounds, ParticleSwarm
+from raytune_lite.search.repeated import Repeated
 from raytune_lite.search.staged import Narrow, Staged
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ __all__ = [
     "Narrow",
     "ParticleSwarm",
     "Pending",
+    "Repeated",
     "Restart",
     "SearchStatus",
     "Searcher",
