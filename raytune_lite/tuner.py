@@ -26,7 +26,7 @@ from raytune_lite.session import CONTROLLER_NAMESPACE
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import StoreError, load_experiment, load_trials
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
 
@@ -156,7 +156,7 @@ class Tuner:
         param_space: Mapping[str, Any] | None = None,
         *,
         metric: str | None = None,
-        mode: str = "min",
+        mode: Mode | ModeName = "min",
         num_samples: int = 1,
         searcher: Searcher | None = None,
         scheduler: Scheduler | None = None,

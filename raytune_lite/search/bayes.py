@@ -46,7 +46,7 @@ from raytune_lite.search._gp import GaussianProcess, fit_theta
 from raytune_lite.search._prior import prior_records, prior_results
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 __all__ = ["BayesOpt", "Pending"]
 
@@ -191,7 +191,7 @@ class BayesOpt(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

@@ -36,7 +36,7 @@ from raytune_lite.search._prior import prior_records, prior_results
 from raytune_lite.search._tpe_space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 __all__ = ["TPE", "default_gamma"]
 
@@ -150,7 +150,7 @@ class TPE(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
