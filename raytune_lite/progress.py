@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from raytune_lite.spec import ExperimentSpec
@@ -27,7 +29,8 @@ class ProgressReporter:
     """Draws the progress of an experiment.
 
     On a terminal the table is redrawn in place a few times a second; otherwise a line is
-    printed every ``line_every_s`` seconds. ``verbose=0`` prints nothing.
+    printed at the first update and then every ``line_every_s`` seconds. ``verbose=0`` prints
+    nothing. ``clock`` (seconds, monotonic) is what the period is measured with.
     """
 
     def __init__(
@@ -36,6 +39,7 @@ class ProgressReporter:
         spec: ExperimentSpec,
         stream: IO[str] | None = None,
         line_every_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.verbose = verbose
         self.spec = spec
@@ -43,7 +47,8 @@ class ProgressReporter:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = 0.3 if self.tty else 1.0
         self.line_every_s = line_every_s
-        self._last_line = 0.0
+        self.clock = clock
+        self._last_line = -math.inf  # the first update prints, however small the clock reads
         self._drawn = 0
         self._finished: set[str] = set()
         if verbose:
@@ -89,9 +94,11 @@ class ProgressReporter:
             erase = f"\x1b[{self._drawn}F\x1b[J" if self._drawn else ""
             self._write(erase + "\n".join(lines) + "\n")
             self._drawn = len(lines)
-        elif final or time.monotonic() - self._last_line >= self.line_every_s:
-            self._last_line = time.monotonic()
-            self._write(self.summary(p) + "\n")
+        else:
+            now = self.clock()
+            if final or now - self._last_line >= self.line_every_s:
+                self._last_line = now
+                self._write(self.summary(p) + "\n")
         if final:
             self._drawn = 0
 

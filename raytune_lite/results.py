@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.space import flatten
 from raytune_lite.store import load_experiment, load_trials, read_rows, trial_dir
-from raytune_lite.trial import Mode, TrialStatus, metric_value
+from raytune_lite.trial import Mode, ModeName, TrialStatus, metric_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,7 +109,10 @@ class ResultGrid:
         return self.get_best()
 
     def get_best(
-        self, metric: str | None = None, mode: str | None = None, scope: str = "last"
+        self,
+        metric: str | None = None,
+        mode: Mode | ModeName | None = None,
+        scope: str = "last",
     ) -> Result:
         """The best trial by ``metric`` (default: the experiment's).
 

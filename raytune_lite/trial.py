@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from raytune_lite.checkpoint import Checkpoint
 
@@ -27,14 +27,24 @@ class TrialStatus(str, Enum):
         return self in (TrialStatus.TERMINATED, TrialStatus.STOPPED_EARLY, TrialStatus.ERROR)
 
 
+#: The strings a user may pass for a mode (``Tuner(mode=...)``, ``get_best(mode=...)``).
+ModeName = Literal["min", "max"]
+
+
 class Mode(str, Enum):
-    """Whether the metric is minimized or maximized."""
+    """Whether the metric is minimized or maximized.
+
+    Example:
+        >>> Mode.parse("max").better(2.0, 1.0)
+        True
+    """
 
     MIN = "min"
     MAX = "max"
 
     @classmethod
-    def parse(cls, mode: str | Mode) -> Mode:
+    def parse(cls, mode: Mode | str) -> Mode:
+        """``mode`` as a Mode; a string other than ``"min"``/``"max"`` is a ValueError."""
         try:
             return cls(mode)
         except ValueError:

@@ -27,7 +27,7 @@ from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 from raytune_lite.tuner_checks import check_trainable, check_unlimited, unpicklable_message
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
@@ -100,7 +100,7 @@ class Tuner:
         param_space: Mapping[str, Any] | None = None,
         *,
         metric: str | None = None,
-        mode: str = "min",
+        mode: Mode | ModeName = "min",
         num_samples: int = 1,
         searcher: Searcher | Literal["auto"] | None = None,
         scheduler: Scheduler | None = None,

@@ -29,7 +29,7 @@ import numpy as np
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
 from raytune_lite.space import Categorical, Domain, Float, Integer, SampleFrom
-from raytune_lite.trial import Mode, TrialSnapshot, TrialStatus, metric_value
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot, TrialStatus, metric_value
 
 #: How one key is explored: a domain, a list of values, or a callable drawing a value.
 Mutation = Domain | list[Any] | Callable[[], Any]
@@ -156,7 +156,7 @@ class PBT(Scheduler):
         self.history: dict[str, list[dict[str, Any]]] = {}
         self._trials: dict[str, dict[str, Any]] = {}
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         super().setup(metric, mode, seed)
         self.rng = np.random.default_rng(seed)
         self.history, self._trials = {}, {}

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 
 class SearchStatus(Enum):
@@ -60,7 +60,7 @@ class Searcher(ABC):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

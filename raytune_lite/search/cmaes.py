@@ -48,7 +48,7 @@ import numpy as np
 
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Categorical, Float, Integer, Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 _RESAMPLE_BATCHES = 4  # 4 batches of 8 draws before mirroring a sample into the cube
 _TOL_FUN = 1e-12
@@ -167,7 +167,7 @@ class CMAES(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
