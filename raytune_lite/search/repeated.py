@@ -26,7 +26,7 @@ import numpy as np
 
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 #: the config key that carries a repeat's seed
 SEED_KEY = "seed"
@@ -105,7 +105,7 @@ class Repeated(Searcher):
         return True
 
     def setup(
-        self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
+        self, space: Space, metric: str | None, mode: Mode | ModeName, seed: int | None,
         num_samples: int = 1,
     ) -> None:  # fmt: skip
         if any(p[0] == SEED_KEY for p in (*space.domains, *space.constants, *space.grid_axes)):

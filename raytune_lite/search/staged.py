@@ -17,7 +17,7 @@ from typing import Any
 from raytune_lite.search._narrow import Narrow
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 
 class Staged(Searcher):
@@ -87,7 +87,7 @@ class Staged(Searcher):
         return self.narrow is not None or any(s.requires_metric for s, _ in self.stages)
 
     def setup(
-        self, space: Space, metric: str | None, mode: Mode | str, seed: int | None,
+        self, space: Space, metric: str | None, mode: Mode | ModeName, seed: int | None,
         num_samples: int = 1,
     ) -> None:  # fmt: skip
         super().setup(space, metric, mode, seed, num_samples)
