@@ -11,6 +11,7 @@ import pytest
 
 SCRIPTS = os.path.join(os.path.dirname(__file__), "tune_scripts")
 NAMES = sorted(f[:-3] for f in os.listdir(SCRIPTS) if f.endswith(".py") and f != "__init__.py")
+OPTIONAL = {"xgboost_lightgbm": ("xgboost", "lightgbm")}
 
 
 def _chain(node: ast.AST) -> list[str] | None:
@@ -56,6 +57,8 @@ def _resolve(module: str, path: list[str]) -> object:
 @pytest.mark.parametrize("name", NAMES)
 def test_script_uses_only_ray_tune_names(name):
     pytest.importorskip("ray.tune")
+    for library in OPTIONAL.get(name, ()):
+        pytest.importorskip(library)
     with open(os.path.join(SCRIPTS, f"{name}.py")) as f:
         tree = ast.parse(f.read())
     used = _ray_names(tree)
@@ -121,3 +124,19 @@ def test_rerun_and_restore(ray_local, storage):
     assert out["second"] == [1, 2, 3]
     assert out["fresh_path"] == os.path.join(storage, "rerun_2")
     assert out["fresh"] == [5]
+
+
+@pytest.mark.ray
+def test_xgboost_lightgbm(ray_local, storage):
+    pytest.importorskip("xgboost")
+    pytest.importorskip("lightgbm")
+    out = _run("xgboost_lightgbm", storage)
+    assert out["xgb_errors"] == 0 and out["lgb_errors"] == 0
+    # 6 rounds, and the checkpoint at the end repeats the last round's metrics (as in Ray)
+    assert out["xgb_iterations"] == [6, 6]  # the round-6 checkpoint is the end one
+    assert "loss" in out["xgb_keys"] and "eval-error" not in out["xgb_keys"]
+    assert out["xgb_rounds"] == 6
+    assert out["xgb_checkpoints"] == ["checkpoint_000003", "checkpoint_000006"]
+    assert out["lgb_iterations"] == [5, 5]
+    assert out["lgb_rounds"] == 5
+    assert out["lgb_checkpoints"] == ["checkpoint_000005"]
