@@ -7,6 +7,7 @@ import importlib.util
 _OPTIONAL = {
     "xgboost": ["raytune_lite/tune/integration/xgboost.py"],
     "lightgbm": ["raytune_lite/tune/integration/lightgbm.py"],
+    "sklearn": ["raytune_lite/sklearn"],
 }
 
 collect_ignore = [
