@@ -23,22 +23,24 @@ _RUNNING = "running"
 
 def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
     """A trial's status in a live experiment. trial.json is written at status changes, not at
-    launch: a trial with no trial.json yet was launched at once (its params.json is written
-    just before), and an unfinished trial whose result.jsonl changed after its trial.json (a
-    relaunch writes a restart marker there) runs again."""
+    launch, so: a trial with no trial.json yet was launched at once (its params.json is
+    written just before); an unfinished trial was launched again when result.jsonl has more
+    rows than its trial.json counted, or ends in a restart marker (a relaunch writes one)."""
     status = TrialStatus(trial["status"])
     if status.is_finished or status is TrialStatus.RUNNING:
         return status
     folder = os.path.join(path, "trials", trial["trial_id"])
-    try:
-        summary = os.stat(os.path.join(folder, "trial.json")).st_mtime_ns
-    except FileNotFoundError:
+    if not os.path.exists(os.path.join(folder, "trial.json")):
         return TrialStatus.RUNNING
     try:
-        rows = os.stat(os.path.join(folder, "result.jsonl")).st_mtime_ns
+        with open(os.path.join(folder, "result.jsonl")) as f:
+            lines = [ln for ln in f.read().splitlines() if ln.strip()]
     except FileNotFoundError:
         return status
-    return TrialStatus.RUNNING if rows > summary else status
+    markers = sum(REWIND_KEY in ln for ln in lines)
+    relaunched = bool(lines) and REWIND_KEY in lines[-1]
+    more_rows = len(lines) - markers > int(trial.get("num_results") or 0)
+    return TrialStatus.RUNNING if relaunched or more_rows else status
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:

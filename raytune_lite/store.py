@@ -273,9 +273,7 @@ def failed_attempts(path: str, trial_id: str) -> set[int]:
     file = os.path.join(path, "trials", trial_id, "error.txt")
     try:
         with open(file) as f:
-            heads = [
-                ln for ln in f if ln.startswith("--- attempt ") and ln.rstrip().endswith("---")
-            ]
+            heads = [ln.rstrip() for ln in f if ln.startswith("--- attempt ")]
     except FileNotFoundError:
         return set()
     out = set()
