@@ -183,13 +183,14 @@ class ParamAxis:
     kind: AxisKind
     labels: tuple[str, ...] = ()
     categories: tuple[Any, ...] = ()
+    integer: bool = False
 
     @classmethod
     def of(cls, name: str, values: Sequence[Any]) -> ParamAxis:
         present = [v for v in values if v is not _MISSING]
         if present and all(_is_number(v) for v in present):
             kind = AxisKind.LOG if spans_decades(present) else AxisKind.LINEAR
-            return cls(name, kind)
+            return cls(name, kind, integer=all(isinstance(v, int) for v in present))
         cats: list[Any] = []
         for v in present:
             if not any(_same(v, c) for c in cats):
@@ -231,6 +232,8 @@ class ParamAxis:
         set_label(self.name)
         if self.kind is AxisKind.LOG:
             set_scale("log")
+        elif self.integer:
+            integer_ticks(ax.xaxis if which == "x" else ax.yaxis)
         elif self.kind is AxisKind.CATEGORICAL:
             n = len(self.labels)
             if which == "x":

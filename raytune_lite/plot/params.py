@@ -319,7 +319,15 @@ def parallel_coordinates(
         ax.axvline(i, color="black", lw=0.8, zorder=2)
         raw = column(trials, names[i]) if i < len(names) else list(trials.values)
         for u, text in _axis_labels(a, raw):
-            ax.text(i + 0.03, u, text, fontsize=7, va="center", zorder=4)
+            ax.text(
+                i + 0.03,
+                u,
+                text,
+                fontsize=7,
+                va="center",
+                zorder=4,
+                bbox={"fc": "white", "ec": "none", "alpha": 0.75, "pad": 1},
+            )
     ax.set_xticks(xs, [*names, f"{key}\n({_goal(grid.mode)})"])
     ax.set_xlim(-0.2, k - 0.6)
     ax.set_ylim(-0.05, 1.05)

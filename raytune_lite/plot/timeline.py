@@ -47,7 +47,7 @@ def _unit(seconds: float) -> tuple[float, str]:
     return 1.0, "s"
 
 
-def timeline(results: ResultGrid | str, ax: Axes | None = None, labels: int = 40) -> Axes:
+def timeline(results: ResultGrid | str, ax: Axes | None = None, labels: int = 60) -> Axes:
     """One row per slot (a lane of concurrency), one bar per attempt of a trial from when its
     function started to its last report (or the trial's end), coloured by how it ended. Gaps
     are idle slots; long bars are stragglers; short orange ones ASHA's stops; cyan and purple
@@ -93,9 +93,10 @@ def timeline(results: ResultGrid | str, ax: Axes | None = None, labels: int = 40
                 label=f"{ending.value} ({int(m.sum())})",
             )
         )
-    if len(att) <= labels:
+    if len(att) <= labels:  # on the bars wide enough to hold them
         for a, b, s, tid in zip(left, right, y, att["trial_id"], strict=True):
-            ax.text((a + b) / 2, s, str(tid), ha="center", va="center", fontsize=7, color="white")
+            if (b - a) * scale > 0.06 * span:
+                ax.text((a + b) / 2, s, str(tid), ha="center", va="center", fontsize=7, c="white")
     ax.set_xlim(0, span / scale * 1.01 or 1)
     ax.set_ylim(slots - 0.5, -0.5)
     integer_ticks(ax.yaxis)
