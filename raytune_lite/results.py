@@ -11,14 +11,20 @@ from typing import TYPE_CHECKING, Any
 from raytune_lite._spans import assign_slots, trial_spans
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.space import flatten
-from raytune_lite.store import REWIND_KEY, load_experiment, load_trials, read_rows
+from raytune_lite.store import (
+    RESULT_FILE,
+    REWIND_KEY,
+    TRIAL_FILE,
+    ExperimentStatus,
+    load_experiment,
+    load_trials,
+    read_rows,
+    trial_dir,
+)
 from raytune_lite.trial import Mode, TrialStatus, metric_value
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: experiment.json's status while its controller runs (``ExperimentStatus.RUNNING``'s value)
-_RUNNING = "running"
 
 
 def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
@@ -29,11 +35,11 @@ def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
     status = TrialStatus(trial["status"])
     if status.is_finished or status is TrialStatus.RUNNING:
         return status
-    folder = os.path.join(path, "trials", trial["trial_id"])
-    if not os.path.exists(os.path.join(folder, "trial.json")):
+    folder = trial_dir(path, trial["trial_id"])
+    if not os.path.exists(os.path.join(folder, TRIAL_FILE)):
         return TrialStatus.RUNNING
     try:
-        with open(os.path.join(folder, "result.jsonl")) as f:
+        with open(os.path.join(folder, RESULT_FILE)) as f:
             lines = [ln for ln in f.read().splitlines() if ln.strip()]
     except FileNotFoundError:
         return status
@@ -52,7 +58,7 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 def _fast_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
     """:func:`~raytune_lite.store.read_rows`, parsed in one ``json.loads`` when the file has
     no restart marker and no torn line (the common case; 2-3 times faster)."""
-    file = os.path.join(path, "trials", trial_id, "result.jsonl")
+    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
     try:
         with open(file) as f:
             text = f.read()
@@ -124,7 +130,7 @@ class ResultGrid:
         self.metric: str | None = spec.get("metric")
         self.mode = Mode.parse(spec.get("mode", "min"))
         self._trials = trials
-        live = experiment.get("status") == _RUNNING
+        live = experiment.get("status") == ExperimentStatus.RUNNING.value
         self._results = [
             Result(
                 trial_id=t["trial_id"],
@@ -133,7 +139,7 @@ class ResultGrid:
                 status=_live_status(path, t) if live else TrialStatus(t["status"]),
                 checkpoint=Checkpoint(t["checkpoint"]) if t.get("checkpoint") else None,
                 error=t.get("error"),
-                path=f"{path}/trials/{t['trial_id']}",
+                path=trial_dir(path, t["trial_id"]),
                 config_history=t.get("config_history", []),
                 best_value=t.get("best_value"),
             )

@@ -15,9 +15,15 @@ import pytest
 
 import raytune_lite as rt
 from raytune_lite.cli import _parser, main, show
-from raytune_lite.store import ExperimentStore
+from raytune_lite.store import ExperimentState, ExperimentStatus, ExperimentStore, PluginState
 
 ray = pytest.mark.ray  # the tests that run an experiment
+
+
+def _state(status: str) -> ExperimentState:
+    """An experiment.json of a run minimizing ``loss`` (for folders written by the tests)."""
+    spec = {"metric": "loss", "mode": "min"}
+    return ExperimentState(ExperimentStatus(status), spec, {}, PluginState("A"), PluginState("B"))
 
 
 def quadratic(config):
@@ -137,7 +143,7 @@ def test_plot_kinds(experiment, tmp_path):
 
 def test_show_reports_launched_trials_as_running_mid_run(tmp_path, capsys):
     store = ExperimentStore(str(tmp_path / "live"))
-    store.write_experiment({"status": "running", "spec": {"metric": "loss", "mode": "min"}})
+    store.write_experiment(_state("running"))
     store.add_trial("00000", {"x": 1})  # launched: its trial.json comes at its first change
     store.close()
     assert main(["show", store.path]) == 0
@@ -153,7 +159,7 @@ def test_version_and_python_dash_m():
 
 def test_a_closed_pipe_is_not_an_error(tmp_path):
     store = ExperimentStore(str(tmp_path / "exp"))
-    store.write_experiment({"status": "finished", "spec": {"metric": "loss", "mode": "min"}})
+    store.write_experiment(_state("finished"))
     for i in range(2000):
         store.add_trial(f"{i:05d}", {"x": i})
     store.close()

@@ -7,10 +7,16 @@ import math
 import pytest
 
 import raytune_lite as rt
-from raytune_lite.store import ExperimentStore
+from raytune_lite.store import ExperimentState, ExperimentStatus, ExperimentStore, PluginState
 from raytune_lite.trial import TrialStatus
 
 ray = pytest.mark.ray  # the tests that run experiments; the others read folders written here
+
+
+def _state(status: str) -> ExperimentState:
+    """An experiment.json of a run minimizing ``loss`` (for folders written by the tests)."""
+    spec = {"metric": "loss", "mode": "min"}
+    return ExperimentState(ExperimentStatus(status), spec, {}, PluginState("A"), PluginState("B"))
 
 
 def curve(config):
@@ -131,7 +137,7 @@ def _summary(tid, status, **kw):
 
 def _live_experiment(path):
     store = ExperimentStore(path)
-    store.write_experiment({"status": "running", "spec": {"metric": "loss", "mode": "min"}})
+    store.write_experiment(_state("running"))
     return store
 
 
@@ -162,7 +168,7 @@ def test_a_live_experiment_reads_launched_trials_as_running(tmp_path):
         "00003": TrialStatus.TERMINATED,
         "00004": TrialStatus.RUNNING,
     }
-    store.write_experiment({"status": "finished", "spec": {"metric": "loss", "mode": "min"}})
+    store.write_experiment(_state("finished"))
     got = {r.trial_id: r.status for r in rt.ResultGrid.from_path(path)}
     assert got["00000"] is TrialStatus.PENDING  # what is on disk, once nothing runs
 
