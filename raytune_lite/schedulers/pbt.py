@@ -297,7 +297,8 @@ class PBT(Scheduler):
         d = self._members[donor]
         assert d.checkpoint is not None
         new_config = self._explorer.explore(d.config, self.rng)
-        m.scores[str(point)] = d.scores[str(point)]  # it now continues from the donor's state
+        # its own score at the point stays: the others at that point are judged against what
+        # each trial had there (a copied score would push the next trial into the bottom)
         m.config = copy.deepcopy(new_config)
         m.last_point, m.time, m.pending = max(d.last_point, point), d.time, []
         m.checkpoint = None  # its own copy is made by the controller: known at its next report
