@@ -42,6 +42,11 @@ class Result:
     config_history: list[dict[str, Any]]
     best_value: float | None
 
+    @property
+    def num_exploits(self) -> int:
+        """How many times PBT restarted this trial from another trial's checkpoint."""
+        return sum(1 for h in self.config_history if h.get("donor") is not None)
+
 
 class ResultGrid:
     """All trials of an experiment.
@@ -139,9 +144,10 @@ class ResultGrid:
 
     def dataframe(self) -> pd.DataFrame:
         """One row per trial: ``trial_id``, ``status``, ``config/...`` columns, the last
-        reported metrics, ``num_configs`` (PBT) and ``error`` (the last line of the trial's
-        error). A metric that has the name of one of these keeps it; that column is then
-        prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``)."""
+        reported metrics, ``num_configs`` and ``num_exploits`` (PBT), and ``error`` (the last
+        line of the trial's error). A metric that has the name of one of these keeps it; that
+        column is then prefixed ``trial_`` (a metric called ``error`` leaves the message in
+        ``trial_error``)."""
         metrics = [
             {k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
             for r in self._results
@@ -153,6 +159,7 @@ class ResultGrid:
                 "trial_id": r.trial_id,
                 "status": r.status.value,
                 "num_configs": len(r.config_history) or 1,
+                "num_exploits": r.num_exploits,
                 "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
             }
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
@@ -160,6 +167,11 @@ class ResultGrid:
             rec.update(last)
             records.append(rec)
         return _frame(records)
+
+    @property
+    def num_exploits(self) -> int:
+        """How many exploits PBT made in all (0 without PBT)."""
+        return sum(r.num_exploits for r in self._results)
 
     def history(self, trial_id: str | None = None) -> pd.DataFrame:
         """Every reported row (of one trial, or all), with a ``trial_id`` column."""
