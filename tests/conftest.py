@@ -19,6 +19,7 @@ def start_local_ray() -> None:
             return
         ray.shutdown()
     ray.init(
+        address="local",  # a new local instance, never another process's cluster
         **LOCAL,
         include_dashboard=False,
         logging_level="ERROR",
