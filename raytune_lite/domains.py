@@ -8,8 +8,8 @@ concrete value could have been sampled from such a structure.
 
 Example:
     >>> import numpy as np
-    >>> from raytune_lite.domains import choice, loguniform
-    >>> d = choice([{"opt": "sgd", "lr": loguniform(1e-4, 1e-1)}, {"opt": "adam"}])
+    >>> from raytune_lite.domains import Categorical, Float
+    >>> d = Categorical([{"opt": "sgd", "lr": Float(1e-4, 1e-1, log=True)}, {"opt": "adam"}])
     >>> d.match_index({"opt": "sgd", "lr": 0.003})
     0
 """
@@ -30,15 +30,6 @@ __all__ = [
     "Grid",
     "Integer",
     "SampleFrom",
-    "choice",
-    "grid",
-    "lograndint",
-    "loguniform",
-    "qloguniform",
-    "quniform",
-    "randint",
-    "sample_from",
-    "uniform",
     "value_matches",
 ]
 
@@ -290,54 +281,6 @@ class SampleFrom(Domain):
         return f"sample_from({getattr(self.fn, '__qualname__', self.fn)!r})"
 
 
-# -- constructors ---------------------------------------------------------------------------
-
-
-def uniform(low: float, high: float) -> Float:
-    """A float drawn uniformly from ``[low, high]``."""
-    return Float(low, high)
-
-
-def loguniform(low: float, high: float) -> Float:
-    """A float drawn uniformly in log space from ``[low, high]`` (``low > 0``)."""
-    return Float(low, high, log=True)
-
-
-def quniform(low: float, high: float, q: float) -> Float:
-    """A float from ``[low, high]`` rounded to a multiple of ``q``."""
-    return Float(low, high, q=q)
-
-
-def qloguniform(low: float, high: float, q: float) -> Float:
-    """A log-uniform float rounded to a multiple of ``q``."""
-    return Float(low, high, log=True, q=q)
-
-
-def randint(low: int, high: int) -> Integer:
-    """An integer from ``low`` (included) to ``high`` (excluded)."""
-    return Integer(low, high)
-
-
-def lograndint(low: int, high: int) -> Integer:
-    """An integer from ``low`` to ``high`` (excluded), drawn uniformly in log space."""
-    return Integer(low, high, log=True)
-
-
-def choice(choices: Sequence[Any]) -> Categorical:
-    """One of ``choices``, drawn uniformly."""
-    return Categorical(choices)
-
-
-def grid(values: Sequence[Any]) -> Grid:
-    """Tries every one of ``values`` (grid axes multiply; ``num_samples`` repeats the grid)."""
-    return Grid(values)
-
-
-def sample_from(fn: Callable[[dict[str, Any]], Any]) -> SampleFrom:
-    """A conditional value: ``fn(config)`` sees the already-sampled rest of the config."""
-    return SampleFrom(fn)
-
-
 def _jsonable(v: Any) -> Any:
     if isinstance(v, Domain):
         return v.to_json()
@@ -388,10 +331,9 @@ def value_matches(template: Any, value: Any) -> bool:
         True if ``value`` fits ``template``.
 
     Example:
-        >>> value_matches({"opt": "sgd", "lr": loguniform(1e-4, 1e-1)}, {"opt": "sgd", "lr": 3e-3})
-        True
-        >>> value_matches({"opt": "sgd", "lr": loguniform(1e-4, 1e-1)}, {"opt": "sgd", "lr": 1.0})
-        False
+        >>> sgd = {"opt": "sgd", "lr": Float(1e-4, 1e-1, log=True)}
+        >>> value_matches(sgd, {"opt": "sgd", "lr": 3e-3}), value_matches(sgd, {"opt": "sgd"})
+        (True, False)
     """
     if template is value:
         return True

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.space import flatten
-from raytune_lite.store import load_experiment, load_trials, read_rows
+from raytune_lite.store import load_experiment, load_trials, read_rows, trial_dir
 from raytune_lite.trial import Mode, TrialStatus, metric_value
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class ResultGrid:
                 status=TrialStatus(t["status"]),
                 checkpoint=Checkpoint(t["checkpoint"]) if t.get("checkpoint") else None,
                 error=t.get("error"),
-                path=f"{path}/trials/{t['trial_id']}",
+                path=trial_dir(path, t["trial_id"]),
                 config_history=t.get("config_history", []),
                 best_value=t.get("best_value"),
             )

@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import ray
 
 from raytune_lite import session
-from raytune_lite.schedulers.base import Action
-from raytune_lite.session import Message, TrialContext, TrialInterrupt
-
-
-class AttemptEnd(Enum):
-    """How an attempt of a trial ended."""
-
-    RETURNED = "RETURNED"  #: the function returned
-    STOP_CRITERION = "STOP_CRITERION"  #: a ``stop=`` criterion was met
-    BUDGET = "BUDGET"  #: the scheduler ended it at its full budget (COMPLETE)
-    INTERRUPTED = "INTERRUPTED"  #: the controller's decision (stop, pause, exploit)
-    FAILED = "FAILED"  #: the function raised
-
-
-@dataclass
-class AttemptResult:
-    """What an attempt returns to the controller."""
-
-    end: AttemptEnd
-    messages: list[Message]
-    error: str | None = None
-    action: Action | None = None
+from raytune_lite.attempt import AttemptEnd, AttemptResult, TrialContext, TrialInterrupt
 
 
 def _final_metrics(value: Any) -> dict[str, Any] | None:
@@ -55,7 +32,7 @@ def run_attempt(
     """Runs ``trainable(config)`` with a session for ``ctx``; never raises for user errors."""
     sess = session._Session(ctx)
     session._current = sess
-    result = AttemptResult(AttemptEnd.RETURNED, [])
+    result = AttemptResult(AttemptEnd.RETURNED)
     try:
         value = trainable(dict(ctx.config))
         final = _final_metrics(value)
@@ -63,17 +40,10 @@ def run_attempt(
             if "_value" in final:
                 final = {metric or "objective": final["_value"]}
             sess.report(final, None)
-    except TrialInterrupt as e:
-        if e.action is Action.STOP and e.reason == "stop criterion reached":
-            result.end = AttemptEnd.STOP_CRITERION
-        elif e.action is Action.COMPLETE:
-            result.end = AttemptEnd.BUDGET
-        else:
-            result.end = AttemptEnd.INTERRUPTED
-            result.action = e.action
+    except TrialInterrupt as e:  # a stop criterion, or the controller's decision
+        result.end = e.end
     except KeyboardInterrupt:  # ray.cancel(): the controller ends the attempt
         result.end = AttemptEnd.INTERRUPTED
-        result.action = Action.STOP
     except BaseException:
         result.end = AttemptEnd.FAILED
         result.error = traceback.format_exc()

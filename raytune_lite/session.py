@@ -16,50 +16,22 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
+from raytune_lite.attempt import (
+    CONTROLLER_NAMESPACE,
+    AttemptEnd,
+    Message,
+    TrialContext,
+    TrialInterrupt,
+)
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.schedulers.base import Action, Decision, SyncPolicy
-
-CONTROLLER_NAMESPACE = "raytune_lite"
+from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.store import checkpoint_dir
 
 #: How long the outbox waits for more rows before sending a batch (seconds).
 LINGER_S = 0.02
-
-StopCriteria = Mapping[str, float] | Callable[[str, dict[str, Any]], bool] | None
-
-
-class TrialInterrupt(BaseException):
-    """Ends the user's function when the trial must stop, pause or exploit.
-
-    A BaseException, so that a user's ``except Exception`` cannot swallow it.
-    """
-
-    def __init__(self, action: Action, reason: str):
-        super().__init__(reason)
-        self.action = action
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class TrialContext:
-    """What the controller hands to one attempt of a trial."""
-
-    trial_id: str
-    attempt: int
-    trial_dir: str
-    config: dict[str, Any]
-    checkpoint: Checkpoint | None
-    start_iteration: int
-    sync: SyncPolicy
-    stop: StopCriteria
-    controller: str  # the controller actor's name (never given to plugins)
-
-
-#: One message from a trial: the row, and the saved checkpoint's path if the row has one.
-Message = tuple[dict[str, Any], str | None]
 
 
 _handles: dict[str, Any] = {}
@@ -256,9 +228,11 @@ class _Session:
         wait = saved is not None or self._needs_sync(row)
         decision = self.outbox.put((row, saved), wait)
         if self._stop_reached(row):
-            raise TrialInterrupt(Action.STOP, "stop criterion reached")
+            raise TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
         if decision is not None and decision.action is not Action.CONTINUE:
-            raise TrialInterrupt(decision.action, f"the scheduler decided {decision.action.name}")
+            raise TrialInterrupt(
+                AttemptEnd.INTERRUPTED, f"the scheduler decided {decision.action.name}"
+            )
 
     def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
         if not isinstance(checkpoint, Checkpoint):
@@ -266,7 +240,7 @@ class _Session:
                 f"report(checkpoint=...) needs a raytune_lite.Checkpoint; got "
                 f"{type(checkpoint).__name__}"
             )
-        dest = os.path.join(self.ctx.trial_dir, "checkpoints", f"checkpoint_{self.iteration:06d}")
+        dest = checkpoint_dir(self.ctx.trial_dir, self.iteration)
         saved = checkpoint.persist(dest)
         src = os.path.abspath(checkpoint.path)
         if os.path.dirname(src) == os.path.abspath(tempfile.gettempdir()) and os.path.basename(

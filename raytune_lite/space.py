@@ -23,15 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from raytune_lite.domains import (
-    Categorical,
-    Domain,
-    Float,
-    Grid,
-    Integer,
-    SampleFrom,
-    _jsonable,
+from raytune_lite.constructors import (
     choice,
+    domain_from_json,
     grid,
     lograndint,
     loguniform,
@@ -40,6 +34,15 @@ from raytune_lite.domains import (
     randint,
     sample_from,
     uniform,
+)
+from raytune_lite.domains import (
+    Categorical,
+    Domain,
+    Float,
+    Grid,
+    Integer,
+    SampleFrom,
+    _jsonable,
     value_matches,
 )
 
@@ -201,8 +204,23 @@ class Space:
             yield dict(zip(paths, combo, strict=True))
 
     def to_json(self) -> Any:
-        """A JSON-able description of the space."""
+        """A JSON-able description of the space (:meth:`from_json` reads it back)."""
         return _jsonable(self.param_space)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Space:
+        """The space that :meth:`to_json` described.
+
+        Raises:
+            ValueError: the space held ``sample_from`` values, whose functions are not stored.
+
+        Example:
+            >>> import raytune_lite as rt
+            >>> s = rt.Space({"lr": rt.loguniform(1e-4, 1e-1), "act": rt.choice(["a", "b"])})
+            >>> Space.from_json(s.to_json()).to_json() == s.to_json()
+            True
+        """
+        return cls(domain_from_json(data))
 
     # -- sampling ------------------------------------------------------------------------
     def sample(

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from raytune_lite.trial import Mode
 
+#: Fields of :class:`ExperimentSpec` that are not options of the same name of ``Tuner``.
+_NOT_TUNER_OPTIONS = ("path",)
+
 
 @dataclass(frozen=True)
 class ExperimentSpec:
-    """Everything the controller needs to know that does not change during the run."""
+    """Everything the controller needs to know that does not change during the run.
+
+    Each field is one option of :class:`~raytune_lite.tuner.Tuner` of the same name (``path``
+    is ``storage_path/name``): the declaration that experiment.json, ``Tuner.restore`` and
+    the CLI derive from. A new option is a Tuner argument plus a field here (a test checks
+    that the two lists agree); :meth:`to_json`, :meth:`from_json` and
+    :meth:`tuner_options` follow by themselves.
+
+    Example:
+        >>> spec = ExperimentSpec("run", "/r/run", "loss", Mode.MIN, 8, {"cpu": 1.0})
+        >>> ExperimentSpec.from_json(spec.to_json(), "/r/run") == spec
+        True
+        >>> spec.tuner_options()["storage_path"], spec.tuner_options()["mode"]
+        ('/r', <Mode.MIN: 'min'>)
+    """
 
     name: str
     path: str
@@ -30,26 +48,51 @@ class ExperimentSpec:
     checkpoint_score: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        stop: Any = (
-            dict(self.stop)
-            if isinstance(self.stop, Mapping)
-            else (None if self.stop is None else repr(self.stop))
-        )
-        return {
-            "name": self.name,
-            "metric": self.metric,
-            "mode": self.mode.value,
-            "num_samples": self.num_samples,
-            "resources": self.resources,
-            "max_concurrent": self.max_concurrent,
-            "stop": stop,
-            "time_budget_s": self.time_budget_s,
-            "max_failures": self.max_failures,
-            "seed": self.seed,
-            "points_to_evaluate": self.points_to_evaluate,
-            "num_to_keep": self.num_to_keep,
-            "checkpoint_score": self.checkpoint_score,
+        """The settings as JSON (the ``spec`` of experiment.json; ``path`` is not stored:
+        the folder is wherever it is read from). A callable ``stop`` is stored as its repr
+        (it cannot be rebuilt: ``Tuner.restore`` asks for it again)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "path":
+                continue
+            v = getattr(self, f.name)
+            if f.name == "mode":
+                v = v.value
+            elif f.name == "stop" and v is not None:
+                v = dict(v) if isinstance(v, Mapping) else repr(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], path: str) -> ExperimentSpec:
+        """The spec :meth:`to_json` wrote, for the experiment folder ``path``.
+
+        Keys it does not know are ignored (a newer raytune_lite's); missing ones take their
+        defaults. A callable stop criterion comes back as the string it was stored as.
+        """
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known and k != "path"}
+        kwargs["path"] = path
+        kwargs.setdefault("name", os.path.basename(path))
+        kwargs["mode"] = Mode.parse(kwargs.get("mode", "min"))
+        kwargs.setdefault("metric", None)
+        kwargs.setdefault("num_samples", 1)
+        kwargs["resources"] = dict(kwargs.get("resources") or {"cpu": 1.0})
+        kwargs["points_to_evaluate"] = list(kwargs.get("points_to_evaluate") or [])
+        return cls(**kwargs)
+
+    def tuner_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``Tuner(...)`` that make this spec again."""
+        out = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_TUNER_OPTIONS
         }
+        out["storage_path"] = os.path.dirname(self.path)
+        return out
+
+    @classmethod
+    def option_names(cls) -> list[str]:
+        """The Tuner options the spec declares (``storage_path`` stands for ``path``)."""
+        return [f.name for f in fields(cls) if f.name not in _NOT_TUNER_OPTIONS] + ["storage_path"]
 
 
 def check_stop(stop: Any) -> None:

@@ -20,11 +20,52 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import time
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import IO, Any
 
 FORMAT_VERSION = 1
-EXPERIMENT_FILE = "experiment.json"
 REWIND_KEY = "__rewind__"
+
+# -- the layout: every name in the folder is formatted and parsed here ---------------------
+EXPERIMENT_FILE = "experiment.json"
+TRIALS_DIR = "trials"
+PARAMS_FILE = "params.json"
+TRIAL_FILE = "trial.json"
+RESULT_FILE = "result.jsonl"
+ERROR_FILE = "error.txt"
+CHECKPOINTS_DIR = "checkpoints"
+_CHECKPOINT = re.compile(r"checkpoint_(\d+)$")
+
+
+def trial_dir(root: str, trial_id: str) -> str:
+    """The folder of trial ``trial_id`` in the experiment folder ``root``."""
+    return os.path.join(root, TRIALS_DIR, trial_id)
+
+
+def checkpoint_dir(trial_path: str, iteration: int) -> str:
+    """Where a trial's checkpoint of ``training_iteration`` ``iteration`` is saved.
+
+    Example:
+        >>> checkpoint_dir("/exp/trials/00003", 12)
+        '/exp/trials/00003/checkpoints/checkpoint_000012'
+    """
+    return os.path.join(trial_path, CHECKPOINTS_DIR, f"checkpoint_{iteration:06d}")
+
+
+def checkpoint_iteration(path: str | None) -> int:
+    """The training iteration a saved checkpoint's folder is named after, else 0.
+
+    Example:
+        >>> checkpoint_iteration("/exp/trials/00003/checkpoints/checkpoint_000012")
+        12
+        >>> checkpoint_iteration("/tmp/rtl_ckpt_x"), checkpoint_iteration(None)
+        (0, 0)
+    """
+    m = _CHECKPOINT.search(path.rstrip(os.sep)) if path else None
+    return int(m.group(1)) if m else 0
 
 
 class StoreError(RuntimeError):
@@ -65,7 +106,7 @@ class ExperimentStore:
         self.path = os.path.abspath(path)
         self._files: dict[str, IO[str]] = {}
         try:
-            os.makedirs(os.path.join(self.path, "trials"), exist_ok=True)
+            os.makedirs(os.path.join(self.path, TRIALS_DIR), exist_ok=True)
         except OSError as e:
             raise StoreError(
                 f"cannot create the experiment directory {self.path!r}: {e}; "
@@ -73,21 +114,21 @@ class ExperimentStore:
             ) from e
 
     def trial_dir(self, trial_id: str) -> str:
-        return os.path.join(self.path, "trials", trial_id)
+        return trial_dir(self.path, trial_id)
 
     def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
         """Creates the trial's folder with its params.json (trial.json follows at its first
         status change; until then readers take the trial as pending)."""
         d = self.trial_dir(trial_id)
         os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "params.json"), "w") as f:
+        with open(os.path.join(d, PARAMS_FILE), "w") as f:
             json.dump(config, f, default=_json_default)
 
     def append_rows(self, trial_id: str, rows: list[dict[str, Any]]) -> None:
         """Appends rows and flushes them to the OS before returning."""
         f = self._files.get(trial_id)
         if f is None:
-            file = os.path.join(self.trial_dir(trial_id), "result.jsonl")
+            file = os.path.join(self.trial_dir(trial_id), RESULT_FILE)
             _repair_tail(file)
             f = self._files[trial_id] = open(file, "a")  # noqa: SIM115 - open while it runs
         f.write("".join(json.dumps(r, default=_json_default) + "\n" for r in rows))
@@ -103,15 +144,18 @@ class ExperimentStore:
             f.close()
 
     def write_trial(self, trial_id: str, summary: dict[str, Any]) -> None:
-        write_json_atomic(os.path.join(self.trial_dir(trial_id), "trial.json"), summary)
+        write_json_atomic(os.path.join(self.trial_dir(trial_id), TRIAL_FILE), summary)
 
     def write_error(self, trial_id: str, attempt: int, text: str) -> None:
-        with open(os.path.join(self.trial_dir(trial_id), "error.txt"), "a") as f:
+        with open(os.path.join(self.trial_dir(trial_id), ERROR_FILE), "a") as f:
             f.write(f"--- attempt {attempt} ---\n{text}\n")
 
-    def write_experiment(self, state: dict[str, Any]) -> None:
+    def write_experiment(self, state: ExperimentState) -> None:
+        """Rewrites experiment.json (atomically) with ``state``, stamped with the time."""
+        state.updated = time.time()
         write_json_atomic(
-            os.path.join(self.path, EXPERIMENT_FILE), {"format_version": FORMAT_VERSION, **state}
+            os.path.join(self.path, EXPERIMENT_FILE),
+            {"format_version": FORMAT_VERSION, **state.to_json()},
         )
 
     def close(self) -> None:
@@ -139,14 +183,108 @@ def _repair_tail(file: str) -> None:
         return
 
 
-def saved_checkpoints(trial_dir: str) -> dict[int, str]:
+def saved_checkpoints(trial_path: str) -> dict[int, str]:
     """``{iteration: path}`` of a trial's complete (renamed into place) checkpoints."""
-    root = os.path.join(trial_dir, "checkpoints")
+    root = os.path.join(trial_path, CHECKPOINTS_DIR)
     out = {}
     for name in os.listdir(root) if os.path.isdir(root) else []:
-        if name.startswith("checkpoint_") and name[11:].isdigit():
-            out[int(name[11:])] = os.path.join(root, name)
+        iteration = checkpoint_iteration(name)
+        if iteration and name == os.path.basename(checkpoint_dir(root, iteration)):
+            out[iteration] = os.path.join(root, name)
     return out
+
+
+# -- experiment.json ---------------------------------------------------------------------
+
+
+class ExperimentStatus(str, Enum):
+    """The ``status`` experiment.json records."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass
+class PluginState:
+    """A searcher's or scheduler's record in experiment.json: its class and its state."""
+
+    kind: str
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"class": self.kind, "state": self.state}
+
+    @classmethod
+    def from_json(cls, d: Any) -> PluginState:
+        d = d if isinstance(d, dict) else {}
+        state = d.get("state")
+        return cls(str(d.get("class", "")), state if isinstance(state, dict) else {})
+
+
+@dataclass
+class ExperimentState:
+    """What experiment.json holds (besides its format version): the experiment's settings
+    (``ExperimentSpec.to_json()``), its space (``Space.to_json()``), the plugins' state, and
+    the trial supply's counts. The controller writes it; resume and the readers read it.
+
+    Attributes:
+        status: whether the experiment still runs.
+        spec: the experiment's settings, as JSON.
+        space: the search space, as JSON.
+        searcher: the searcher's class and state.
+        scheduler: the scheduler's class and state.
+        created: how many trials were created (the next trial's number).
+        points_left: the ``points_to_evaluate`` not launched yet.
+        searcher_done: whether the searcher said FINISHED.
+        started: when this run of the experiment started (epoch seconds).
+        updated: when this state was written (epoch seconds).
+    """
+
+    status: ExperimentStatus
+    spec: dict[str, Any]
+    space: Any
+    searcher: PluginState
+    scheduler: PluginState
+    created: int = 0
+    points_left: list[dict[str, Any]] = field(default_factory=list)
+    searcher_done: bool = False
+    started: float = 0.0
+    updated: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "spec": self.spec,
+            "space": self.space,
+            "searcher": self.searcher.to_json(),
+            "scheduler": self.scheduler.to_json(),
+            "created": self.created,
+            "points_left": list(self.points_left),
+            "searcher_done": self.searcher_done,
+            "started": self.started,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ExperimentState:
+        """Reads :meth:`to_json`'s output (as :func:`load_experiment` returns it)."""
+        try:
+            status = ExperimentStatus(d.get("status", "running"))
+        except ValueError:
+            status = ExperimentStatus.RUNNING
+        spec = d.get("spec")
+        return cls(
+            status=status,
+            spec=spec if isinstance(spec, dict) else {},
+            space=d.get("space", {}),
+            searcher=PluginState.from_json(d.get("searcher")),
+            scheduler=PluginState.from_json(d.get("scheduler")),
+            created=int(d.get("created", 0)),
+            points_left=list(d.get("points_left", [])),
+            searcher_done=bool(d.get("searcher_done", False)),
+            started=float(d.get("started", 0.0)),
+            updated=float(d.get("updated", 0.0)),
+        )
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -186,10 +324,10 @@ def load_experiment(path: str) -> dict[str, Any]:
 
 def load_trials(path: str) -> list[dict[str, Any]]:
     """Every trial's summary (trial.json), sorted by trial id."""
-    root = os.path.join(path, "trials")
+    root = os.path.join(path, TRIALS_DIR)
     out = []
     for tid in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        file = os.path.join(root, tid, "trial.json")
+        file = os.path.join(root, tid, TRIAL_FILE)
         try:
             with open(file) as f:
                 out.append(json.load(f))
@@ -199,7 +337,7 @@ def load_trials(path: str) -> list[dict[str, Any]]:
         except ValueError as e:
             raise StoreError(f"cannot read {file!r}: {e}") from e
         try:  # created, never summarized: a pending trial
-            with open(os.path.join(root, tid, "params.json")) as f:
+            with open(os.path.join(root, tid, PARAMS_FILE)) as f:
                 config = json.load(f)
         except (FileNotFoundError, ValueError):
             continue  # the crash came before its config was written: it never ran
@@ -217,7 +355,7 @@ def load_trials(path: str) -> list[dict[str, Any]]:
 
 def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
     """A trial's rows in order, superseded ones skipped; a torn last line is ignored."""
-    file = os.path.join(path, "trials", trial_id, "result.jsonl")
+    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
     rows: list[dict[str, Any]] = []
     try:
         with open(file) as f:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import inspect
 import logging
 import os
 import uuid
@@ -15,6 +15,7 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
+from raytune_lite.attempt import CONTROLLER_NAMESPACE
 from raytune_lite.controller import Controller
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
@@ -23,80 +24,17 @@ from raytune_lite.schedulers.fifo import FIFO
 from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
-from raytune_lite.session import CONTROLLER_NAMESPACE
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
-from raytune_lite.store import StoreError, load_experiment, load_trials
+from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
 from raytune_lite.trial import Mode
+from raytune_lite.tuner_checks import check_trainable, check_unlimited, unpicklable_message
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
 
 
 class ExperimentError(RuntimeError):
     """The experiment could not go on (e.g. its controller died); it can be resumed."""
-
-
-def _check_trainable(trainable: Any) -> None:
-    if not callable(trainable):
-        raise TypeError(
-            f"the trainable must be a function taking the config dict; got "
-            f"{type(trainable).__name__}: {trainable!r}"
-        )
-    try:
-        sig = inspect.signature(trainable)
-    except (TypeError, ValueError):
-        return
-    try:
-        sig.bind({})
-    except TypeError:
-        raise TypeError(
-            f"the trainable must accept one argument, the config dict; "
-            f"{getattr(trainable, '__name__', trainable)!r} has the signature "
-            f"{sig}"
-        ) from None
-
-
-def _check_unlimited(num_samples: int, time_budget_s: float | None, searcher: Searcher) -> None:
-    """num_samples=-1 ends only with the time budget or a searcher that finishes by itself.
-
-    BasicSearch (unless a subclass replaces ``suggest``) never finishes under -1: it repeats
-    the grid forever, even over a grid-only space. Other searchers are trusted to finish.
-    """
-    if (
-        num_samples != -1
-        or time_budget_s is not None
-        or not isinstance(searcher, BasicSearch)
-        or type(searcher).suggest is not BasicSearch.suggest
-    ):
-        return
-    raise ValueError(
-        f"num_samples=-1 runs trials until the time budget ends or the searcher "
-        f"finishes, but {type(searcher).__name__} (grid + random search) never "
-        f"finishes by itself, so fit() would never end; got {num_samples=}, "
-        f"{time_budget_s=}: pass time_budget_s=<seconds>, a num_samples >= 1, or "
-        f"a searcher that finishes by itself"
-    )
-
-
-def _find_unpicklable(node: Any, where: str) -> tuple[str, Any, Exception] | None:
-    """The first leaf of ``node`` (dicts and lists are walked) that cannot be pickled."""
-    if isinstance(node, Mapping):
-        items: list[tuple[Any, Any]] = list(node.items())
-    elif isinstance(node, (list, tuple)):
-        items = list(enumerate(node))
-    else:
-        from ray import cloudpickle
-
-        try:
-            cloudpickle.dumps(node)
-        except Exception as e:  # any failure to pickle is the finding
-            return where, node, e
-        return None
-    for k, v in items:
-        found = _find_unpicklable(v, f"{where}[{k!r}]")
-        if found is not None:
-            return found
-    return None
 
 
 def init_ray(address: str | None = None) -> None:
@@ -176,7 +114,7 @@ class Tuner:
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
     ):
-        _check_trainable(trainable)
+        check_trainable(trainable)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         self.param_space = dict(param_space or {})
@@ -213,7 +151,7 @@ class Tuner:
             )
         self.searcher = searcher or BasicSearch()
         self.scheduler = scheduler or FIFO()
-        _check_unlimited(num_samples, time_budget_s, self.searcher)
+        check_unlimited(num_samples, time_budget_s, self.searcher)
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
         self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
         self.scheduler.setup(metric, self.mode, self.seed)
@@ -326,7 +264,11 @@ class Tuner:
                 self._restored,
             )
         except Exception as e:
-            raise TypeError(self._unpicklable_message(e)) from None
+            raise TypeError(
+                unpicklable_message(
+                    e, self.param_space, self.searcher, self.scheduler, self.spec.stop
+                )
+            ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
         run_ref = controller.run.remote()
         try:
@@ -349,31 +291,6 @@ class Tuner:
                 "trials restarted from another's checkpoint; see results.config_history())"
             )
         return results
-
-    def _unpicklable_message(self, error: Exception) -> str:
-        """Names what in the controller's arguments cannot be pickled (``error`` is Ray's)."""
-        found = _find_unpicklable(self.param_space, "param_space")
-        if found is not None:
-            where, value, e = found
-            return (
-                f"{where} = {value!r} cannot be pickled to send it to the trials "
-                f"({type(e).__name__}: {e}); param_space values must be picklable: create "
-                "locks, open files, connections and generators inside the training "
-                "function, and pass large objects with rt.with_parameters(train, data=...)"
-            )
-        for what, obj in (
-            ("searcher", self.searcher),
-            ("scheduler", self.scheduler),
-            ("stop criterion", self.spec.stop),
-        ):
-            found = _find_unpicklable(obj, what)
-            if found is not None:
-                return (
-                    f"the {what} {obj!r} cannot be pickled to send it to the experiment's "
-                    f"controller ({type(found[2]).__name__}: {found[2]}); do not keep "
-                    "locks, open files, connections or generators in it"
-                )
-        return f"the param_space, searcher or scheduler could not be pickled: {error}"
 
     def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
         while True:
@@ -410,23 +327,20 @@ class Tuner:
         searcher/scheduler and, if the space has ``sample_from`` values, the param_space).
         """
         path = os.path.abspath(os.path.expanduser(path))
-        exp = load_experiment(path)
-        spec = exp.get("spec", {})
+        state = ExperimentState.from_json(load_experiment(path))
+        spec = ExperimentSpec.from_json(state.spec, path)
         if param_space is None:
-            if any(_has_sample_from(v) for v in [exp.get("space")]):
-                raise ValueError(
-                    "this experiment's param_space has sample_from values, which "
-                    "are not stored: pass param_space=... to Tuner.restore"
-                )
-            param_space = _space_from_json(exp.get("space", {}))
-        for kind, obj in (("searcher", searcher), ("scheduler", scheduler)):
-            saved = exp.get(kind, {}).get("class")
+            param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
+        for kind, obj, saved in (
+            ("searcher", searcher, state.searcher.kind),
+            ("scheduler", scheduler, state.scheduler.kind),
+        ):
             default = "BasicSearch" if kind == "searcher" else "FIFO"
-            if obj is None and saved not in (None, default):
+            if obj is None and saved not in ("", default):
                 raise ValueError(
                     f"the experiment used {kind} {saved}; pass {kind}={saved}(...) to Tuner.restore"
                 )
-        if spec.get("stop") is not None and not isinstance(spec["stop"], dict):
+        if isinstance(spec.stop, str):
             raise ValueError(
                 "this experiment used a callable stop criterion, which is not "
                 "stored; pass it again with a new Tuner"
@@ -434,58 +348,16 @@ class Tuner:
         tuner = cls(
             trainable,
             param_space,
-            metric=spec.get("metric"),
-            mode=spec.get("mode", "min"),
-            num_samples=spec.get("num_samples", 1),
             searcher=searcher,
             scheduler=scheduler,
-            resources=spec.get("resources"),
-            max_concurrent=spec.get("max_concurrent"),
-            storage_path=os.path.dirname(path),
-            name=os.path.basename(path),
-            seed=spec.get("seed"),
-            stop=spec.get("stop"),
-            time_budget_s=spec.get("time_budget_s"),
-            max_failures=spec.get("max_failures", 0),
             verbose=verbose,
             address=address,
             resume=True,
-            num_to_keep=spec.get("num_to_keep"),
-            checkpoint_score=spec.get("checkpoint_score"),
+            **spec.tuner_options(),
         )
-        tuner.spec = ExperimentSpec(
-            **{**tuner.spec.__dict__, "points_to_evaluate": spec.get("points_to_evaluate", [])}
-        )
+        # the stored points are already completed configs: run them as they were
+        tuner.spec = dataclasses.replace(tuner.spec, points_to_evaluate=spec.points_to_evaluate)
         return tuner
-
-
-def _has_sample_from(node: Any) -> bool:
-    if isinstance(node, dict):
-        return node.get("__domain__") == "sample_from" or any(
-            _has_sample_from(v) for v in node.values()
-        )
-    if isinstance(node, list):
-        return any(_has_sample_from(v) for v in node)
-    return False
-
-
-def _space_from_json(node: Any) -> Any:
-    from raytune_lite import space as sp
-
-    if isinstance(node, dict):
-        kind = node.get("__domain__")
-        if kind == "float" and {"low", "high"} <= node.keys():
-            return sp.Float(node["low"], node["high"], log=node.get("log", False), q=node.get("q"))
-        if kind == "int" and {"low", "high"} <= node.keys():
-            return sp.Integer(node["low"], node["high"], log=node.get("log", False))
-        if kind == "choice" and "choices" in node:
-            return sp.Categorical([_space_from_json(c) for c in node["choices"]])
-        if kind == "grid" and "values" in node:
-            return sp.Grid([_space_from_json(c) for c in node["values"]])
-        return {k: _space_from_json(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_space_from_json(v) for v in node]
-    return node
 
 
 __all__ = ["ExperimentError", "StoreError", "Tuner", "init_ray"]

@@ -1,4 +1,4 @@
-"""Tests of the acquisition functions and their optimiser (raytune_lite.search._acquisition)."""
+"""Tests of the acquisition functions and their optimiser (raytune_lite.search._bo.acquisition)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from raytune_lite.search._acquisition import (
+from raytune_lite.search._bo.acquisition import (
     Acquisition,
     Layout,
     acquisition_value,
@@ -16,7 +16,7 @@ from raytune_lite.search._acquisition import (
     log_h,
     optimize,
 )
-from raytune_lite.search._gp import GaussianProcess
+from raytune_lite.search._bo.gp import GaussianProcess
 
 
 def _naive_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Tests of the Gaussian process (raytune_lite.search._gp)."""
+"""Tests of the Gaussian process (raytune_lite.search._bo.gp)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import scipy.optimize
 
-from raytune_lite.search._gp import (
+from raytune_lite.search._bo.gp import (
     GaussianProcess,
     default_theta,
     fit_theta,

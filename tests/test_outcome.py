@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from raytune_lite._outcome import Next, Outcome, attempt_outcome
+from raytune_lite.attempt import AttemptEnd, AttemptResult
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.runner import AttemptEnd, AttemptResult
+from raytune_lite.controller.outcome import Next, Outcome, attempt_outcome
 from raytune_lite.schedulers.base import Action, Decision
 from raytune_lite.trial import Mode, Trial, TrialStatus
 
@@ -23,8 +23,10 @@ def _trial(*rows: dict[str, Any], failures: int = 0) -> Trial:
     return t
 
 
-def _interrupted(action: Action | None = None) -> AttemptResult:
-    return AttemptResult(AttemptEnd.INTERRUPTED, [], action=action)
+def _interrupted(seen: Action | None = None) -> AttemptResult:
+    """An attempt the controller interrupted; ``seen`` is what the trial was told (the
+    attempt does not carry it back: the controller's decision is the one source of truth)."""
+    return AttemptResult(AttemptEnd.INTERRUPTED, [])
 
 
 def _outcome(
@@ -69,7 +71,13 @@ def test_a_failure_is_retried_within_max_failures_unless_stopping(
         (_interrupted(Action.PAUSE), Decision.PAUSE, None, Outcome(Next.PAUSE, TrialStatus.PAUSED)),
         # the decision the controller holds wins over what the attempt saw
         (_interrupted(Action.STOP), Decision.PAUSE, None, Outcome(Next.PAUSE, TrialStatus.PAUSED)),
-        (_interrupted(Action.PAUSE), None, None, Outcome(Next.PAUSE, TrialStatus.PAUSED)),
+        # no decision held: the attempt was stopped, whatever it was told
+        (
+            _interrupted(Action.PAUSE),
+            None,
+            None,
+            Outcome(Next.FINISH, TrialStatus.STOPPED_EARLY, reason="stopped"),
+        ),
         (_interrupted(Action.EXPLOIT), EXPLOIT, None, Outcome(Next.EXPLOIT, TrialStatus.PENDING)),
         # an exploit needs the decision (its config and checkpoint)
         (
@@ -151,7 +159,7 @@ def test_a_returned_trial_without_a_finite_last_metric_is_an_error():
 
 
 def test_a_trial_the_scheduler_ends_at_its_full_budget_is_terminated():
-    budget = AttemptResult(AttemptEnd.BUDGET, [])
+    budget = AttemptResult(AttemptEnd.INTERRUPTED, [])  # ended by Decision.COMPLETE
     assert _outcome(budget, Decision.COMPLETE) == Outcome(
         Next.FINISH, TrialStatus.TERMINATED, reason="scheduler: full budget"
     )

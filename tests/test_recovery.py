@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 import os
 
-from raytune_lite._recovery import (
-    ExperimentStatus,
-    experiment_snapshot,
-    recover,
-    recover_trial,
-)
 from raytune_lite.checkpoint import Checkpoint
+from raytune_lite.controller.recovery import recover, recover_trial
 from raytune_lite.schedulers import FIFO
 from raytune_lite.search import BasicSearch
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
-from raytune_lite.store import ExperimentStore
+from raytune_lite.store import (
+    ExperimentState,
+    ExperimentStatus,
+    ExperimentStore,
+    PluginState,
+    checkpoint_dir,
+)
 from raytune_lite.trial import Mode, Trial, TrialStatus
 
 
@@ -38,7 +39,7 @@ def _rows(store: ExperimentStore, tid: str, losses: list[float]) -> None:
 
 
 def _checkpoint(store: ExperimentStore, tid: str, it: int) -> str:
-    path = os.path.join(store.trial_dir(tid), "checkpoints", f"checkpoint_{it:06d}")
+    path = checkpoint_dir(store.trial_dir(tid), it)
     os.makedirs(path)
     return path
 
@@ -49,22 +50,22 @@ def test_the_snapshot_round_trips_through_json(tmp_path):
     searcher.setup(space, "loss", "min", 0)
     searcher.suggest("00000")
     spec = ExperimentSpec("e", str(tmp_path), "loss", Mode.MIN, 4, {"cpu": 1.0})
-    snap = experiment_snapshot(
+    state = ExperimentState(
         ExperimentStatus.FINISHED,
-        spec,
-        space,
-        searcher,
-        scheduler,
+        spec.to_json(),
+        space.to_json(),
+        PluginState("BasicSearch", searcher.state()),
+        PluginState("FIFO", scheduler.state()),
         created=3,
-        points_left=iter([{"x": 5}]),
+        points_left=[{"x": 5}],
         searcher_done=True,
         started=12.5,
     )
-    snap = json.loads(json.dumps(snap))
+    snap = json.loads(json.dumps(state.to_json()))
     assert snap["status"] == "finished" and snap["started"] == 12.5
     assert snap["searcher"]["class"] == "BasicSearch" and snap["searcher"]["state"]["count"] == 1
     assert snap["scheduler"]["class"] == "FIFO"
-    got = recover(snap, [], _store(tmp_path), "loss", Mode.MIN)
+    got = recover(ExperimentState.from_json(snap), [], _store(tmp_path), "loss", Mode.MIN)
     assert (got.created, got.points_left, got.searcher_done) == (3, [{"x": 5}], True)
     assert got.searcher_state == searcher.state()
     assert got.scheduler_state == scheduler.state()
@@ -141,7 +142,7 @@ def test_recover_requeues_running_and_pending_trials_only(tmp_path):
     ]
     for tid in ("00001", "00002", "00003"):
         _rows(store, tid, [1.0, 0.8])
-    got = recover({"created": 2}, trials, store, "loss", Mode.MIN)
+    got = recover(ExperimentState.from_json({"created": 2}), trials, store, "loss", Mode.MIN)
     assert got.to_run == ["00001", "00003"]
     status = {t.trial_id: t.status for t in got.table}
     assert status == {
@@ -163,6 +164,14 @@ def test_recover_finds_the_best_by_mode_and_keeps_the_first_on_ties(tmp_path):
         _trial(store, tid, TrialStatus.TERMINATED, best_value=v)
         for tid, v in (("00000", 0.3), ("00001", 0.9), ("00002", 0.3), ("00003", None))
     ]
-    assert recover({}, trials, store, "loss", Mode.MIN).table.best == (0.3, "00000")
-    assert recover({}, trials, store, "loss", Mode.MAX).table.best == (0.9, "00001")
-    assert recover({"created": 9}, [], store, "loss", Mode.MIN).created == 9
+    assert recover(ExperimentState.from_json({}), trials, store, "loss", Mode.MIN).table.best == (
+        0.3,
+        "00000",
+    )
+    assert recover(ExperimentState.from_json({}), trials, store, "loss", Mode.MAX).table.best == (
+        0.9,
+        "00001",
+    )
+    assert (
+        recover(ExperimentState.from_json({"created": 9}), [], store, "loss", Mode.MIN).created == 9
+    )

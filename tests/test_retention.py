@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from raytune_lite._retention import CheckpointRetention, checkpoint_iteration, own_copy
 from raytune_lite.checkpoint import Checkpoint
+from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.schedulers.base import Action, Decision
 from raytune_lite.trial import Mode
 
@@ -24,20 +24,6 @@ def _save(root, step: int) -> str:
 
 def _left(root) -> list[str]:
     return sorted(os.listdir(os.path.join(str(root), "checkpoints")))
-
-
-@pytest.mark.parametrize(
-    "path, it",
-    [
-        ("/e/trials/00001/checkpoints/checkpoint_000012", 12),
-        ("checkpoint_7", 7),
-        ("/e/checkpoint_000003/inner", 0),
-        ("/tmp/rtl_ckpt_abc", 0),
-    ],
-)
-def test_checkpoint_iteration_reads_the_folder_name(path, it):
-    assert checkpoint_iteration(Checkpoint(path)) == it
-    assert checkpoint_iteration(None) == 0
 
 
 def test_without_a_score_the_newest_are_kept(tmp_path):

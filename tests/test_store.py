@@ -9,8 +9,10 @@ import pytest
 
 from raytune_lite.store import (
     FORMAT_VERSION,
+    ExperimentState,
     ExperimentStore,
     StoreError,
+    checkpoint_iteration,
     load_experiment,
     load_trials,
     read_rows,
@@ -51,8 +53,10 @@ def test_experiment_file_checks(tmp_path):
     with pytest.raises(StoreError, match="not a raytune_lite experiment"):
         load_experiment(str(tmp_path))
     st = ExperimentStore(str(tmp_path / "exp"))
-    st.write_experiment({"spec": {"metric": "loss"}})
-    assert load_experiment(st.path)["format_version"] == FORMAT_VERSION
+    st.write_experiment(ExperimentState.from_json({"spec": {"metric": "loss"}}))
+    raw = load_experiment(st.path)
+    assert raw["format_version"] == FORMAT_VERSION
+    assert ExperimentState.from_json(raw).spec == {"metric": "loss"}
     with open(os.path.join(st.path, "experiment.json"), "w") as f:
         json.dump({"format_version": FORMAT_VERSION + 1}, f)
     with pytest.raises(
@@ -106,3 +110,17 @@ def test_unwritable_storage_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the experiment directory"):
         ExperimentStore(str(blocker / "exp"))
+
+
+@pytest.mark.parametrize(
+    "path, it",
+    [
+        ("/e/trials/00001/checkpoints/checkpoint_000012", 12),
+        ("checkpoint_7", 7),
+        ("/e/checkpoint_000003/inner", 0),
+        ("/tmp/rtl_ckpt_abc", 0),
+    ],
+)
+def test_checkpoint_iteration_reads_the_folder_name(path, it):
+    assert checkpoint_iteration(path) == it
+    assert checkpoint_iteration(None) == 0

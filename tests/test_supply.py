@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from raytune_lite._supply import NewTrial, TrialSupply
+from raytune_lite.controller.supply import NewTrial, TrialSupply
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 
 

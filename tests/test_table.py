@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from raytune_lite._table import RUNNING_SHOWN, TrialTable
+from raytune_lite.controller.table import RUNNING_SHOWN, TrialTable
 from raytune_lite.trial import Mode, Trial, TrialStatus
 
 

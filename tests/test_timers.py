@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from raytune_lite._timers import TIME_BUDGET, enforce_time_budget, every
+from raytune_lite.controller.timers import TIME_BUDGET, enforce_time_budget, every
 
 
 def test_every_calls_on_after_an_error_until_cancelled(caplog):

@@ -1,4 +1,4 @@
-"""Tests of the TPE searcher (raytune_lite.search.tpe) and its private helpers."""
+"""Tests of the TPE searcher (raytune_lite.search.tpe)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import pandas as pd
 import pytest
 
 import raytune_lite as rt
-from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
-from raytune_lite.search._tpe_space import TreeSpace
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.tpe import TPE, default_gamma
 from raytune_lite.testing import check_searcher, drive
@@ -372,65 +370,5 @@ def test_gamma_and_weights_options_are_used() -> None:
         drive(bad, BRANIN_SPACE, branin, 3, seed=0)
 
 
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def test_tree_space_round_trip_and_groups() -> None:
-    space = rt.Space({**NESTED_SPACE, "k": rt.choice([1, rt.uniform(2, 3)]), "g": rt.grid([4, 5])})
-    tree = TreeSpace(space)
-    assert [p.key for p in tree.params] == [
-        "model",
-        "model[0]/C",
-        "model[1]/depth",
-        "k",
-        "k[1]",
-        "g",
-    ]
-    assert tree.groups == [(), ((0, 0),), ((0, 1),), ((3, 1),)]
-    rng = np.random.default_rng(1)
-    for _ in range(20):
-        cfg = space.sample(rng)
-        v = tree.extract(cfg)
-        assert np.isnan(v[1]) == (cfg["model"]["type"] != "svm")
-        back = tree.assemble(v, rng)
-        assert (
-            back["model"]["type"] == cfg["model"]["type"]
-            and back["k"] == pytest.approx(cfg["k"])
-            and back["g"] == cfg["g"]
-            and back["seed"] == 0
-        )
-
-
-def test_default_weights_and_gamma() -> None:
+def test_default_gamma() -> None:
     assert default_gamma(1) == 1 and default_gamma(100) == 10 and default_gamma(1000) == 25
-    w = default_weights(40)
-    assert len(w) == 40 and np.all(np.diff(w) >= 0) and w[-25:].min() == 1 and w[0] < 0.1
-
-
-def test_parzen_discrete_density_is_a_probability_mass() -> None:
-    edges = np.linspace(0, 1, 6)  # 5 values
-    pe = ParzenEstimator(
-        np.array([[0.1], [0.3], [0.35]]), np.ones(3), [Dim(edges=edges)], ParzenConfig()
-    )
-    centres = (edges[:-1] + edges[1:])[:, None] / 2
-    assert np.exp(pe.log_pdf(centres)).sum() == pytest.approx(1.0, abs=1e-9)
-    cat = ParzenEstimator(np.full((5, 1), 2.0), np.ones(5), [Dim(n_choices=3)], ParzenConfig())
-    p = np.exp(cat.log_pdf(np.array([[0.0], [1.0], [2.0]])))
-    assert p.sum() == pytest.approx(1.0) and p[2] > 0.6
-    draws = cat.sample(np.random.default_rng(0), 400)[:, 0]
-    assert set(np.unique(draws)) <= {0.0, 1.0, 2.0} and np.mean(draws == 2) > 0.6
-
-
-def test_parzen_continuous_density_integrates_to_one() -> None:
-    for multivariate in (True, False):
-        pe = ParzenEstimator(
-            np.array([[0.02], [0.5], [0.97]]),
-            np.ones(3),
-            [Dim()],
-            ParzenConfig(multivariate=multivariate),
-        )
-        grid = np.linspace(0, 1, 20001)[:, None]
-        dens = np.exp(pe.log_pdf(grid)).ravel()
-        assert np.trapezoid(dens, grid[:, 0]) == pytest.approx(1.0, abs=1e-3)
-        x = pe.sample(np.random.default_rng(0), 500)
-        assert x.min() >= 0 and x.max() <= 1

@@ -1,11 +1,11 @@
 """Bayesian optimization with a Gaussian process (numpy/scipy only).
 
 After ``n_initial_points`` quasi-random configs (a scrambled Sobol sequence), each suggestion
-fits a GP (Matérn 5/2, one length scale per column, MAP hyperparameters; see :mod:`._gp`) to
-the finished trials and maximises an acquisition function (log expected improvement by
-default, UCB as an option; see :mod:`._acquisition`). The encoding (:mod:`._bo_space`) keeps
-floats continuous (log domains in log space), snaps integers and quantized floats to their
-levels inside the kernel, and one-hot encodes categoricals and grid axes.
+fits a GP (Matérn 5/2, one length scale per column, MAP hyperparameters; see :mod:`._bo.gp`)
+to the finished trials and maximises an acquisition function (log expected improvement by
+default, UCB as an option; see :mod:`._bo.acquisition`). The encoding (:mod:`._bo.encoding`)
+keeps floats continuous (log domains in log space), snaps integers and quantized floats to
+their levels inside the kernel, and one-hot encodes categoricals and grid axes.
 
 * **Outputs.** Values are standardised, then Yeo-Johnson warped (``warp_outputs``) so that
   heavy-tailed objectives (Rosenbrock-like) do not flatten the model near the optimum.
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -40,13 +39,13 @@ import scipy.stats
 from scipy.stats import qmc
 
 from raytune_lite._checks import check_int
-from raytune_lite.search._acquisition import Acquisition, acquisition_value, optimize
-from raytune_lite.search._bo_space import Encoding
-from raytune_lite.search._gp import GaussianProcess, fit_theta
-from raytune_lite.search._prior import prior_records, prior_results
+from raytune_lite.search._bo.acquisition import Acquisition, acquisition_value, optimize
+from raytune_lite.search._bo.encoding import Encoding
+from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
+from raytune_lite.search._observations import Observations
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode
 
 __all__ = ["BayesOpt", "Pending"]
 
@@ -72,20 +71,6 @@ class Pending(str, Enum):
             return cls(value)
         except ValueError:
             raise ValueError(f"pending must be 'believer' or 'liar'; got {value!r}") from None
-
-
-class _Status(str, Enum):
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass
-class _Obs:
-    config: dict[str, Any]
-    x: np.ndarray | None  #: model vector; None if the config does not fit the space
-    loss: float | None = None  #: ``sign * metric`` (always minimised)
-    status: _Status = _Status.PENDING
 
 
 _BLAS: Any = None
@@ -178,9 +163,7 @@ class BayesOpt(Searcher):
         self.max_fit_points = check_int("max_fit_points", max_fit_points, 10)
         self.n_candidates = check_int("n_candidates", n_candidates, 1)
         self._enc: Encoding | None = None
-        self._obs: dict[str, _Obs] = {}
-        self._prior_buffer: list[tuple[list[dict[str, Any]], str | None]] = []
-        self._n_prior = 0
+        self._obs = Observations("BayesOpt")
         self._design_seed = 0
         self._design_used = 0
         self._theta: np.ndarray | None = None
@@ -197,15 +180,11 @@ class BayesOpt(Searcher):
     ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._enc = Encoding(space)
-        self._obs = {}
-        self._n_prior = 0
         self._design_seed = int(self.rng.integers(2**31))
         self._design_used = 0
         self._theta = None
         self._fit_n = 0
-        buffered, self._prior_buffer = self._prior_buffer, []
-        for records, metric_name in buffered:
-            self._ingest(records, metric_name)
+        self._obs.setup(self._enc.encode, self._enc.dim, metric, self.mode)
 
     @property
     def encoding(self) -> Encoding:
@@ -222,23 +201,13 @@ class BayesOpt(Searcher):
 
     def observations(self) -> list[tuple[dict[str, Any], float | None]]:
         """Finished trials as ``(config, metric value or None for a failure)``, oldest first."""
-        sign = self.mode.sign()
-        return [
-            (o.config, None if o.loss is None else sign * o.loss)
-            for o in self._obs.values()
-            if o.status is not _Status.PENDING
-        ]
+        return self._obs.finished()
 
     def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
-        self._obs[trial_id] = _Obs(dict(config), self.encoding.encode(config))
+        self._obs.add(trial_id, dict(config))
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
-        obs = self._obs.get(trial_id)
-        if obs is None:
-            return
-        value = None if error else metric_value(row, self.metric)
-        obs.loss = None if value is None else self.mode.sign() * value
-        obs.status = _Status.FAILED if value is None else _Status.DONE
+        self._obs.complete(trial_id, row, error)
 
     def add_prior_results(self, records: Any, metric: str | None = None) -> None:
         """Warm start from earlier results.
@@ -253,25 +222,12 @@ class BayesOpt(Searcher):
 
         May be called before :meth:`setup` (the rows are kept until then).
         """
-        rows = prior_records(records)
-        if self._enc is None:
-            self._prior_buffer.append((rows, metric))
-        else:
-            self._ingest(rows, metric)
-
-    def _ingest(self, rows: list[dict[str, Any]], metric: str | None) -> None:
-        for config, value in prior_results(rows, metric or self.metric):
-            tid = f"__prior_{self._n_prior}"
-            self._n_prior += 1
-            self.add_trial(tid, config)
-            obs = self._obs[tid]
-            obs.loss = None if value is None else self.mode.sign() * value
-            obs.status = _Status.FAILED if value is None else _Status.DONE
+        self._obs.add_prior(records, metric)
 
     # -- suggestions -------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> Suggestion:
         enc = self.encoding
-        done = [o for o in self._obs.values() if o.x is not None and o.status is _Status.DONE]
+        done = [o for o in self._obs.values() if o.x is not None and o.loss is not None]
         x: np.ndarray | None = None
         if len(self._obs) >= self.initial_points and len(done) >= MIN_MODEL_POINTS:
             with _one_blas_thread():
@@ -279,7 +235,7 @@ class BayesOpt(Searcher):
         if x is None:
             x = self._design_point()
         config = enc.decode(x, self.rng)
-        self._obs[trial_id] = _Obs(config, enc.encode(config))
+        self._obs.add(trial_id, config)
         return config
 
     def _design_point(self) -> np.ndarray:
@@ -298,9 +254,7 @@ class BayesOpt(Searcher):
 
     def _training_set(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Inputs and losses of the fit (failures imputed), and the pending inputs."""
-        finished = [
-            o for o in self._obs.values() if o.x is not None and o.status is not _Status.PENDING
-        ]
+        finished = [o for o in self._obs.values() if o.x is not None and o.done]
         losses = [o.loss for o in finished if o.loss is not None]
         worst = max(losses)
         keep = [o for o in finished if o.loss is not None or self.impute_failures]
@@ -312,7 +266,7 @@ class BayesOpt(Searcher):
             recent = [i for i in range(len(keep) - 1, -1, -1) if i not in best]
             idx = sorted(best | set(recent[: self.max_fit_points - half]))
             xs, ys = xs[idx], ys[idx]
-        pend = [o.x for o in self._obs.values() if o.x is not None and o.status is _Status.PENDING]
+        pend = [o.x for o in self._obs.values() if o.x is not None and not o.done]
         xp = np.array(pend).reshape(len(pend), self.encoding.dim)
         return xs, ys, xp
 
@@ -394,43 +348,18 @@ class BayesOpt(Searcher):
     def state(self) -> dict[str, Any]:
         return {
             **super().state(),
-            "n_prior": self._n_prior,
+            **self._obs.state(),
             "design_seed": self._design_seed,
             "design_used": self._design_used,
             "theta": None if self._theta is None else [float(t) for t in self._theta],
             "fit_n": self._fit_n,
-            "trials": [
-                {
-                    "id": tid,
-                    "config": o.config,
-                    "loss": o.loss,
-                    "status": o.status.value,
-                    "x": None if o.x is None else [float(v) for v in o.x],
-                }
-                for tid, o in self._obs.items()
-            ],
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(state)
-        self._n_prior = int(state.get("n_prior", 0))
+        self._obs.load_state(state)
         self._design_seed = int(state.get("design_seed", self._design_seed))
         self._design_used = int(state.get("design_used", 0))
         theta = state.get("theta")
         self._theta = None if theta is None else np.array(theta, dtype=float)
         self._fit_n = int(state.get("fit_n", 0))
-        self._obs = {}
-        for t in state.get("trials", []):
-            x = t.get("x")
-            vec = (
-                self.encoding.encode(t["config"])
-                if x is None or len(x) != self.encoding.dim
-                else np.array(x, dtype=float)
-            )
-            loss = t.get("loss")
-            self._obs[str(t["id"])] = _Obs(
-                t["config"],
-                vec,
-                None if loss is None else float(loss),
-                _Status(t.get("status", "pending")),
-            )

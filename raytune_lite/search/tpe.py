@@ -2,7 +2,7 @@
 
 After ``n_startup_trials`` random configs, the finished trials are split by their metric into
 a *good* group (the best ``gamma(n)``) and a *bad* group (the rest). Each group gets a kernel
-density model ``l(x)`` / ``g(x)`` in the unit-cube encoding (see :mod:`._parzen`);
+density model ``l(x)`` / ``g(x)`` in the unit-cube encoding (see :mod:`._tpe.parzen`);
 ``n_ei_candidates`` points drawn from ``l`` are scored by ``log l(x) - log g(x)`` (which orders
 them like expected improvement) and the best one is suggested.
 
@@ -25,18 +25,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from raytune_lite._checks import check_int
-from raytune_lite.search._parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
-from raytune_lite.search._prior import prior_records, prior_results
-from raytune_lite.search._tpe_space import Context, TreeSpace
+from raytune_lite.search._observations import Observation, Observations
+from raytune_lite.search._tpe.parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
+from raytune_lite.search._tpe.space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode
 
 __all__ = ["TPE", "default_gamma"]
 
@@ -44,16 +43,6 @@ __all__ = ["TPE", "default_gamma"]
 def default_gamma(n: int) -> int:
     """Optuna's split: the best 10 % of the finished trials (rounded up), at most 25."""
     return min(math.ceil(0.1 * n), 25)
-
-
-@dataclass
-class _Obs:
-    """One trial as the model sees it."""
-
-    config: dict[str, Any]
-    values: np.ndarray
-    loss: float | None = None  #: ``sign * metric``; None while pending or after a failure
-    done: bool = False
 
 
 class TPE(Searcher):
@@ -141,9 +130,7 @@ class TPE(Searcher):
             multivariate=bool(multivariate),
         )
         self._tree: TreeSpace | None = None
-        self._obs: dict[str, _Obs] = {}
-        self._prior_buffer: list[tuple[list[dict[str, Any]], str | None]] = []
-        self._n_prior = 0
+        self._obs = Observations("TPE")
 
     # -- set-up and bookkeeping ------------------------------------------------------------
     def setup(
@@ -156,11 +143,7 @@ class TPE(Searcher):
     ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._tree = TreeSpace(space)
-        self._obs = {}
-        self._n_prior = 0
-        buffered, self._prior_buffer = self._prior_buffer, []
-        for records, metric_name in buffered:
-            self._ingest(records, metric_name)
+        self._obs.setup(self._tree.extract, self._tree.dim, metric, self.mode)
 
     @property
     def tree(self) -> TreeSpace:
@@ -170,26 +153,13 @@ class TPE(Searcher):
 
     def observations(self) -> list[tuple[dict[str, Any], float | None]]:
         """Finished trials as ``(config, metric value or None for a failure)``, oldest first."""
-        sign = self.mode.sign()
-        return [
-            (o.config, None if o.loss is None else sign * o.loss)
-            for o in self._obs.values()
-            if o.done
-        ]
-
-    def _record(self, trial_id: str, config: dict[str, Any]) -> None:
-        self._obs[trial_id] = _Obs(config=config, values=self.tree.extract(config))
+        return self._obs.finished()
 
     def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
-        self._record(trial_id, dict(config))
+        self._obs.add(trial_id, dict(config))
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
-        obs = self._obs.get(trial_id)
-        if obs is None:
-            return
-        value = None if error else metric_value(row, self.metric)
-        obs.loss = None if value is None else self.mode.sign() * value
-        obs.done = True
+        self._obs.complete(trial_id, row, error)
 
     def add_prior_results(self, records: Any, metric: str | None = None) -> None:
         """Warm start from earlier results: a DataFrame (``ResultGrid.dataframe()``) or a list
@@ -198,20 +168,7 @@ class TPE(Searcher):
         Rows whose metric is missing or NaN, or whose ``status`` is ``"ERROR"``, count as
         failures. May be called before :meth:`setup` (the rows are kept until then).
         """
-        rows = prior_records(records)
-        if self._tree is None:
-            self._prior_buffer.append((rows, metric))
-        else:
-            self._ingest(rows, metric)
-
-    def _ingest(self, rows: list[dict[str, Any]], metric: str | None) -> None:
-        for config, value in prior_results(rows, metric or self.metric):
-            tid = f"__prior_{self._n_prior}"
-            self._n_prior += 1
-            self._record(tid, config)
-            obs = self._obs[tid]
-            obs.loss = None if value is None else self.mode.sign() * value
-            obs.done = True
+        self._obs.add_prior(records, metric)
 
     # -- suggestions -------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> Suggestion:
@@ -220,7 +177,7 @@ class TPE(Searcher):
         startup = n_done < self.n_startup_trials
         values = self._random_values() if startup else self._model_values()
         config = tree.assemble(values, self.rng)
-        self._record(trial_id, config)
+        self._obs.add(trial_id, config)
         return config
 
     def _random_values(self) -> np.ndarray:
@@ -251,7 +208,7 @@ class TPE(Searcher):
         tree = self.tree
         values = np.full(tree.dim, np.nan)
         obs = list(self._obs.values())
-        xs = np.array([o.values for o in obs]).reshape(len(obs), tree.dim)
+        xs = np.array([o.x for o in obs]).reshape(len(obs), tree.dim)
         for g in tree.groups:
             members = tree.group_members[g]
             if not members or not tree.active(g, values):
@@ -259,7 +216,7 @@ class TPE(Searcher):
             values[members] = self._sample_group(g, members, obs, xs)
         return self._mask_inactive(values)
 
-    def _split(self, rows: np.ndarray, obs: list[_Obs]) -> tuple[np.ndarray, np.ndarray]:
+    def _split(self, rows: np.ndarray, obs: list[Observation]) -> tuple[np.ndarray, np.ndarray]:
         """Indices (oldest first) of the good and the bad trials among ``rows``."""
         finite = [i for i in rows if obs[i].done and obs[i].loss is not None]
         finite.sort(key=lambda i: (obs[i].loss, i))
@@ -276,7 +233,7 @@ class TPE(Searcher):
         return np.array(below, dtype=int), np.array(above, dtype=int)
 
     def _sample_group(
-        self, g: Context, members: list[int], obs: list[_Obs], xs: np.ndarray
+        self, g: Context, members: list[int], obs: list[Observation], xs: np.ndarray
     ) -> np.ndarray:
         tree = self.tree
         rows = np.flatnonzero(tree.active(g, xs)) if g else np.arange(len(obs))
@@ -300,32 +257,8 @@ class TPE(Searcher):
 
     # -- resume ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {
-            **super().state(),
-            "n_prior": self._n_prior,
-            "trials": [
-                {
-                    "id": tid,
-                    "config": o.config,
-                    "loss": o.loss,
-                    "done": o.done,
-                    "values": [None if math.isnan(v) else float(v) for v in o.values],
-                }
-                for tid, o in self._obs.items()
-            ],
-        }
+        return {**super().state(), **self._obs.state()}
 
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(state)
-        self._n_prior = int(state.get("n_prior", 0))
-        self._obs = {}
-        for t in state.get("trials", []):
-            vals = t.get("values")
-            values = (
-                self.tree.extract(t["config"])
-                if vals is None or len(vals) != self.tree.dim
-                else np.array([np.nan if v is None else v for v in vals], dtype=float)
-            )
-            self._obs[str(t["id"])] = _Obs(
-                config=t["config"], values=values, loss=t.get("loss"), done=bool(t.get("done"))
-            )
+        self._obs.load_state(state)

@@ -1,4 +1,5 @@
-"""Parzen estimators on the unit cube: the density models behind :class:`~.tpe.TPE`.
+"""Parzen estimators on the unit cube: the density models behind
+:class:`~raytune_lite.search.tpe.TPE`.
 
 A :class:`ParzenEstimator` is a weighted mixture with one kernel per observation plus an
 optional *prior* kernel. Numeric dimensions use Gaussians truncated to ``[0, 1]``; discrete

@@ -1,8 +1,8 @@
 """The controller's checkpoint bookkeeping: which saved checkpoints a trial keeps, and the
 exploiting trial's own copy of a donor's checkpoint.
 
-Plain file operations, no Ray. Saved checkpoints live in
-``trials/<trial_id>/checkpoints/checkpoint_<iteration:06d>/`` (see :mod:`raytune_lite.store`).
+Plain file operations, no Ray. Where saved checkpoints live is the store's to say
+(:func:`raytune_lite.store.checkpoint_dir`).
 
 Example:
     >>> keep = CheckpointRetention(num_to_keep=1, score_key=None, metric=None, mode=Mode.MIN)
@@ -16,34 +16,18 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from raytune_lite.checkpoint import Checkpoint, CheckpointError
+from raytune_lite.checkpoint import CheckpointError
 from raytune_lite.schedulers.base import Decision
+from raytune_lite.store import checkpoint_dir, checkpoint_iteration
 from raytune_lite.trial import Mode, metric_value
 
 logger = logging.getLogger("raytune_lite")
-
-_ITERATION = re.compile(r"checkpoint_(\d+)$")
-
-
-def checkpoint_iteration(checkpoint: Checkpoint | None) -> int:
-    """The training iteration a saved checkpoint's folder is named after, else 0.
-
-    Args:
-        checkpoint: a checkpoint saved as ``.../checkpoint_<iteration>``, or None.
-
-    Returns:
-        The iteration in the folder name; 0 for None or any other name.
-    """
-    m = _ITERATION.search(checkpoint.path) if checkpoint else None
-    return int(m.group(1)) if m else 0
 
 
 def _remove(path: str) -> None:
@@ -199,9 +183,7 @@ def own_copy(decision: Decision, trial_dir: str, trial_id: str) -> Decision:
     """
     if decision.checkpoint is None:
         raise ValueError("own_copy needs a decision with a checkpoint")
-    dest = os.path.join(
-        trial_dir, "checkpoints", f"checkpoint_{checkpoint_iteration(decision.checkpoint):06d}"
-    )
+    dest = checkpoint_dir(trial_dir, checkpoint_iteration(decision.checkpoint.path))
     try:
         if not os.path.isdir(decision.checkpoint.path):
             raise CheckpointError(f"{decision.checkpoint.path!r} does not exist")

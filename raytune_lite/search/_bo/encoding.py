@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from raytune_lite.search._acquisition import Layout
+from raytune_lite.search._bo.acquisition import Layout
 from raytune_lite.space import Categorical, Domain, Float, Integer, Path, Space
 
 __all__ = ["MAX_LEVELS", "Encoding"]

@@ -1,5 +1,6 @@
-"""What a resumed experiment takes up: the controller's experiment.json snapshot, and the
-trial table rebuilt from that snapshot and from the trials' own files.
+"""What a resumed experiment takes up: the experiment.json state
+(:class:`~raytune_lite.store.ExperimentState`), and the trial table rebuilt from it and from
+the trials' own files.
 
 Plain JSON and file reads, no Ray. The snapshot is rewritten on a timer and at trial
 boundaries, a trial's trial.json only at its status changes, while its rows are appended as
@@ -10,69 +11,13 @@ restarts from its last saved checkpoint whose row made it to disk.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from raytune_lite._table import TrialTable
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.schedulers.base import Scheduler
-from raytune_lite.search.base import Searcher
-from raytune_lite.space import Space
-from raytune_lite.spec import ExperimentSpec
-from raytune_lite.store import ExperimentStore, read_rows, saved_checkpoints
+from raytune_lite.controller.table import TrialTable
+from raytune_lite.store import ExperimentState, ExperimentStore, read_rows, saved_checkpoints
 from raytune_lite.trial import Mode, Trial, TrialStatus
-
-
-class ExperimentStatus(str, Enum):
-    """The ``status`` an experiment.json snapshot records."""
-
-    RUNNING = "running"
-    FINISHED = "finished"
-
-
-def experiment_snapshot(
-    status: ExperimentStatus,
-    spec: ExperimentSpec,
-    space: Space,
-    searcher: Searcher,
-    scheduler: Scheduler,
-    *,
-    created: int,
-    points_left: Iterable[dict[str, Any]],
-    searcher_done: bool,
-    started: float,
-) -> dict[str, Any]:
-    """The experiment.json content (less its format version) that :func:`recover` reads back.
-
-    Args:
-        status: whether the experiment still runs.
-        spec: the experiment's settings.
-        space: the search space.
-        searcher: the searcher, whose ``state()`` is saved.
-        scheduler: the scheduler, whose ``state()`` is saved.
-        created: how many trials were created so far.
-        points_left: the ``points_to_evaluate`` not launched yet.
-        searcher_done: whether the searcher said FINISHED.
-        started: when this run of the experiment started (epoch seconds).
-
-    Returns:
-        A JSON-able dict.
-    """
-    return {
-        "status": status.value,
-        "spec": spec.to_json(),
-        "space": space.to_json(),
-        "searcher": {"class": type(searcher).__name__, "state": searcher.state()},
-        "scheduler": {"class": type(scheduler).__name__, "state": scheduler.state()},
-        "created": created,
-        "points_left": list(points_left),
-        "searcher_done": searcher_done,
-        "started": started,
-        "updated": time.time(),
-    }
 
 
 def recover_trial(trial: Trial, store: ExperimentStore, metric: str | None, mode: Mode) -> None:
@@ -125,7 +70,7 @@ class Recovered:
 
 
 def recover(
-    experiment: dict[str, Any],
+    experiment: ExperimentState,
     trials: list[dict[str, Any]],
     store: ExperimentStore,
     metric: str | None,
@@ -137,7 +82,7 @@ def recover(
     paused, for the scheduler to resume; finished ones are taken as recorded.
 
     Args:
-        experiment: the experiment.json content (see :func:`experiment_snapshot`).
+        experiment: what experiment.json holds.
         trials: every trial's summary (:func:`raytune_lite.store.load_trials`).
         store: the experiment directory.
         metric: the experiment's metric.
@@ -148,11 +93,11 @@ def recover(
     """
     out = Recovered(
         TrialTable(metric, mode),
-        created=int(experiment.get("created", 0)),
-        points_left=list(experiment.get("points_left", [])),
-        searcher_done=bool(experiment.get("searcher_done", False)),
-        searcher_state=experiment.get("searcher", {}).get("state", {}),
-        scheduler_state=experiment.get("scheduler", {}).get("state", {}),
+        created=experiment.created,
+        points_left=list(experiment.points_left),
+        searcher_done=experiment.searcher_done,
+        searcher_state=experiment.searcher.state,
+        scheduler_state=experiment.scheduler.state,
     )
     for d in trials:
         trial = Trial.from_json(d)

@@ -13,7 +13,7 @@ columns held), then discrete neighbours of the winner are tried.
 
 Example:
     >>> import numpy as np
-    >>> from raytune_lite.search._acquisition import log_h
+    >>> from raytune_lite.search._bo.acquisition import log_h
     >>> bool(np.isfinite(log_h(np.array([-1e3, -40.0, 0.0, 5.0]))).all())
     True
 """

@@ -1,11 +1,11 @@
-"""Tests of the GP searcher's encoding (raytune_lite.search._bo_space)."""
+"""Tests of the GP searcher's encoding (raytune_lite.search._bo.encoding)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import raytune_lite as rt
-from raytune_lite.search._bo_space import MAX_LEVELS, Encoding
+from raytune_lite.search._bo.encoding import MAX_LEVELS, Encoding
 from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE
 
 SPACE = {**CONFORMANCE_SPACE, "bs": rt.grid([16, 32, 64]), "ql": rt.qloguniform(1.0, 100.0, 5.0)}

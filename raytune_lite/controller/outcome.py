@@ -4,10 +4,10 @@ donor (exploit), or finished with a status and a reason.
 Plain decision logic, no Ray: the controller carries the outcome out.
 
 Example:
-    >>> from raytune_lite.runner import AttemptEnd, AttemptResult
+    >>> from raytune_lite.attempt import AttemptEnd, AttemptResult
     >>> from raytune_lite.trial import Trial
     >>> t = Trial("00000", {}, {}, failures=1)
-    >>> failed = AttemptResult(AttemptEnd.FAILED, [], error="boom")
+    >>> failed = AttemptResult(AttemptEnd.FAILED, error="boom")
     >>> attempt_outcome(failed, None, t, max_failures=1, metric=None, stopping=None).next
     <Next.RETRY: 'RETRY'>
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from raytune_lite.runner import AttemptEnd, AttemptResult
+from raytune_lite.attempt import AttemptEnd, AttemptResult
 from raytune_lite.schedulers.base import Action, Decision
 from raytune_lite.trial import Trial, TrialStatus
 
@@ -62,7 +62,8 @@ def attempt_outcome(
 
     Args:
         result: how the attempt ended.
-        decision: the scheduler's decision carried out by ending the attempt, if any.
+        decision: the controller's decision carried out by ending the attempt, if any: the
+            one source of truth for why an INTERRUPTED attempt ended (none: it was stopped).
         trial: the trial, its rows taken in, ``failures`` counting this attempt's failure.
         max_failures: how many failures a trial may have and still be retried.
         metric: the experiment's metric (a returned trial must have reported it, finite).
@@ -75,19 +76,21 @@ def attempt_outcome(
         if trial.failures <= max_failures and not stopping:
             return Outcome(Next.RETRY, TrialStatus.PENDING)
         return Outcome(Next.FINISH, TrialStatus.ERROR)
+    complete = False
     if result.end is AttemptEnd.INTERRUPTED:
-        action = decision.action if decision else result.action
+        action = decision.action if decision is not None else Action.STOP
         if action is Action.PAUSE and not stopping:
             return Outcome(Next.PAUSE, TrialStatus.PAUSED)
         if action is Action.EXPLOIT and decision is not None and not stopping:
             return Outcome(Next.EXPLOIT, TrialStatus.PENDING)
-        reason = "scheduler" if decision is not None else (stopping or "stopped")
-        return Outcome(Next.FINISH, TrialStatus.STOPPED_EARLY, reason=reason)
+        if action is not Action.COMPLETE:
+            reason = "scheduler" if decision is not None else (stopping or "stopped")
+            return Outcome(Next.FINISH, TrialStatus.STOPPED_EARLY, reason=reason)
+        complete = True  # ended at its full budget: judged like a trial that returned
     problem = trial.final_metric_problem(metric)
     if problem is not None:
         return Outcome(Next.FINISH, TrialStatus.ERROR, error=problem)
-    ended = {
-        AttemptEnd.STOP_CRITERION: "stop criterion",
-        AttemptEnd.BUDGET: "scheduler: full budget",
-    }.get(result.end)
+    if complete:
+        return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason="scheduler: full budget")
+    ended = "stop criterion" if result.end is AttemptEnd.STOP_CRITERION else None
     return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=ended)

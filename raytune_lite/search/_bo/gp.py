@@ -10,7 +10,7 @@ Hyperparameters travel as one vector ``theta = [log l_1 .. log l_D, log s2, log 
 
 Example:
     >>> import numpy as np
-    >>> from raytune_lite.search._gp import GaussianProcess, fit_theta
+    >>> from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
     >>> rng = np.random.default_rng(0)
     >>> x = rng.random((12, 2)); y = np.sin(6 * x[:, 0]) + x[:, 1]
     >>> y = (y - y.mean()) / y.std()

@@ -21,19 +21,25 @@ from typing import Any
 import ray
 
 from raytune_lite import resources as res
-from raytune_lite._outcome import Next, attempt_outcome
-from raytune_lite._recovery import ExperimentStatus, experiment_snapshot, recover
-from raytune_lite._retention import CheckpointRetention, checkpoint_iteration, own_copy
-from raytune_lite._supply import TrialSupply
-from raytune_lite._table import TrialTable
-from raytune_lite._timers import enforce_time_budget, every
-from raytune_lite.runner import AttemptEnd, AttemptResult, run_trial
+from raytune_lite.attempt import AttemptEnd, AttemptResult, Message, TrialContext
+from raytune_lite.controller.outcome import Next, attempt_outcome
+from raytune_lite.controller.recovery import recover
+from raytune_lite.controller.retention import CheckpointRetention, own_copy
+from raytune_lite.controller.supply import TrialSupply
+from raytune_lite.controller.table import TrialTable
+from raytune_lite.controller.timers import enforce_time_budget, every
+from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
-from raytune_lite.session import Message, TrialContext
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
-from raytune_lite.store import ExperimentStore
+from raytune_lite.store import (
+    ExperimentState,
+    ExperimentStatus,
+    ExperimentStore,
+    PluginState,
+    checkpoint_iteration,
+)
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
@@ -225,19 +231,19 @@ class Controller:
         try:
             result: AttemptResult = await ref
         except ray.exceptions.TaskCancelledError:
-            result = AttemptResult(AttemptEnd.INTERRUPTED, [], action=Action.STOP)
+            result = AttemptResult(AttemptEnd.INTERRUPTED)
         except ray.exceptions.RayError as e:  # the worker or its node died
             if self._own_node_died(e):
                 return  # the whole experiment is going down: resuming will rerun the trial
-            result = AttemptResult(AttemptEnd.FAILED, [], error=f"{type(e).__name__}: {e}")
+            result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
             if trial.trial_id in self.cancelled:  # we killed it
-                result = AttemptResult(AttemptEnd.INTERRUPTED, [], action=Action.STOP)
+                result = AttemptResult(AttemptEnd.INTERRUPTED)
             else:
                 # A dying driver or head node fails its tasks before the controller notices:
                 # wait a little so that the controller goes first and the trial is not blamed.
                 await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
         except Exception as e:  # e.g. the result could not be deserialized
-            result = AttemptResult(AttemptEnd.FAILED, [], error=f"{type(e).__name__}: {e}")
+            result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
         self.running.pop(trial.trial_id, None)
         self.refs.pop(trial.trial_id, None)
         try:
@@ -328,10 +334,11 @@ class Controller:
             if decision.action is not Action.EXPLOIT:
                 return
         assert decision.config is not None
-        iteration = checkpoint_iteration(decision.checkpoint)
-        trial.adopt(decision.config, decision.checkpoint, iteration, decision.donor)
-        if decision.checkpoint is not None:
-            self.retention.adopt(trial.trial_id, decision.checkpoint.path, iteration)
+        ckpt = decision.checkpoint
+        iteration = checkpoint_iteration(ckpt.path if ckpt else None)
+        trial.adopt(decision.config, ckpt, iteration, decision.donor)
+        if ckpt is not None:
+            self.retention.adopt(trial.trial_id, ckpt.path, iteration)
         self.store.write_trial(trial.trial_id, trial.to_json())
 
     def _finish(self, trial: Trial, status: TrialStatus, reason: str | None = None) -> None:
@@ -377,14 +384,14 @@ class Controller:
     def _write_experiment(self, status: ExperimentStatus) -> None:
         self.dirty = False
         self.store.write_experiment(
-            experiment_snapshot(
-                status,
-                self.spec,
-                self.space,
-                self.searcher,
-                self.scheduler,
+            ExperimentState(
+                status=status,
+                spec=self.spec.to_json(),
+                space=self.space.to_json(),
+                searcher=PluginState(type(self.searcher).__name__, self.searcher.state()),
+                scheduler=PluginState(type(self.scheduler).__name__, self.scheduler.state()),
                 created=self.supply.created,
-                points_left=self.supply.points,
+                points_left=list(self.supply.points),
                 searcher_done=self.supply.searcher_done,
                 started=self.started,
             )
@@ -392,7 +399,7 @@ class Controller:
 
     def _restore(self, restored: dict[str, Any]) -> None:
         """Takes up an interrupted experiment (trial summaries and plugin state)."""
-        exp = restored["experiment"]
+        exp = ExperimentState.from_json(restored["experiment"])
         got = recover(exp, restored["trials"], self.store, self.spec.metric, self.spec.mode)
         self.searcher.load_state(got.searcher_state)
         self.scheduler.load_state(got.scheduler_state)
