@@ -116,6 +116,11 @@ class Result:
     best_value: float | None
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def num_exploits(self) -> int:
+        """How many times PBT restarted this trial from another trial's checkpoint."""
+        return sum(1 for h in self.config_history if h.get("donor") is not None)
+
 
 class ResultGrid:
     """All trials of an experiment.
@@ -220,9 +225,10 @@ class ResultGrid:
 
     def dataframe(self) -> pd.DataFrame:
         """One row per trial: ``trial_id``, ``status``, ``config/...`` columns, the last
-        reported metrics, ``num_configs`` (PBT) and ``error`` (the last line of the trial's
-        error). A metric that has the name of one of these keeps it; that column is then
-        prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``)."""
+        reported metrics, ``num_configs`` and ``num_exploits`` (PBT), and ``error`` (the last
+        line of the trial's error). A metric that has the name of one of these keeps it; that
+        column is then prefixed ``trial_`` (a metric called ``error`` leaves the message in
+        ``trial_error``)."""
         metrics = [
             {k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
             for r in self._results
@@ -235,6 +241,7 @@ class ResultGrid:
                 "trial_id": r.trial_id,
                 "status": r.status.value,
                 "num_configs": len(r.config_history) or 1,
+                "num_exploits": r.num_exploits,
                 "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
                 **{str(k): v for k, v in r.info.items()},  # e.g. a staged search's stage
             }
@@ -343,6 +350,11 @@ class ResultGrid:
         from raytune_lite.report import write_report
 
         return write_report(self, path or os.path.join(self.path, "report.html"), top=top)
+
+    @property
+    def num_exploits(self) -> int:
+        """How many exploits PBT made in all (0 without PBT)."""
+        return sum(r.num_exploits for r in self._results)
 
     def config_history(self) -> pd.DataFrame:
         """Each trial's configs over training (the schedule PBT found), one row per change."""

@@ -21,6 +21,7 @@ from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
 from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.fifo import FIFO
+from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.repeated import Repeated
@@ -307,7 +308,14 @@ class Tuner:
             ray.kill(controller)
         except Exception:  # already gone
             logging.getLogger("raytune_lite").debug("controller already gone")
-        return ResultGrid.from_path(self.spec.path)
+        results = ResultGrid.from_path(self.spec.path)
+        if isinstance(self.scheduler, PBT):  # PBT says what it did
+            exploited = sum(1 for r in results if r.num_exploits)
+            reporter.note(
+                f"PBT made {results.num_exploits} exploits ({exploited} of {len(results)} "
+                "trials restarted from another's checkpoint; see results.config_history())"
+            )
+        return results
 
     def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
         while True:
