@@ -61,3 +61,7 @@ _here = os.path.dirname(os.path.abspath(__file__))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (_here, os.environ.get("PYTHONPATH", "")) if p
 )
+
+# scripts that tests run as programs (Ray Tune-style scripts): not test modules, and they may
+# import optional packages (xgboost, lightgbm) that the doctest collection must not import
+collect_ignore_glob = ["tune_scripts/*"]
