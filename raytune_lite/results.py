@@ -347,7 +347,7 @@ class ResultGrid:
 
         Needs matplotlib (``pip install 'raytune_lite[plot]'``).
         """
-        from raytune_lite.report import write_report
+        from raytune_lite.report_page import write_report
 
         return write_report(self, path or os.path.join(self.path, "report.html"), top=top)
 
