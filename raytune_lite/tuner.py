@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -17,6 +17,7 @@ from raytune_lite import resources as res
 from raytune_lite._checks import check_int
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
 from raytune_lite.controller import Controller
+from raytune_lite.multiobjective import Constraints, Objectives, parse_constraints
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
 from raytune_lite.schedulers.base import Scheduler
@@ -29,7 +30,12 @@ from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
 from raytune_lite.trial import Mode, ModeName
-from raytune_lite.tuner_checks import check_trainable, check_unlimited, unpicklable_message
+from raytune_lite.tuner_checks import (
+    check_multi_objective,
+    check_trainable,
+    check_unlimited,
+    unpicklable_message,
+)
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
 
@@ -58,7 +64,9 @@ class Tuner:
         trainable: ``train(config)``, which calls :func:`raytune_lite.report` as it learns
             (or returns its final metrics as a dict or a number).
         param_space: nested dict of constants and domains (``uniform``, ``choice``, ``grid``...).
-        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``.
+        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``. Several
+            objectives: ``metric=["loss", "latency"], mode=["min", "min"]`` (then
+            ``results.pareto_front()``; searchers that cannot say so).
         num_samples: trials to run (each grid point is repeated ``num_samples`` times;
             -1: until the searcher finishes or the time budget ends).
         searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random), or
@@ -82,6 +90,9 @@ class Tuner:
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        constraints: ``["memory_mb <= 512", ...]`` or ``fn(row) -> bool`` over a trial's last
+            row: an infeasible trial is never best nor on the Pareto front, and searchers
+            learn it as failed.
         repeats: run each suggested config this many times, with ``config["seed"]`` (also
             ``rt.get_seed()``) = 0, 1, ...; the searcher learns from their mean and
             ``results.best`` ranks configs by it (``num_samples`` counts configs).
@@ -100,8 +111,8 @@ class Tuner:
         trainable: Callable[..., Any],
         param_space: Mapping[str, Any] | None = None,
         *,
-        metric: str | None = None,
-        mode: Mode | ModeName = "min",
+        metric: str | Sequence[str] | None = None,
+        mode: Mode | ModeName | Sequence[Mode | ModeName] = "min",
         num_samples: int = 1,
         searcher: Searcher | Literal["auto"] | None = None,
         scheduler: Scheduler | None = None,
@@ -120,14 +131,16 @@ class Tuner:
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
         repeats: int = 1,
+        constraints: Constraints = None,
     ):
         check_trainable(trainable)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         self.param_space = dict(param_space or {})
-        if metric is not None and (not isinstance(metric, str) or not metric):
-            raise ValueError(f"metric must be the name of a reported key (a string); got {metric=}")
-        self.mode = Mode.parse(mode)
+        self.objectives = Objectives.parse(metric, mode)
+        metrics, modes = self.objectives.metrics, self.objectives.modes
+        metric, self.mode = self.objectives.primary, modes[0]  # plugins see the first one
+        check_constraints = parse_constraints(constraints)  # a bad one is a ValueError here
         if num_samples != -1:
             check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
         check_int("max_concurrent", max_concurrent, 1, allow_none=True)
@@ -173,7 +186,10 @@ class Tuner:
         self.scheduler = scheduler or FIFO()
         check_unlimited(num_samples, time_budget_s, self.searcher)
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+        check_multi_objective(self.objectives, self.searcher, self.scheduler)
         self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
+        self.searcher.objectives = self.objectives
+        self.searcher.constraints = check_constraints or None
         self.scheduler.setup(metric, self.mode, self.seed)
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
             raise TypeError(
@@ -207,6 +223,9 @@ class Tuner:
             num_to_keep=num_to_keep,
             checkpoint_score=checkpoint_score,
             repeats=repeats,
+            metrics=metrics if self.objectives.multi else (),
+            modes=modes if self.objectives.multi else (),
+            constraints=constraints,
         )
         self.verbose = verbose
         self.address = address

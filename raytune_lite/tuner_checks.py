@@ -111,3 +111,22 @@ def unpicklable_message(
                 "locks, open files, connections or generators in it"
             )
     return f"the param_space, searcher or scheduler could not be pickled: {error}"
+
+
+def check_multi_objective(objectives: Any, searcher: Searcher, scheduler: Any) -> None:
+    """Several objectives need a searcher that ranks by several, and no early stopping
+    (its rules rank trials by one number)."""
+    if not objectives.multi:
+        return
+    if not getattr(searcher, "supports_multi_objective", False):
+        raise ValueError(
+            f"metric={list(objectives.metrics)} has {len(objectives.metrics)} objectives, and "
+            f"{type(searcher).__name__} optimises one: use rt.search.BasicSearch() (random) "
+            "or rt.search.NSGA2(), or one metric"
+        )
+    if type(scheduler).__name__ != "FIFO":
+        raise ValueError(
+            f"metric={list(objectives.metrics)} has several objectives, and "
+            f"{type(scheduler).__name__} ranks trials by one metric to stop them early: run "
+            "without a scheduler (FIFO), or with one metric"
+        )

@@ -28,6 +28,7 @@ from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
+from raytune_lite.multiobjective import feasible, parse_constraints
 from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
@@ -64,6 +65,9 @@ class Controller:
     ) -> None:
         self.spec = spec
         self.space = Space(param_space)
+        self.constraints = parse_constraints(
+            None if isinstance(spec.constraints, str) else spec.constraints
+        )
         self.searcher = searcher
         self.scheduler = scheduler
         self.trainable = trainable[0]  # an ObjectRef: put once, resolved by every task
@@ -354,7 +358,9 @@ class Controller:
         self.store.close_trial(trial.trial_id)
         self.store.write_trial(trial.trial_id, trial.to_json())
         self.scheduler.on_complete(trial.snapshot())
-        self.searcher.on_complete(trial.trial_id, trial.last_result, status is TrialStatus.ERROR)
+        # an infeasible trial (constraints=...) is learnt as failed: never a best to move to
+        failed = status is TrialStatus.ERROR or not feasible(trial.last_result, self.constraints)
+        self.searcher.on_complete(trial.trial_id, trial.last_result, failed)
         self.dirty = True
 
     # -- timers ------------------------------------------------------------------------------
