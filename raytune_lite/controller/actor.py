@@ -76,7 +76,10 @@ class Controller:
         self.cancelled: set[str] = set()  # attempts the controller cancelled
         self.resume_asked: set[str] = set()  # resumed before their pause took effect
         self.supply = TrialSupply(
-            searcher, spec.points_to_evaluate, spec.num_samples, self.space.grid_size
+            searcher,
+            spec.points_to_evaluate,
+            spec.num_samples * spec.repeats,  # each config runs `repeats` times
+            self.space.grid_size,
         )
         self.retention = CheckpointRetention(
             spec.num_to_keep, spec.checkpoint_score, spec.metric, spec.mode
@@ -180,6 +183,7 @@ class Controller:
             return False
         tid, config = new.trial_id, new.config
         trial = Trial(tid, config, dict(self.spec.resources), from_searcher=new.from_searcher)
+        trial.info = dict(self.searcher.trial_info(tid)) if new.from_searcher else {}
         trial.config_history.append({"training_iteration": 0, "config": config})
         self.trials.add(trial)
         self.store.add_trial(tid, config)

@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.trial import Mode, TrialSnapshot
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot
 
 
 class Action(Enum):
@@ -103,7 +103,7 @@ class Scheduler(ABC):
     #: True when the scheduler needs ``metric`` to be set.
     requires_metric: bool = True
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         """Called once by the Tuner with the experiment's metric and mode."""
         if self.requires_metric and metric is None:
             raise ValueError(

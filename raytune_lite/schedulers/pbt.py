@@ -40,7 +40,7 @@ import numpy as np
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers._explore import Bounds, Explorer, Mutation, flatten_mutations
 from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
-from raytune_lite.trial import Mode, TrialSnapshot, TrialStatus, metric_value
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot, TrialStatus, metric_value
 
 __all__ = ["PBT", "Bounds", "Mutation"]
 
@@ -183,7 +183,7 @@ class PBT(Scheduler):
         self._seq = 0
         self._warned: set[str] = set()
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         super().setup(metric, mode, seed)
         self.rng = np.random.default_rng(seed)
         self._reset()

@@ -11,13 +11,15 @@ import numpy as np
 
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
-from raytune_lite.trial import Mode, Trial, TrialStatus
+from raytune_lite.trial import Mode, ModeName, Trial, TrialStatus
 
 
 class _Sim:
     """A tiny single-process stand-in for the controller's bookkeeping (no Ray)."""
 
-    def __init__(self, n_trials: int, max_t: int, concurrency: int, seed: int, mode: str):
+    def __init__(
+        self, n_trials: int, max_t: int, concurrency: int, seed: int, mode: Mode | ModeName
+    ):
         self.rng = np.random.default_rng(seed)
         self.max_t = max_t
         self.concurrency = concurrency
