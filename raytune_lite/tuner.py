@@ -191,6 +191,8 @@ class Tuner:
         self.searcher.objectives = self.objectives
         self.searcher.constraints = check_constraints or None
         self.scheduler.setup(metric, self.mode, self.seed)
+        if hasattr(type(self.scheduler), "objectives"):  # MOASHA ranks by all of them
+            setattr(self.scheduler, "objectives", self.objectives)  # noqa: B010
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
             raise TypeError(
                 f"points_to_evaluate must be a list of dicts; got {points_to_evaluate!r}"

@@ -114,8 +114,8 @@ def unpicklable_message(
 
 
 def check_multi_objective(objectives: Any, searcher: Searcher, scheduler: Any) -> None:
-    """Several objectives need a searcher that ranks by several, and no early stopping
-    (its rules rank trials by one number)."""
+    """Several objectives need a searcher that ranks by several, and a scheduler that does
+    (FIFO, or MOASHA; the other stopping rules rank trials by one number)."""
     if not objectives.multi:
         return
     if not getattr(searcher, "supports_multi_objective", False):
@@ -124,9 +124,10 @@ def check_multi_objective(objectives: Any, searcher: Searcher, scheduler: Any) -
             f"{type(searcher).__name__} optimises one: use rt.search.BasicSearch() (random) "
             "or rt.search.NSGA2(), or one metric"
         )
-    if type(scheduler).__name__ != "FIFO":
+    if type(scheduler).__name__ not in ("FIFO", "MOASHA"):
         raise ValueError(
             f"metric={list(objectives.metrics)} has several objectives, and "
-            f"{type(scheduler).__name__} ranks trials by one metric to stop them early: run "
-            "without a scheduler (FIFO), or with one metric"
+            f"{type(scheduler).__name__} ranks trials by one metric to stop them early: use "
+            "rt.schedulers.MOASHA(...) (ASHA ranking by non-dominated rank), no scheduler "
+            "(FIFO), or one metric"
         )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import raytune_lite as rt
-from raytune_lite.schedulers import ASHA
+from raytune_lite.schedulers import ASHA, MOASHA, MedianStopping
 from raytune_lite.search import NSGA2, TPE
 
 
@@ -22,6 +22,8 @@ def test_searchers_and_schedulers_that_rank_by_one_metric_are_refused() -> None:
         rt.Tuner(two_losses, space, metric=["loss", "latency"], mode=["min", "min"], searcher=TPE())
     with pytest.raises(ValueError, match="ASHA ranks trials by one metric"):
         rt.Tuner(two_losses, space, metric=["loss", "latency"], scheduler=ASHA(max_t=4))
+    with pytest.raises(ValueError, match=r"MedianStopping ranks .* use rt\.schedulers\.MOASHA"):
+        rt.Tuner(two_losses, space, metric=["loss", "latency"], scheduler=MedianStopping())
     with pytest.raises(ValueError, match="needs a mode per metric"):
         rt.Tuner(two_losses, space, metric=["loss", "latency"], mode=["min"])
     with pytest.raises(ValueError, match="a constraint reads 'key <= number'"):
@@ -58,3 +60,27 @@ def test_nsga2_runs_through_the_tuner(ray_local: Any, storage: str) -> None:
         seed=0,
     ).fit()  # fmt: skip
     assert len(results) == 10 and len(results.pareto_front()) == 10  # every x is a trade-off
+
+
+def curves(config: dict[str, Any]) -> None:
+    x, bad = config["x"], config["bad"]
+    for i in range(1, 5):
+        rt.report(
+            {"loss": x + bad + 1 / i, "latency": 1 - x + bad + 1 / i, "training_iteration": i}
+        )
+
+
+@pytest.mark.ray
+def test_moasha_runs_through_the_tuner_and_keeps_both_ends_of_the_front(
+    ray_local: Any, storage: str
+) -> None:
+    scheduler = MOASHA(max_t=4, grace_period=1, reduction_factor=2)
+    results = rt.Tuner(
+        curves, {"x": rt.grid([0.0, 1.0]), "bad": rt.grid([0.0, 1.0])},
+        metric=["loss", "latency"], mode=["min", "min"], scheduler=scheduler,
+        storage_path=storage, verbose=0, seed=0,
+    ).fit()  # fmt: skip
+    assert scheduler.objectives.metrics == ("loss", "latency")
+    ends = [r for r in results if r.config["bad"] == 0.0]  # x=0 best loss, x=1 best latency
+    assert len(ends) == 2
+    assert all(r.metrics["training_iteration"] == 4 for r in ends)  # never stopped by rank
