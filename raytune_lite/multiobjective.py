@@ -49,13 +49,11 @@ def pareto_mask(losses: np.ndarray) -> np.ndarray:
     ok = np.isfinite(v).all(axis=1)
     idx = np.flatnonzero(ok)
     pts = v[idx]
-    order = np.lexsort(pts.T[::-1])  # by the first objective, then the next
-    front: list[int] = []
-    for i in order:  # sorted: a point can only be dominated by one before it
-        p = pts[i]
-        if not any(np.all(pts[j] <= p) and np.any(pts[j] < p) for j in front):
-            front.append(int(i))
-    out[idx[front]] = True
+    # dominated[i]: some j is <= pts[i] everywhere and < somewhere (vectorised, n x n)
+    le = (pts[:, None, :] <= pts[None, :, :]).all(axis=2)
+    lt = (pts[:, None, :] < pts[None, :, :]).any(axis=2)
+    dominated = (le & lt).any(axis=0)
+    out[idx[~dominated]] = True
     return out
 
 

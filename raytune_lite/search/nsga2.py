@@ -53,8 +53,8 @@ class NSGA2(Searcher):
         self,
         *,
         population_size: int = 20,
-        crossover_eta: float = 15.0,
-        mutation_eta: float = 20.0,
+        crossover_eta: float = 1.0,
+        mutation_eta: float = 2.0,
         max_pending: int | None = None,
     ) -> None:
         super().__init__(max_pending=max_pending)
