@@ -52,9 +52,9 @@ class NSGA2(Searcher):
     def __init__(
         self,
         *,
-        population_size: int = 20,
-        crossover_eta: float = 1.0,
-        mutation_eta: float = 2.0,
+        population_size: int = 14,
+        crossover_eta: float = 0.5,
+        mutation_eta: float = 1.0,
         max_pending: int | None = None,
     ) -> None:
         super().__init__(max_pending=max_pending)
