@@ -145,7 +145,11 @@ class Controller:
             t.cancel()
         try:
             for trial in self.trials:
-                if trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
+                if trial.status is TrialStatus.PENDING and self.nodes.gave_up:  # unrunnable
+                    trial.error = self.nodes.gave_up
+                    self.store.write_error(trial.trial_id, trial.attempts, trial.error)
+                    self._finish(trial, TrialStatus.ERROR, reason=self.stopping)
+                elif trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
                     reason = self.stopping or "paused, never resumed"
                     self._finish(trial, TrialStatus.STOPPED_EARLY, reason=reason)
             status = ExperimentStatus.FAILED if self.crash else ExperimentStatus.FINISHED
@@ -250,8 +254,6 @@ class Controller:
             result: AttemptResult = await ref
         except ray.exceptions.TaskCancelledError:
             result = AttemptResult(AttemptEnd.INTERRUPTED)
-            if trial.trial_id in self.unrunnable:  # no node can run it: ERROR, not stopped
-                result = AttemptResult(AttemptEnd.FAILED, error=self.unrunnable[trial.trial_id])
         except ray.exceptions.RayError as e:  # the worker or its node died
             if self._own_node_died(e):
                 return  # the whole experiment is going down: resuming will rerun the trial
@@ -264,6 +266,8 @@ class Controller:
                 await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
         except Exception as e:  # e.g. the result could not be deserialized
             result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
+        if trial.trial_id in self.unrunnable:  # no node could run it: ERROR, not stopped
+            result = AttemptResult(AttemptEnd.FAILED, error=self.unrunnable.pop(trial.trial_id))
         self.running.pop(trial.trial_id, None)
         self.refs.pop(trial.trial_id, None)
         self.cancelled.discard(trial.trial_id)

@@ -147,6 +147,8 @@ class NodeWait:
     def __init__(self, wait_s: float | None) -> None:
         self.wait_s = wait_s
         self.since: float | None = None
+        #: the error of the trials once the wait is over (None until then)
+        self.gave_up: str | None = None
 
     def update(self, fits: int, message: Callable[[], str], now: float | None = None) -> str | None:
         """Records a count of the trials the cluster fits (``message``: why none fits).
@@ -164,7 +166,8 @@ class NodeWait:
             logger.warning("raytune_lite: %s; waiting for a node", message())
         if self.wait_s is None or now - self.since < self.wait_s:
             return None
-        return f"{message()} (waited wait_for_nodes_s={self.wait_s:g} s for one)"
+        self.gave_up = f"{message()} (waited wait_for_nodes_s={self.wait_s:g} s for one)"
+        return self.gave_up
 
 
 class Escalation:
