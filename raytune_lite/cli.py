@@ -8,7 +8,9 @@ Usage::
 
 ``show`` and ``plot`` only read the folder's JSON files (no Ray); ``resume`` continues the
 experiment with the training function named ``module:function`` (importable from the current
-directory), like ``rt.Tuner.restore(path, train).fit()``.
+directory), like ``rt.Tuner.restore(path, train).fit()``. Exit codes: 0 done, 1 the experiment
+could not go on (or a trial's error under ``fail_fast``), 2 a bad argument or folder, 130
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from raytune_lite.failures import ExperimentError
 from raytune_lite.results import ResultGrid
 from raytune_lite.store import StoreError
 from raytune_lite.trial import Mode
+
+#: exit codes: a bad argument or folder; the experiment could not go on; Ctrl-C (as a shell's
+#: 128 + SIGINT). A trial's exception raised by ``fail_fast`` exits 1 with its traceback.
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
 
 def _load_trainable(spec: str) -> Callable[..., Any]:
@@ -94,13 +101,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from raytune_lite.tuner import Tuner
 
-            results = Tuner.restore(
-                path, _load_trainable(args.trainable), verbose=args.verbose
-            ).fit()
+            tuner = Tuner.restore(path, _load_trainable(args.trainable), verbose=args.verbose)
+            results = tuner.fit()
             print(show(results.path))
+            if tuner.interrupted:
+                return EXIT_INTERRUPTED
     except (StoreError, ValueError, ImportError) as e:
         print(f"raytune-lite {args.command}: {e}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"raytune-lite {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ExperimentError, ConnectionError) as e:
+        print(f"raytune-lite {args.command}: {e}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

@@ -203,6 +203,8 @@ class Tuner:
             raise ValueError(f"resume must be True or False; got {resume=}")
         self.resume = resume
         self._restored: dict[str, Any] | None = None
+        #: whether the last fit() was interrupted (Ctrl-C)
+        self.interrupted = False
         self._check_storage(root)
 
     def _default_name(self, root: str) -> str:

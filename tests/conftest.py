@@ -19,6 +19,7 @@ def start_local_ray() -> None:
             return
         ray.shutdown()
     ray.init(
+        address="local",  # never a `ray start` cluster another process left on the machine
         **LOCAL,
         include_dashboard=False,
         logging_level="ERROR",

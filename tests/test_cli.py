@@ -77,3 +77,22 @@ def test_errors_name_the_value(experiment, tmp_path, capsys):
     assert "--trainable must be 'module:function'; got 'nocolon'" in capsys.readouterr().err
     assert main(["show", experiment.path, "--top", "0"]) == 2
     assert "--top must be >= 1; got 0" in capsys.readouterr().err
+
+
+def blocks_its_rows(config):
+    """Makes its result.jsonl a folder: the controller cannot write its rows."""
+    os.makedirs(os.path.join(rt.get_trial_dir(), "result.jsonl"))
+    rt.report({"loss": 1.0})
+
+
+def test_an_experiment_that_cannot_go_on_exits_non_zero(experiment, capsys):
+    """Exit code 1 when the experiment stops on an error (here its folder cannot be written)."""
+    path = experiment.path
+    with open(os.path.join(path, "experiment.json")) as f:
+        exp = json.load(f)
+    exp["spec"]["num_samples"] = 6
+    exp["status"] = "running"
+    with open(os.path.join(path, "experiment.json"), "w") as f:
+        json.dump(exp, f)
+    assert main(["resume", path, "--trainable", "test_cli:blocks_its_rows", "--verbose", "0"]) == 1
+    assert "the experiment stopped: writing the experiment folder" in capsys.readouterr().err
