@@ -15,10 +15,13 @@ Example:
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from raytune_lite.store import EXPERIMENT_FILE
 
 #: ``systematic_failures`` default: stop when the first this many trials fail the same way.
 SYSTEMATIC_FAILURES = 5
@@ -141,6 +144,19 @@ def raise_if_ended_badly(progress: Mapping[str, Any]) -> None:
     crash = progress.get("crash")
     if crash is not None:
         raise ExperimentError(crash)
+
+
+def controller_lost(error: BaseException, path: str) -> str:
+    """The message of a controller actor that died or stopped answering: how to resume,
+    or that nothing was written when the experiment never started."""
+    started = os.path.exists(os.path.join(path, EXPERIMENT_FILE))
+    then = (
+        f"every reported row is on disk in {path!r}: resume with "
+        f"rt.Tuner.restore({path!r}, trainable)"
+        if started
+        else "the experiment never started (nothing was written)"
+    )
+    return f"the experiment's controller actor died or stopped answering ({error}); {then}"
 
 
 def error_summary(errors: Mapping[str, str], total: int, limit: int = 5) -> list[str]:

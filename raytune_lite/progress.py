@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from raytune_lite.failures import error_summary
@@ -28,12 +30,52 @@ def _num(v: Any) -> str:
     return "-" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))
 
 
+def _config(config: dict[str, Any]) -> str:
+    """``lr=0.01, act=None``: a config on one line (floats to 4 digits)."""
+    return ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.items()
+    )
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time: ``42.1s`` under a minute, then ``m:ss``, then ``h:mm:ss``.
+
+    Example:
+        >>> clock(4.2), clock(125), clock(3723)
+        ('4.2s', '2:05', '1:02:03')
+    """
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    s = int(seconds)
+    h, m = s // 3600, s // 60 % 60
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
+
+
+def about(seconds: float) -> str:
+    """A rough duration: ``~45 s``, ``~17 min``, ``~2.5 h``.
+
+    Example:
+        >>> about(44.6), about(1000), about(9000)
+        ('~45 s', '~17 min', '~2.5 h')
+    """
+    if seconds < 90:
+        return f"~{max(seconds, 0):.0f} s"
+    if seconds < 90 * 60:
+        return f"~{seconds / 60:.0f} min"
+    return f"~{seconds / 3600:.1f} h"
+
+
+_DONE = ("TERMINATED", "STOPPED_EARLY", "ERROR")
+
+
 class ProgressReporter:
     """Draws the progress of an experiment.
 
     On a terminal the table is redrawn in place a few times a second; otherwise a line is
-    printed every ``line_every_s`` seconds. ``verbose=0`` prints nothing. Each trial's first
-    failure is printed once, as one line (trial id, exception, error file), above the table.
+    printed at the first update and then every ``line_every_s`` seconds. ``verbose=0`` prints
+    nothing. ``clock`` (seconds, monotonic) is what the period is measured with. Each trial's
+    first failure is printed once, as one line (trial id, exception, error file), above the
+    table.
 
     "best" is what ``results.best`` will be: the best *last* value of a trial that has not
     failed (ties: the lower trial id); the best value at any step is shown beside it,
@@ -61,6 +103,7 @@ class ProgressReporter:
         spec: ExperimentSpec,
         stream: IO[str] | None = None,
         line_every_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.verbose = verbose
         self.spec = spec
@@ -68,8 +111,10 @@ class ProgressReporter:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = 0.3 if self.tty else 1.0
         self.line_every_s = line_every_s
-        self._last_line = -math.inf  # the first update prints a line
+        self.clock = clock
+        self._last_line = -math.inf  # the first update prints, however small the clock reads
         self._drawn = 0
+        self._last_state = ""
         self._finished: set[str] = set()
         #: how many first-failure lines were printed (the controller sends the ones after)
         self.failures_seen = 0
@@ -80,14 +125,38 @@ class ProgressReporter:
         self.stream.write(text)
         self.stream.flush()
 
+    def pace(self, p: dict[str, Any]) -> str:
+        """``3.9 trials/min, ~17 min left`` (and the time budget left), or ``""`` before the
+        first trial finishes."""
+        done = sum(p["counts"].get(s, 0) for s in _DONE)
+        elapsed = float(p["elapsed"])
+        parts = []
+        left: list[float] = []
+        if done and elapsed > 0:
+            rate = done / elapsed * 60
+            parts.append(f"{rate:.3g} trials/min")
+            if p["budget"] != float("inf"):
+                left.append(max(float(p["budget"]) - done, 0) / rate * 60)
+        budget = self.spec.time_budget_s
+        if budget is not None:
+            left.append(max(budget - elapsed, 0.0))
+            parts.append(f"time budget {clock(max(budget - elapsed, 0.0))} left")
+        if left and done:
+            parts.insert(1, f"{about(min(left))} left")
+        return ", ".join(parts)
+
     def summary(self, p: dict[str, Any]) -> str:
+        return f"[{clock(p['elapsed']):>7}] " + self._state(p)
+
+    def _state(self, p: dict[str, Any]) -> str:
         counts = p["counts"]
         parts = [f"{counts[s]} {_SHORT[s]}" for s in _ORDER if counts.get(s)]
         total = p["budget"]
         total_s = "?" if total == float("inf") else str(int(total))
-        line = f"[{p['elapsed']:7.1f}s] trials {p['created']}/{total_s}: " + (
-            ", ".join(parts) or "starting"
-        )
+        line = f"trials {p['created']}/{total_s}: " + (", ".join(parts) or "starting")
+        pace = self.pace(p)
+        if pace:
+            line += f" | {pace}"
         best = p.get("best")
         if best is not None:
             line += f" | best {p['metric']}={_num(best['value'])} (trial {best['trial_id']})"
@@ -109,9 +178,12 @@ class ProgressReporter:
             lines.append(f"  best config: {cfg}")
         if p["running"]:
             metric = p["metric"] or "-"
-            lines.append(f"  {'trial':<8} {'iter':>6} {metric:>14}")
-            for tid, it, value in p["running"]:
-                lines.append(f"  {tid:<8} {it:>6} {_num(value):>14}")
+            width = shutil.get_terminal_size((100, 24)).columns
+            lines.append(f"  {'trial':<8} {'iter':>6} {metric:>14}  config")
+            for tid, it, value, *rest in p["running"]:
+                cfg = _config(rest[0] if rest else {})
+                line = f"  {tid:<8} {it:>6} {_num(value):>14}  {cfg}"
+                lines.append(line if len(line) <= width else line[: width - 1] + "…")
         return lines
 
     def update(self, p: dict[str, Any], final: bool = False) -> None:
@@ -127,9 +199,14 @@ class ProgressReporter:
             erase = f"\x1b[{self._drawn}F\x1b[J" if self._drawn else ""
             self._write(erase + "\n".join(lines) + "\n")
             self._drawn = len(lines)
-        elif final or time.monotonic() - self._last_line >= self.line_every_s:
-            self._last_line = time.monotonic()
-            self._write(self.summary(p) + "\n")
+        else:
+            now = self.clock()
+            if final or now - self._last_line >= self.line_every_s:
+                self._last_line = now
+                state = self._state(p)
+                if not (final and state == self._last_state):  # said already: no repeat
+                    self._write(self.summary(p) + "\n")
+                self._last_state = state
         if final:
             self._drawn = 0
 

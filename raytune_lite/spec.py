@@ -47,6 +47,7 @@ class ExperimentSpec:
     points_to_evaluate: list[dict[str, Any]] = field(default_factory=list)
     num_to_keep: int | None = None
     checkpoint_score: str | None = None
+    repeats: int = 1
     fail_fast: bool | str = False
     systematic_failures: int | None = 5
     wait_for_nodes_s: float | None = 60.0

@@ -325,6 +325,16 @@ def check_samples(space: Space, searcher: Searcher, seed: int) -> None:
             ) from e
 
 
+def check_storage(root: str) -> None:
+    """``root`` exists (it is created) and is writable."""
+    try:
+        os.makedirs(root, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"storage_path {root!r} cannot be created: {e}") from None
+    if not os.access(root, os.W_OK):
+        raise ValueError(f"storage_path {root!r} is not writable; pass a writable storage_path")
+
+
 def check_failure_options(
     fail_fast: Any, systematic_failures: Any, wait_for_nodes_s: Any
 ) -> int | None:

@@ -94,7 +94,7 @@ class TrialTable:
 
         Returns:
             ``{"counts": {status: n}, "running": [(trial_id, training_iteration, metric value
-            or None)], "best": {"trial_id", "value", "config"} or None, "best_any":
+            or None, config)], "best": {"trial_id", "value", "config"} or None, "best_any":
             {"trial_id", "value"} or None}``.
         """
         counts = {s.value: 0 for s in TrialStatus}
@@ -105,6 +105,7 @@ class TrialTable:
                 tid,
                 int((t.last_result or {}).get("training_iteration", 0)),
                 metric_value(t.last_result, self.metric),
+                t.config,
             )
             for tid, t in self._trials.items()
             if t.status is TrialStatus.RUNNING
