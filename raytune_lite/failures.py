@@ -169,7 +169,7 @@ def error_summary(errors: Mapping[str, str], total: int, limit: int = 5) -> list
 
     Example:
         >>> error_summary({"00000": "KeyError: 'lr'", "00002": "KeyError: 'lr'"}, 4)
-        ["2 of 4 trials ended in ERROR:", "  2 KeyError (trials 00000, 00002): KeyError: 'lr'"]
+        ['2 of 4 trials ended in ERROR:', "  2 KeyError (trials 00000, 00002): KeyError: 'lr'"]
     """
     if not errors:
         return []

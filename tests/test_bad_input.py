@@ -436,8 +436,8 @@ CASES = [
     p(
         lambda s: tuner(s, searcher="tpe"),
         TypeError,
-        r"searcher must be a raytune_lite Searcher \(e.g. rt.search.BasicSearch\(\)\); "
-        r"got 'tpe'",
+        r"searcher must be a raytune_lite Searcher \(e.g. rt.search.BasicSearch\(\)\) or "
+        r"'auto'; got 'tpe'",
         "searcher-string",
     ),
     p(

@@ -6,10 +6,13 @@ Plain logic, no Ray.
 Example:
     >>> from raytune_lite.trial import Mode, Trial
     >>> table = TrialTable("loss", Mode.MIN)
-    >>> table.add(Trial("00000", {"x": 1}, {}))
-    >>> table.offer({"loss": 0.5}, "00000")
-    >>> table.summary()["best"]
-    {'trial_id': '00000', 'value': 0.5, 'config': {'x': 1}}
+    >>> trial = Trial("00000", {"x": 1}, {})
+    >>> table.add(trial)
+    >>> for loss in (0.5, 0.75):  # what the controller does with each row
+    ...     trial.observe({"loss": loss}, "loss", Mode.MIN)
+    ...     table.offer({"loss": loss}, "00000")
+    >>> table.summary()["best"], table.summary()["best_any"]
+    ({'trial_id': '00000', 'value': 0.75, 'config': {'x': 1}}, {'trial_id': '00000', 'value': 0.5})
 
 "best" means what ``results.best`` means: the best *last* value among the trials that have not
 failed, the lower trial id on a tie; ``best_any`` is the best value at any step.
