@@ -36,7 +36,7 @@ from raytune_lite.space import (
 )
 from raytune_lite.store import StoreError
 from raytune_lite.trial import TrialStatus
-from raytune_lite.tuner import ExperimentError, Tuner
+from raytune_lite.tuner import ExperimentError, TrialError, Tuner
 
 __version__ = "0.1.0"
 
@@ -48,6 +48,7 @@ __all__ = [
     "ResultGrid",
     "Space",
     "StoreError",
+    "TrialError",
     "TrialStatus",
     "Tuner",
     "choice",

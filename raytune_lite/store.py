@@ -202,6 +202,7 @@ class ExperimentStatus(str, Enum):
 
     RUNNING = "running"
     FINISHED = "finished"
+    FAILED = "failed"  #: stopped by an error of the controller's own work (store, plugins)
 
 
 @dataclass
