@@ -3,7 +3,9 @@
 Nothing extra is recorded for this: every row carries ``timestamp`` and ``time_total_s`` (the
 time since its attempt's function started), each restart appends a marker to result.jsonl,
 error.txt numbers the failed attempts and ``config_history`` the PBT exploits. An attempt
-that reported no row leaves no trace of its times and is not listed.
+that reported no row leaves no trace of its times and is not listed, except when no attempt
+of the trial reported one (it failed at once): then the trial's launch and end times are its
+span, Ray's start of a worker process included.
 
 Slots are assigned greedily (each attempt takes the lowest-numbered slot free when it
 started): the number of slots is the most attempts that ran at once, and a gap in a slot is
