@@ -49,6 +49,23 @@ def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
     return TrialStatus.RUNNING if relaunched or more_rows else status
 
 
+#: the bookkeeping columns of ``dataframe()``, before its config and metrics
+_ABOUT = ("trial_id", "status", "num_configs", "error")
+
+
+def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``flatten(config, prefix="config/")``, without the walk for a flat config (the usual)."""
+    if any(isinstance(v, (dict, list, tuple)) for v in config.values()):
+        return flatten(config, prefix="config/")
+    return {f"config/{k}": v for k, v in config.items()}
+
+
+def _last_line(text: str | None) -> str | None:
+    """The last non-blank line of an error's text (the exception), or None."""
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else None
+
+
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: the controller and the workers never need it
 
@@ -218,16 +235,16 @@ class ResultGrid:
             for r in self._results
         ]
         taken = set().union(*metrics) if metrics else set()
+        names = {k: f"trial_{k}" if k in taken else k for k in _ABOUT}
         records = []
         for r, last in zip(self._results, metrics, strict=True):
-            about = {
-                "trial_id": r.trial_id,
-                "status": r.status.value,
-                "num_configs": len(r.config_history) or 1,
-                "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
+            rec: dict[str, Any] = {
+                names["trial_id"]: r.trial_id,
+                names["status"]: r.status.value,
+                names["num_configs"]: len(r.config_history) or 1,
+                names["error"]: _last_line(r.error),
             }
-            rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
-            rec.update(flatten(r.config, prefix="config/"))
+            rec.update(_flat_config(r.config))
             rec.update(last)
             records.append(rec)
         return _frame(records)
@@ -269,6 +286,19 @@ class ResultGrid:
                 for s, slot in zip(spans, slots, strict=True)
             ]
         )
+
+    def to_optuna_study(
+        self,
+        storage: str | None = None,
+        study_name: str | None = None,
+        intermediate_values: bool = True,
+    ) -> Any:
+        """The experiment's trials as an ``optuna.Study`` (in memory, or in ``storage`` such as
+        ``"sqlite:///run.db"`` for optuna-dashboard); see
+        :func:`raytune_lite.optuna_interop.to_optuna_study`. Needs ``raytune_lite[optuna]``."""
+        from raytune_lite.optuna_interop import to_optuna_study
+
+        return to_optuna_study(self, storage, study_name, intermediate_values)
 
     def report(self, path: str | None = None, top: int = 10) -> str:
         """Writes a self-contained HTML page about the experiment (figures embedded, the top
