@@ -175,7 +175,7 @@ class ParamAxis:
 
     Example:
         >>> axis = ParamAxis.of("act", ["relu", None, "tanh", "relu"])
-        >>> axis.kind.value, axis.labels, list(axis.positions(["tanh", None]))
+        >>> axis.kind.value, axis.labels, axis.positions(["tanh", None]).tolist()
         ('categorical', ('relu', 'tanh', 'None'), [1.0, 2.0])
     """
 
