@@ -14,7 +14,14 @@ from raytune_lite import schedulers, search
 from raytune_lite.checkpoint import Checkpoint, CheckpointError
 from raytune_lite.parameters import with_parameters
 from raytune_lite.results import Result, ResultGrid
-from raytune_lite.session import get_checkpoint, get_trial_dir, get_trial_id, in_trial, report
+from raytune_lite.session import (
+    get_checkpoint,
+    get_seed,
+    get_trial_dir,
+    get_trial_id,
+    in_trial,
+    report,
+)
 from raytune_lite.space import (
     Space,
     choice,
@@ -45,6 +52,7 @@ __all__ = [
     "Tuner",
     "choice",
     "get_checkpoint",
+    "get_seed",
     "get_trial_dir",
     "get_trial_id",
     "grid",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from raytune_lite._spans import assign_slots, trial_spans
@@ -21,7 +21,7 @@ from raytune_lite.store import (
     read_rows,
     trial_dir,
 )
-from raytune_lite.trial import Mode, TrialStatus, metric_value
+from raytune_lite.trial import Mode, ModeName, TrialStatus, metric_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,10 +47,6 @@ def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
     relaunched = bool(lines) and REWIND_KEY in lines[-1]
     more_rows = len(lines) - markers > int(trial.get("num_results") or 0)
     return TrialStatus.RUNNING if relaunched or more_rows else status
-
-
-#: the bookkeeping columns of ``dataframe()``, before its config and metrics
-_ABOUT = ("trial_id", "status", "num_configs", "error")
 
 
 def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +113,9 @@ class Result:
         trial_id: the trial's id; config: its (latest) config; metrics: its last row;
         status: how it ended; checkpoint: its last saved checkpoint; error: the traceback
         of its last failure; path: its folder; config_history: each config it ran with
-        (more than one under PBT), with the iteration it started at.
+        (more than one under PBT), with the iteration it started at; best_value: its best
+        value of the metric at any step; info: what the searcher recorded about it (e.g.
+        ``{"stage": 1}`` under a staged search).
     """
 
     trial_id: str
@@ -129,6 +127,12 @@ class Result:
     path: str
     config_history: list[dict[str, Any]]
     best_value: float | None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_exploits(self) -> int:
+        """How many times PBT restarted this trial from another trial's checkpoint."""
+        return sum(1 for h in self.config_history if h.get("donor") is not None)
 
 
 class ResultGrid:
@@ -159,6 +163,7 @@ class ResultGrid:
                 path=trial_dir(path, t["trial_id"]),
                 config_history=t.get("config_history", []),
                 best_value=t.get("best_value"),
+                info=t.get("info") or {},
             )
             for t in trials
         ]
@@ -193,7 +198,10 @@ class ResultGrid:
         return self.get_best()
 
     def get_best(
-        self, metric: str | None = None, mode: str | None = None, scope: str = "last"
+        self,
+        metric: str | None = None,
+        mode: Mode | ModeName | None = None,
+        scope: str = "last",
     ) -> Result:
         """The best trial by ``metric`` (default: the experiment's).
 
@@ -212,8 +220,11 @@ class ResultGrid:
         if scope == "all" and metric != self.metric:
             raise ValueError("scope='all' works with the experiment's own metric only")
         best: tuple[float, Result] | None = None
+        groups = self._repeat_stats(metric) if scope == "last" else {}
         for r in self._results:
             v = r.best_value if scope == "all" else metric_value(r.metrics, metric)
+            if groups and "config_id" in r.info:  # repeats: a config ranks by its mean
+                v = groups.get(r.info["config_id"], (None, None, 0))[0]
             if r.status is TrialStatus.ERROR or v is None:
                 continue
             if best is None or m.better(v, best[0]):
@@ -227,27 +238,79 @@ class ResultGrid:
 
     def dataframe(self) -> pd.DataFrame:
         """One row per trial: ``trial_id``, ``status``, ``config/...`` columns, the last
-        reported metrics, ``num_configs`` (PBT) and ``error`` (the last line of the trial's
-        error). A metric that has the name of one of these keeps it; that column is then
-        prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``)."""
+        reported metrics, ``num_configs`` and ``num_exploits`` (PBT), and ``error`` (the last
+        line of the trial's error). A metric that has the name of one of these keeps it; that
+        column is then prefixed ``trial_`` (a metric called ``error`` leaves the message in
+        ``trial_error``)."""
         metrics = [
             {k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
             for r in self._results
         ]
         taken = set().union(*metrics) if metrics else set()
-        names = {k: f"trial_{k}" if k in taken else k for k in _ABOUT}
+        groups = self._repeat_stats(self.metric)
         records = []
         for r, last in zip(self._results, metrics, strict=True):
-            rec: dict[str, Any] = {
-                names["trial_id"]: r.trial_id,
-                names["status"]: r.status.value,
-                names["num_configs"]: len(r.config_history) or 1,
-                names["error"]: _last_line(r.error),
+            about = {
+                "trial_id": r.trial_id,
+                "status": r.status.value,
+                "num_configs": len(r.config_history) or 1,
+                "num_exploits": r.num_exploits,
+                "error": _last_line(r.error),
+                **{str(k): v for k, v in r.info.items()},  # e.g. a staged search's stage
             }
+            rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
             rec.update(_flat_config(r.config))
             rec.update(last)
+            if groups and "config_id" in r.info and self.metric is not None:
+                mean, std, _ = groups.get(r.info["config_id"], (None, None, 0))
+                rec[f"mean_{self.metric}"], rec[f"std_{self.metric}"] = mean, std
             records.append(rec)
         return _frame(records)
+
+    def _repeat_stats(
+        self, metric: str | None
+    ) -> dict[str, tuple[float | None, float | None, int]]:
+        """``{config_id: (mean, std, n)}`` of the last values of ``metric`` over each config's
+        repeats that ended without error (``Tuner(repeats=...)``); empty without repeats."""
+        values: dict[str, list[float]] = {}
+        for r in self._results:
+            cid = r.info.get("config_id")
+            if cid is None:
+                continue
+            v = metric_value(r.metrics, metric)
+            values.setdefault(str(cid), [])
+            if v is not None and r.status is not TrialStatus.ERROR:
+                values[str(cid)].append(v)
+        out: dict[str, tuple[float | None, float | None, int]] = {}
+        for cid, vs in values.items():
+            if not vs:
+                out[cid] = (None, None, 0)
+                continue
+            mean = sum(vs) / len(vs)
+            std = (sum((v - mean) ** 2 for v in vs) / len(vs)) ** 0.5
+            out[cid] = (mean, std, len(vs))
+        return out
+
+    def repeats(self) -> pd.DataFrame:
+        """One row per config of a ``Tuner(repeats=...)`` experiment: ``config_id``, the
+        ``config/...`` columns (without the seed), ``n`` (repeats that ended without error),
+        and the mean and std of the metric's last values."""
+        stats = self._repeat_stats(self.metric)
+        rows: dict[str, dict[str, Any]] = {}
+        for r in self._results:
+            cid = r.info.get("config_id")
+            if cid is None or str(cid) in rows:
+                continue
+            mean, std, n = stats.get(str(cid), (None, None, 0))
+            config = {k: v for k, v in r.config.items() if k != "seed"}
+            rows[str(cid)] = {
+                "config_id": str(cid),
+                **flatten(config, prefix="config/"),
+                "n": n,
+                f"mean_{self.metric}": mean,
+                f"std_{self.metric}": std,
+            }
+        return _frame(list(rows.values()))
 
     def history(self, trial_id: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Every reported row (of one trial, of a list of trials, or of all), with a
@@ -313,6 +376,11 @@ class ResultGrid:
         from raytune_lite.report import write_report
 
         return write_report(self, path or os.path.join(self.path, "report.html"), top=top)
+
+    @property
+    def num_exploits(self) -> int:
+        """How many exploits PBT made in all (0 without PBT)."""
+        return sum(r.num_exploits for r in self._results)
 
     def config_history(self) -> pd.DataFrame:
         """Each trial's configs over training (the schedule PBT found), one row per change."""

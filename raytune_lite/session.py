@@ -293,6 +293,19 @@ def get_trial_dir() -> str:
     return _session("get_trial_dir").ctx.trial_dir
 
 
+def get_seed() -> int | None:
+    """The running trial's seed: ``config["seed"]`` (set by ``Tuner(repeats=...)``), else None.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> import numpy as np
+        >>> def train(config):
+        ...     rng = np.random.default_rng(rt.get_seed())  # the same seed for every config
+    """
+    seed = _session("get_seed").ctx.config.get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
 def in_trial() -> bool:
     """Whether the caller runs inside a trial."""
     return _current is not None

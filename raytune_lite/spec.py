@@ -46,6 +46,7 @@ class ExperimentSpec:
     points_to_evaluate: list[dict[str, Any]] = field(default_factory=list)
     num_to_keep: int | None = None
     checkpoint_score: str | None = None
+    repeats: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON (the ``spec`` of experiment.json; ``path`` is not stored:

@@ -8,7 +8,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import ray
@@ -21,12 +21,14 @@ from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
 from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.fifo import FIFO
+from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
+from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 from raytune_lite.tuner_checks import check_trainable, check_unlimited, unpicklable_message
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
@@ -59,7 +61,9 @@ class Tuner:
         metric: the reported key to optimize; mode: ``"min"`` or ``"max"``.
         num_samples: trials to run (each grid point is repeated ``num_samples`` times;
             -1: until the searcher finishes or the time budget ends).
-        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random).
+        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random), or
+            ``"auto"``: one picked from the space, the budget and the concurrency (it says
+            which, and why, when ``fit()`` starts).
         scheduler: a :class:`~raytune_lite.schedulers.Scheduler` (default: FIFO).
         resources: per trial, e.g. ``{"cpu": 1, "gpu": 0.5, "custom": 1}``.
         max_concurrent: trials at once (default: what the cluster's resources fit).
@@ -78,6 +82,9 @@ class Tuner:
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        repeats: run each suggested config this many times, with ``config["seed"]`` (also
+            ``rt.get_seed()``) = 0, 1, ...; the searcher learns from their mean and
+            ``results.best`` ranks configs by it (``num_samples`` counts configs).
 
     Example:
         >>> import raytune_lite as rt
@@ -94,9 +101,9 @@ class Tuner:
         param_space: Mapping[str, Any] | None = None,
         *,
         metric: str | None = None,
-        mode: str = "min",
+        mode: Mode | ModeName = "min",
         num_samples: int = 1,
-        searcher: Searcher | None = None,
+        searcher: Searcher | Literal["auto"] | None = None,
         scheduler: Scheduler | None = None,
         resources: Mapping[str, float] | None = None,
         max_concurrent: int | None = None,
@@ -112,6 +119,7 @@ class Tuner:
         resume: bool = False,
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
+        repeats: int = 1,
     ):
         check_trainable(trainable)
         self.trainable = trainable
@@ -138,10 +146,16 @@ class Tuner:
             raise ValueError(f"seed must be an int or None; got {seed=}")
         check_stop(stop)
         check_time_budget(time_budget_s)
+        self.auto_reason: str | None = None
+        if searcher == "auto":  # picked from the space, the budget and the concurrency
+            from raytune_lite.search.auto import choose_searcher
+
+            pick = choose_searcher(self.space, num_samples, max_concurrent)
+            searcher, self.auto_reason = pick.searcher, pick.reason
         if searcher is not None and not isinstance(searcher, Searcher):
             raise TypeError(
                 f"searcher must be a raytune_lite Searcher (e.g. "
-                f"rt.search.BasicSearch()); got {searcher!r}"
+                f"rt.search.BasicSearch()) or 'auto'; got {searcher!r}"
             )
         if scheduler is not None and not isinstance(scheduler, Scheduler):
             raise TypeError(
@@ -149,6 +163,13 @@ class Tuner:
                 f"rt.schedulers.ASHA(...)); got {scheduler!r}"
             )
         self.searcher = searcher or BasicSearch()
+        if check_int("repeats", repeats, 1) > 1:
+            if isinstance(self.searcher, Repeated):
+                raise ValueError(
+                    f"repeats={repeats} wraps the searcher in search.Repeated, and the searcher "
+                    "is a Repeated already: pass one or the other"
+                )
+            self.searcher = Repeated(self.searcher, repeats)
         self.scheduler = scheduler or FIFO()
         check_unlimited(num_samples, time_budget_s, self.searcher)
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
@@ -185,6 +206,7 @@ class Tuner:
             points_to_evaluate=points,
             num_to_keep=num_to_keep,
             checkpoint_score=checkpoint_score,
+            repeats=repeats,
         )
         self.verbose = verbose
         self.address = address
@@ -269,6 +291,10 @@ class Tuner:
                 )
             ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
+        if self.auto_reason is not None:
+            reporter.note(
+                f"searcher='auto' picked {type(self.searcher).__name__}: {self.auto_reason}"
+            )
         run_ref = controller.run.remote()
         try:
             self._watch(controller, run_ref, reporter)
@@ -282,7 +308,14 @@ class Tuner:
             ray.kill(controller)
         except Exception:  # already gone
             logging.getLogger("raytune_lite").debug("controller already gone")
-        return ResultGrid.from_path(self.spec.path)
+        results = ResultGrid.from_path(self.spec.path)
+        if isinstance(self.scheduler, PBT):  # PBT says what it did
+            exploited = sum(1 for r in results if r.num_exploits)
+            reporter.note(
+                f"PBT made {results.num_exploits} exploits ({exploited} of {len(results)} "
+                "trials restarted from another's checkpoint; see results.config_history())"
+            )
+        return results
 
     def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
         while True:
@@ -323,8 +356,9 @@ class Tuner:
         spec = ExperimentSpec.from_json(state.spec, path)
         if param_space is None:
             param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
+        inner = state.searcher.state.get("inner_class") if spec.repeats > 1 else None
         for kind, obj, saved in (
-            ("searcher", searcher, state.searcher.kind),
+            ("searcher", searcher, str(inner or state.searcher.kind)),  # Repeated: its inner
             ("scheduler", scheduler, state.scheduler.kind),
         ):
             default = "BasicSearch" if kind == "searcher" else "FIFO"

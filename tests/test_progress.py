@@ -52,6 +52,21 @@ def test_non_tty_prints_periodic_summary_lines():
     assert "trials 10/10" in lines[2]
 
 
+def test_the_first_line_is_printed_at_once_however_young_the_clock():
+    # a machine booted seconds ago: time.monotonic() reads less than line_every_s
+    now = [5.0]
+    out = io.StringIO()
+    rep = ProgressReporter(1, SPEC, stream=out, line_every_s=10.0, clock=lambda: now[0])
+    rep.update(_progress())
+    assert len(out.getvalue().splitlines()) == 2  # the header and the first summary
+    now[0] = 14.0
+    rep.update(_progress())  # 9 s after the first line: nothing new
+    assert len(out.getvalue().splitlines()) == 2
+    now[0] = 15.0
+    rep.update(_progress())  # 10 s: the next line
+    assert len(out.getvalue().splitlines()) == 3
+
+
 def test_tty_redraws_the_table_in_place():
     out = _Tty()
     rep = ProgressReporter(1, SPEC, stream=out)

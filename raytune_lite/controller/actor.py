@@ -76,7 +76,10 @@ class Controller:
         self.cancelled: set[str] = set()  # attempts the controller cancelled
         self.resume_asked: set[str] = set()  # resumed before their pause took effect
         self.supply = TrialSupply(
-            searcher, spec.points_to_evaluate, spec.num_samples, self.space.grid_size
+            searcher,
+            spec.points_to_evaluate,
+            spec.num_samples * spec.repeats,  # each config runs `repeats` times
+            self.space.grid_size,
         )
         self.retention = CheckpointRetention(
             spec.num_to_keep, spec.checkpoint_score, spec.metric, spec.mode
@@ -147,13 +150,19 @@ class Controller:
         if self.supply.created != created:  # the searcher moved on: keep its state in step on disk
             self._write_experiment(ExperimentStatus.RUNNING)
 
+    def _tell_capacity(self) -> None:
+        s = self.supply
+        self.scheduler.set_capacity(self.capacity, 0 if s.exhausted else s.budget - s.created)
+
     def _fill_slots(self) -> None:
         while len(self.running) < self.capacity and not self.stopping:
+            self._tell_capacity()
             if self.queue:
                 self._launch(self.trials[self.queue.popleft()])
             elif (rid := self.scheduler.next_to_resume()) is not None:
                 trial = self.trials.get(rid)
                 if trial is not None and trial.status is TrialStatus.PAUSED:
+                    self._resume(trial)
                     self._launch(trial)
                 elif trial is not None and self.decided.get(rid) == Decision.PAUSE:
                     self.resume_asked.add(rid)  # its attempt is still ending: resume it then
@@ -166,6 +175,7 @@ class Controller:
                     )
             elif not self._new_trial():
                 break
+        self._tell_capacity()
 
     def _new_trial(self) -> bool:
         new = self.supply.next()
@@ -173,6 +183,7 @@ class Controller:
             return False
         tid, config = new.trial_id, new.config
         trial = Trial(tid, config, dict(self.spec.resources), from_searcher=new.from_searcher)
+        trial.info = dict(self.searcher.trial_info(tid)) if new.from_searcher else {}
         trial.config_history.append({"training_iteration": 0, "config": config})
         self.trials.add(trial)
         self.store.add_trial(tid, config)
@@ -270,7 +281,8 @@ class Controller:
             if tid not in self.decided:
                 d = self.scheduler.on_result(trial.snapshot(), row)
                 if d.action is Action.EXPLOIT and d.checkpoint is not None:
-                    d = own_copy(d, self.store.trial_dir(tid), tid)
+                    # copied once this attempt has ended; protected from retention until then
+                    self.retention.protect(d.checkpoint.path)
                 if d.action is not Action.CONTINUE:
                     self.decided[tid] = d
         self.dirty = True
@@ -298,21 +310,39 @@ class Controller:
                 self.store.write_error(trial.trial_id, trial.attempts, out.error)
             self._finish(trial, out.status, reason=out.reason)
         elif out.next is Next.EXPLOIT and decision is not None:
+            trial.status = out.status
             self._exploit(trial, decision)
+            self.queue.appendleft(trial.trial_id)
         else:  # RETRY (launched again first) or PAUSE (until the scheduler resumes it)
             trial.status = out.status
+            if out.next is Next.PAUSE and trial.trial_id in self.resume_asked:
+                self._resume(trial)
             if out.next is Next.RETRY or trial.trial_id in self.resume_asked:
                 self.resume_asked.discard(trial.trial_id)
                 self.queue.append(trial.trial_id)
             self.store.write_trial(trial.trial_id, trial.to_json())
+        if decision is not None and decision.action is Action.EXPLOIT and decision.checkpoint:
+            self.retention.release(decision.checkpoint.path)
+
+    def _resume(self, trial: Trial) -> None:
+        """A paused trial starts again: the scheduler may have it exploit a donor instead."""
+        d = self.scheduler.on_resume(trial.snapshot())
+        if d.action is Action.EXPLOIT and d.checkpoint is not None:
+            self._exploit(trial, d)
 
     def _exploit(self, trial: Trial, decision: Decision) -> None:
+        """Restarts ``trial`` (not running) from its own copy of the donor's checkpoint with
+        the decision's config; where the copy fails it keeps its own state (logged)."""
+        if decision.checkpoint is not None:
+            decision = own_copy(decision, self.store.trial_dir(trial.trial_id), trial.trial_id)
+            if decision.action is not Action.EXPLOIT:
+                return
         assert decision.config is not None
         ckpt = decision.checkpoint
-        trial.adopt(
-            decision.config, ckpt, checkpoint_iteration(ckpt.path if ckpt else None), decision.donor
-        )
-        self.queue.appendleft(trial.trial_id)
+        iteration = checkpoint_iteration(ckpt.path if ckpt else None)
+        trial.adopt(decision.config, ckpt, iteration, decision.donor)
+        if ckpt is not None:
+            self.retention.adopt(trial.trial_id, ckpt.path, iteration)
         self.store.write_trial(trial.trial_id, trial.to_json())
 
     def _finish(self, trial: Trial, status: TrialStatus, reason: str | None = None) -> None:

@@ -16,6 +16,8 @@ from raytune_lite.search.cmaes import CMAES
 from raytune_lite.search.evolution import GeneticSearch
 from raytune_lite.search.local import LocalSearch, Restart
 from raytune_lite.search.pso import Bounds, ParticleSwarm
+from raytune_lite.search.repeated import Repeated
+from raytune_lite.search.staged import Narrow, Staged
 
 if TYPE_CHECKING:
     from raytune_lite.search.bayes import BayesOpt, Pending
@@ -36,11 +38,14 @@ __all__ = [
     "Bounds",
     "GeneticSearch",
     "LocalSearch",
+    "Narrow",
     "ParticleSwarm",
     "Pending",
+    "Repeated",
     "Restart",
     "SearchStatus",
     "Searcher",
+    "Staged",
     "Suggestion",
 ]
 

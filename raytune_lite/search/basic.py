@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
+from raytune_lite.trial import Mode, ModeName
 
 
 class BasicSearch(Searcher):
@@ -29,7 +30,12 @@ class BasicSearch(Searcher):
         self._grid: list[dict[Any, Any]] = [{}]
 
     def setup(
-        self, space: Any, metric: str | None, mode: Any, seed: int | None, num_samples: int = 1
+        self,
+        space: Any,
+        metric: str | None,
+        mode: Mode | ModeName,
+        seed: int | None,
+        num_samples: int = 1,
     ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
         self._grid = list(self.space.grid_points()) or [{}]
