@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from raytune_lite.store import failed_attempts, read_segments
+from raytune_lite.store import failed_attempts, read_segment_ends
 from raytune_lite.trial import TrialStatus
 
 
@@ -70,16 +70,16 @@ def trial_spans(path: str, trial: dict[str, Any], status: TrialStatus) -> list[S
         status: the trial's status (as :class:`~raytune_lite.results.ResultGrid` reads it).
     """
     tid = trial["trial_id"]
-    segments = read_segments(path, tid)
+    segments = read_segment_ends(path, tid)
     attempts = int(trial.get("attempts") or len(segments))
     failed = failed_attempts(path, tid)
     exploits = {int(h.get("training_iteration", -1)) for h in trial.get("config_history", [])[1:]}
     out = []
-    for j, rows in enumerate(segments):
-        if not rows:
+    for j, ends in enumerate(segments):
+        if ends is None:
             continue
         number = attempts - (len(segments) - 1 - j)
-        first, last = rows[0], rows[-1]
+        first, last = ends
         start = float(first.get("timestamp", 0.0)) - float(first.get("time_total_s", 0.0))
         end = float(last.get("timestamp", start))
         last_it = int(last.get("training_iteration", 0))

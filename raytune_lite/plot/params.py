@@ -20,6 +20,7 @@ from raytune_lite.plot._common import (
     check_param,
     column,
     jitter,
+    legend,
     load,
     metric_of,
     new_axes,
@@ -102,7 +103,7 @@ def metric_vs_param(
         ax.set_yscale("log")
     ax.set_ylabel(f"{key} (final)")
     ax.set_title(f"{key} against {param} ({_goal(grid.mode)}), {int(drawn.sum())} trials")
-    ax.legend(fontsize="small")
+    legend(ax, int(drawn.sum()))
     return ax
 
 
