@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
+from raytune_lite.callbacks.base import Callback
+from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
 from raytune_lite.controller import Controller
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
@@ -78,6 +81,8 @@ class Tuner:
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        callbacks: :class:`~raytune_lite.callbacks.Callback` s called in this process as
+            trials start, report, complete or fail, and when the experiment ends.
 
     Example:
         >>> import raytune_lite as rt
@@ -112,8 +117,10 @@ class Tuner:
         resume: bool = False,
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ):
         check_trainable(trainable)
+        self.callbacks = check_callbacks(callbacks)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         self.param_space = dict(param_space or {})
@@ -261,6 +268,7 @@ class Tuner:
                 self.scheduler,
                 [trainable_ref],
                 self._restored,
+                events=bool(self.callbacks),
             )
         except Exception as e:
             raise TypeError(
@@ -269,22 +277,33 @@ class Tuner:
                 )
             ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
+        dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
         run_ref = controller.run.remote()
         try:
-            self._watch(controller, run_ref, reporter)
+            self._watch(controller, run_ref, reporter, dispatcher)
         except KeyboardInterrupt:
             reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
             controller.stop_experiment.remote("interrupted by the user")
             ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
+        if dispatcher is not None:
+            with contextlib.suppress(ray.exceptions.RayError):
+                dispatcher.drain(controller)  # what happened after the last poll
+            dispatcher.end()
         try:
             ray.kill(controller)
         except Exception:  # already gone
             logging.getLogger("raytune_lite").debug("controller already gone")
         return ResultGrid.from_path(self.spec.path)
 
-    def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
+    def _watch(
+        self,
+        controller: Any,
+        run_ref: Any,
+        reporter: ProgressReporter,
+        dispatcher: Dispatcher | None = None,
+    ) -> None:
         while True:
             ready, _ = ray.wait([run_ref], timeout=reporter.interval)
             try:
@@ -292,6 +311,8 @@ class Tuner:
                     reporter.update(ray.get(run_ref), final=True)
                     return
                 reporter.update(ray.get(controller.progress.remote(), timeout=30))
+                if dispatcher is not None:
+                    dispatcher.drain(controller)
             except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
                 raise ExperimentError(
                     f"the experiment's controller actor died or stopped answering ({e}); "
@@ -311,6 +332,7 @@ class Tuner:
         scheduler: Scheduler | None = None,
         verbose: int = 1,
         address: str | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
@@ -345,6 +367,7 @@ class Tuner:
             verbose=verbose,
             address=address,
             resume=True,
+            callbacks=callbacks,
             **spec.tuner_options(),
         )
         # the stored points are already completed configs: run them as they were
