@@ -1,8 +1,8 @@
 """Driver-side callbacks: :class:`Callback` and the loggers built on it.
 
 ``CSVLoggerCallback`` needs nothing more; ``TBXLoggerCallback`` needs the ``[tensorboard]``
-extra (tensorboardX), ``MLflowLoggerCallback`` the ``[mlflow]`` one and
-``WandbLoggerCallback`` the ``[wandb]`` one; each imports its library when it is set up.
+extra (tensorboardX) and ``MLflowLoggerCallback`` the ``[mlflow]`` one; each imports its
+library when it is built.
 
 Example:
     >>> import raytune_lite as rt
@@ -19,11 +19,21 @@ from raytune_lite.callbacks.base import Callback, TrialView
 from raytune_lite.callbacks.csv import CSVLoggerCallback
 
 if TYPE_CHECKING:
+    from raytune_lite.callbacks.mlflow import MLflowLoggerCallback
     from raytune_lite.callbacks.tensorboard import TBXLoggerCallback
 
-_LAZY = {"TBXLoggerCallback": "raytune_lite.callbacks.tensorboard"}
+_LAZY = {
+    "MLflowLoggerCallback": "raytune_lite.callbacks.mlflow",
+    "TBXLoggerCallback": "raytune_lite.callbacks.tensorboard",
+}
 
-__all__ = ["CSVLoggerCallback", "Callback", "TBXLoggerCallback", "TrialView"]
+__all__ = [
+    "CSVLoggerCallback",
+    "Callback",
+    "MLflowLoggerCallback",
+    "TBXLoggerCallback",
+    "TrialView",
+]
 
 
 def __getattr__(name: str) -> Any:
