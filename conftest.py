@@ -5,14 +5,8 @@ from __future__ import annotations
 import importlib.util
 
 _OPTIONAL = {
-    "xgboost": [
-        "raytune_lite/tune/integration/xgboost.py",
-        "tests/tune_scripts/xgboost_lightgbm.py",
-    ],
-    "lightgbm": [
-        "raytune_lite/tune/integration/lightgbm.py",
-        "tests/tune_scripts/xgboost_lightgbm.py",
-    ],
+    "xgboost": ["raytune_lite/tune/integration/xgboost.py"],
+    "lightgbm": ["raytune_lite/tune/integration/lightgbm.py"],
     "sklearn": ["raytune_lite/sklearn"],
 }
 

@@ -10,7 +10,6 @@ task's return value, so no row is lost and a short trial costs no extra round tr
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import tempfile
@@ -28,6 +27,7 @@ from raytune_lite.attempt import (
 )
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.spec import missing_stop_keys, stop_reached
 from raytune_lite.store import checkpoint_dir
 
 #: How long the outbox waits for more rows before sending a batch (seconds).
@@ -166,6 +166,8 @@ class _Session:
         self.started = time.time()
         self.last = self.started
         self.outbox = _Outbox(ctx)
+        #: set once the attempt is told to end: every later report() raises it again
+        self.interrupt: TrialInterrupt | None = None
         self._next_milestone = 0
         self._last_sync = float(ctx.start_iteration)
         ms = ctx.sync.milestones
@@ -195,17 +197,16 @@ class _Session:
             return False
         if callable(stop):
             return bool(stop(self.ctx.trial_id, row))
-        for k, threshold in stop.items():
-            v = row.get(k)
-            if (
-                isinstance(v, (int, float))
-                and not (isinstance(v, float) and math.isnan(v))
-                and v >= threshold
-            ):
-                return True
-        return False
+        if self.iteration == self.ctx.start_iteration + 1:  # the first row: are the keys there?
+            problem = missing_stop_keys(stop, row)
+            if problem is not None:
+                raise ValueError(problem)
+        return stop_reached(stop, row)
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
+        if self.interrupt is not None:
+            # told to stop already (a broad except swallowed it): stop again, send nothing
+            raise TrialInterrupt(self.interrupt.end, self.interrupt.reason)
         if not isinstance(metrics, Mapping):
             raise TypeError(
                 f"report() needs a dict of metrics; got {type(metrics).__name__}: {metrics!r}"
@@ -226,13 +227,16 @@ class _Session:
         if checkpoint is not None:
             saved = self._save_checkpoint(checkpoint)
         wait = saved is not None or self._needs_sync(row)
+        stop = self._stop_reached(row)  # before the row goes: a bad stop key fails first
         decision = self.outbox.put((row, saved), wait)
-        if self._stop_reached(row):
-            raise TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
-        if decision is not None and decision.action is not Action.CONTINUE:
-            raise TrialInterrupt(
+        if stop:
+            self.interrupt = TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
+        elif decision is not None and decision.action is not Action.CONTINUE:
+            self.interrupt = TrialInterrupt(
                 AttemptEnd.INTERRUPTED, f"the scheduler decided {decision.action.name}"
             )
+        if self.interrupt is not None:
+            raise self.interrupt
 
     def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
         if not isinstance(checkpoint, Checkpoint):
@@ -291,6 +295,19 @@ def get_trial_id() -> str:
 def get_trial_dir() -> str:
     """The running trial's folder in the experiment directory."""
     return _session("get_trial_dir").ctx.trial_dir
+
+
+def get_seed() -> int | None:
+    """The running trial's seed: ``config["seed"]`` (set by ``Tuner(repeats=...)``), else None.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> import numpy as np
+        >>> def train(config):
+        ...     rng = np.random.default_rng(rt.get_seed())  # the same seed for every config
+    """
+    seed = _session("get_seed").ctx.config.get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
 def in_trial() -> bool:

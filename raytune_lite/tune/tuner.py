@@ -38,6 +38,7 @@ from raytune_lite import tuner as _core
 from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
+from raytune_lite.trial import Mode
 from raytune_lite.tune.callbacks import bridge_callbacks
 from raytune_lite.tune.config import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 from raytune_lite.tune.domains import convert_space
@@ -255,7 +256,7 @@ class Tuner:
             function,
             space,
             metric=metric,
-            mode=mode or "min",
+            mode=Mode.parse(mode or "min"),
             num_samples=tc.num_samples,
             searcher=searcher,
             scheduler=scheduler,

@@ -9,7 +9,7 @@ from typing import Any
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 __all__ = ["BasicVariantGenerator", "ConcurrencyLimiter", "RaySearcher", "unsupported"]
 
@@ -118,7 +118,7 @@ class ConcurrencyLimiter(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
