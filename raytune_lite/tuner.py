@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -16,6 +17,8 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
+from raytune_lite.callbacks.base import Callback
+from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
 from raytune_lite.controller import Controller
 from raytune_lite.failures import (
     ExperimentError,
@@ -100,6 +103,8 @@ class Tuner:
             and none succeeded, stop and raise it (None: never).
         wait_for_nodes_s: how long trials wait while no node of the cluster can run them
             (a node left); then they end as ERROR and ``fit()`` returns (None: forever).
+        callbacks: :class:`~raytune_lite.callbacks.Callback` s called in this process as
+            trials start, report, complete or fail, and when the experiment ends.
 
     Example:
         >>> import raytune_lite as rt
@@ -139,8 +144,10 @@ class Tuner:
         fail_fast: bool | str = False,
         systematic_failures: int | None = 5,
         wait_for_nodes_s: float | None = 60.0,
+        callbacks: Sequence[Callback] | None = None,
     ):
         check_trainable(trainable)
+        self.callbacks = check_callbacks(callbacks)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         check_space(self.space.param_space)
@@ -310,6 +317,7 @@ class Tuner:
                 self.scheduler,
                 [trainable_ref, getattr(self.trainable, "__name__", None) or "train"],
                 self._restored,
+                events=bool(self.callbacks),
             )
         except Exception as e:
             raise TypeError(
@@ -318,6 +326,7 @@ class Tuner:
                 )
             ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
+        dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
         if self.auto_reason is not None:
             reporter.note(
                 f"searcher='auto' picked {type(self.searcher).__name__}: {self.auto_reason}"
@@ -326,7 +335,7 @@ class Tuner:
         final: dict[str, Any] = {}
         self.interrupted = False
         try:
-            final = self._watch(controller, run_ref, reporter)
+            final = self._watch(controller, run_ref, reporter, dispatcher)
         except KeyboardInterrupt:
             self.interrupted = True
             reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
@@ -334,6 +343,10 @@ class Tuner:
             ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
+        if dispatcher is not None:
+            with contextlib.suppress(ray.exceptions.RayError):
+                dispatcher.drain(controller)  # what happened after the last poll
+            dispatcher.end()
         try:
             ray.kill(controller)
         except Exception:  # already gone
@@ -349,7 +362,13 @@ class Tuner:
             )
         return results
 
-    def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> dict[str, Any]:
+    def _watch(
+        self,
+        controller: Any,
+        run_ref: Any,
+        reporter: ProgressReporter,
+        dispatcher: Dispatcher | None = None,
+    ) -> dict[str, Any]:
         while True:
             ready, _ = ray.wait([run_ref], timeout=reporter.interval)
             try:
@@ -359,6 +378,8 @@ class Tuner:
                     return final
                 progress = controller.progress.remote(reporter.failures_seen)
                 reporter.update(ray.get(progress, timeout=30))
+                if dispatcher is not None:
+                    dispatcher.drain(controller)
             except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
                 raise ExperimentError(controller_lost(e, self.spec.path)) from None
 
@@ -374,6 +395,7 @@ class Tuner:
         scheduler: Scheduler | None = None,
         verbose: int = 1,
         address: str | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
@@ -409,6 +431,7 @@ class Tuner:
             verbose=verbose,
             address=address,
             resume=True,
+            callbacks=callbacks,
             **spec.tuner_options(),
         )
         # the stored points are already completed configs: run them as they were

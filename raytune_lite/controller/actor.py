@@ -34,6 +34,7 @@ from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
+from raytune_lite.events import Event, EventKind, EventLog
 from raytune_lite.multiobjective import feasible, parse_constraints
 from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
@@ -69,8 +70,11 @@ class Controller:
         scheduler: Scheduler,
         trainable: list[Any],
         restored: dict[str, Any] | None = None,
+        events: bool = False,
     ) -> None:
         self.spec = spec
+        #: what happened to the trials, for the driver's callbacks (None: no callbacks)
+        self.events: EventLog | None = EventLog() if events else None
         self.space = Space(param_space)
         self.constraints = parse_constraints(
             None if isinstance(spec.constraints, str) else spec.constraints
@@ -246,6 +250,9 @@ class Controller:
             self.name,
         )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
+        self._event(
+            EventKind.TRIAL_START, trial.trial_id, config=trial.config, attempt=trial.attempts
+        )
         self.refs[trial.trial_id] = ref
         self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
         self.dirty = True
@@ -317,6 +324,7 @@ class Controller:
         metric, mode = self.spec.metric, self.spec.mode
         for row, ckpt in messages:
             trial.observe(row, metric, mode, checkpoint=ckpt)
+            self._event(EventKind.TRIAL_RESULT, tid, row=row, checkpoint=ckpt)
             if ckpt is not None:
                 self.retention.add(tid, row, ckpt)
             self.trials.offer(row, tid)
@@ -407,6 +415,8 @@ class Controller:
         # an infeasible trial (constraints=...) is learnt as failed: never a best to move to
         failed = status is TrialStatus.ERROR or not feasible(trial.last_result, self.constraints)
         self.searcher.on_complete(trial.trial_id, trial.last_result, failed)
+        kind = EventKind.TRIAL_ERROR if status is TrialStatus.ERROR else EventKind.TRIAL_COMPLETE
+        self._event(kind, trial.trial_id, status=status.value, error=trial.error, reason=reason)
         self.dirty = True
 
     # -- timers ------------------------------------------------------------------------------
@@ -472,6 +482,15 @@ class Controller:
             pending=sum(t.from_searcher and not t.status.is_finished for t in self.trials),
         )
         self.queue.extend(got.to_run)
+
+    def _event(self, kind: EventKind, trial_id: str, **data: Any) -> None:
+        if self.events is not None:  # the trial's dicts are replaced, never changed: no copy
+            self.events.add(kind, trial_id, data)
+
+    def drain_events(self) -> tuple[list[Event], int]:
+        """The events since the last drain, and how many were dropped (see
+        :mod:`raytune_lite.events`)."""
+        return self.events.drain() if self.events is not None else ([], 0)
 
     def progress(self, failures_since: int = 0) -> dict[str, Any]:
         """Counts, best so far and the running trials, for the live table; the first-failure
