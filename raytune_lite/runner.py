@@ -50,6 +50,7 @@ def run_attempt(
     finally:
         session._current = None
         result.messages = sess.outbox.close()
+        sess.release()
     return result
 
 

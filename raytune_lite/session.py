@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from raytune_lite import transfer
 from raytune_lite.attempt import (
     CONTROLLER_NAMESPACE,
     AttemptEnd,
@@ -166,6 +167,7 @@ class _Session:
         self.started = time.time()
         self.last = self.started
         self.outbox = _Outbox(ctx)
+        self._fetched: Checkpoint | None = None
         self._next_milestone = 0
         self._last_sync = float(ctx.start_iteration)
         ms = ctx.sync.milestones
@@ -235,19 +237,43 @@ class _Session:
             )
 
     def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
+        """Saves the checkpoint into the trial's folder: a copy on the folder's node, or
+        streamed there through Ray from any other node (:mod:`raytune_lite.transfer`)."""
         if not isinstance(checkpoint, Checkpoint):
             raise TypeError(
                 f"report(checkpoint=...) needs a raytune_lite.Checkpoint; got "
                 f"{type(checkpoint).__name__}"
             )
         dest = checkpoint_dir(self.ctx.trial_dir, self.iteration)
-        saved = checkpoint.persist(dest)
+        if transfer.on_storage_node(self.ctx.storage_node):
+            saved = checkpoint.persist(dest).path
+        else:
+            saved = transfer.upload(self._depot(), checkpoint.path, dest)
         src = os.path.abspath(checkpoint.path)
         if os.path.dirname(src) == os.path.abspath(tempfile.gettempdir()) and os.path.basename(
             src
         ).startswith("rtl_ckpt_"):
             shutil.rmtree(src, ignore_errors=True)  # a from_dict temp dir: now saved
-        return saved.path
+        return saved
+
+    def _depot(self) -> Any:
+        return transfer.depot_for(_controller(self.ctx.controller), self.ctx.controller)
+
+    def checkpoint(self) -> Checkpoint | None:
+        """The checkpoint to start from, fetched to this node first where the experiment
+        folder is on another one."""
+        ckpt = self.ctx.checkpoint
+        if ckpt is None or transfer.on_storage_node(self.ctx.storage_node):
+            return ckpt
+        if self._fetched is None:
+            self._fetched = Checkpoint(transfer.fetch(self._depot(), ckpt.path))
+        return self._fetched
+
+    def release(self) -> None:
+        """Removes what this attempt fetched to its node (called when the attempt ends)."""
+        if self._fetched is not None:
+            shutil.rmtree(self._fetched.path, ignore_errors=True)
+            self._fetched = None
 
 
 _current: _Session | None = None
@@ -280,7 +306,7 @@ def report(metrics: Mapping[str, Any], checkpoint: Checkpoint | None = None) -> 
 
 def get_checkpoint() -> Checkpoint | None:
     """The checkpoint to resume from (retry, resume, PBT exploit), or None."""
-    return _session("get_checkpoint").ctx.checkpoint
+    return _session("get_checkpoint").checkpoint()
 
 
 def get_trial_id() -> str:

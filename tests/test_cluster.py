@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -9,22 +10,6 @@ import pytest
 import raytune_lite as rt
 
 pytestmark = [pytest.mark.ray, pytest.mark.cluster]
-
-
-@pytest.fixture
-def two_nodes():
-    import ray
-    from ray.cluster_utils import Cluster
-
-    if ray.is_initialized():
-        ray.shutdown()
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
-    worker = cluster.add_node(num_cpus=2, resources={"big": 1})
-    ray.init(address=cluster.address, logging_level="ERROR")
-    cluster.wait_for_nodes()
-    yield cluster, worker
-    ray.shutdown()
-    cluster.shutdown()
 
 
 def which_node(config):
@@ -61,16 +46,38 @@ def test_trials_run_on_both_nodes_and_capacity_counts_them(two_nodes, storage):
 
 
 def steady(config):
+    """Checkpoints each step; on the node ``config["hold_on"]`` it holds at step 3 until
+    that node goes away."""
     import ray
 
+    here = ray.get_runtime_context().get_node_id()
     ckpt = rt.get_checkpoint()
     start = ckpt.to_dict()["step"] if ckpt else 0
     for step in range(start + 1, 16):
-        time.sleep(0.1)
+        time.sleep(0.05)
         rt.report(
-            {"loss": config["x"], "step": step, "node": ray.get_runtime_context().get_node_id()},
+            {"loss": config["x"], "step": step, "node": here},
             checkpoint=rt.Checkpoint.from_dict({"step": step}),
         )
+        deadline = time.monotonic() + 300
+        while step == 3 and here == config["hold_on"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def remove_once_it_holds(cluster, worker, storage, deadline_s=120.0):
+    """Removes ``worker`` once a trial on it has saved its checkpoint of step 3."""
+    import glob
+    import json
+
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        for file in glob.glob(os.path.join(storage, "*", "trials", "*", "result.jsonl")):
+            with open(file) as f:
+                rows = [json.loads(line) for line in f if line.strip().startswith("{")]
+            if any(r.get("node") == worker.node_id and r.get("step") == 3 for r in rows):
+                cluster.remove_node(worker)
+                return
+        time.sleep(0.1)
 
 
 @pytest.mark.heavy
@@ -80,21 +87,18 @@ def test_trials_on_a_removed_node_are_retried_elsewhere(two_nodes, storage):
     from raytune_lite.store import read_rows
 
     cluster, worker = two_nodes
-
-    def remove_later():
-        time.sleep(2.5)
-        cluster.remove_node(worker)
-
-    threading.Thread(target=remove_later).start()
+    remover = threading.Thread(target=remove_once_it_holds, args=(cluster, worker, storage))
+    remover.start()
     results = rt.Tuner(
         steady,
-        {"x": rt.uniform(0, 1)},
+        {"x": rt.uniform(0, 1), "hold_on": worker.node_id},
         metric="loss",
         num_samples=4,
         max_failures=2,
         storage_path=storage,
         verbose=0,
     ).fit()
+    remover.join()
     assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
     moved = [r for r in results if r.error]
     assert moved, "no trial ran on the removed node"

@@ -40,6 +40,7 @@ from raytune_lite.store import (
     PluginState,
     checkpoint_iteration,
 )
+from raytune_lite.transfer import start_depot
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
@@ -88,6 +89,7 @@ class Controller:
         self.dirty = True
         self.sync = scheduler.sync_policy()
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
+        self._depot: Any = None
         if restored:
             self._restore(restored)
 
@@ -197,6 +199,7 @@ class Controller:
             self.sync,
             self.spec.stop,
             self.name,
+            storage_node=self.node_id,
         )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
         self.refs[trial.trial_id] = ref
@@ -339,6 +342,13 @@ class Controller:
         self.capacity = max(1, fits)
         if self.wake is not None:
             self.wake.set()
+
+    def depot(self) -> Any:
+        """The checkpoint depot on this node, started at the first ask (trials on other
+        nodes send and fetch checkpoints through it: :mod:`raytune_lite.transfer`)."""
+        if self._depot is None:
+            self._depot = start_depot(self.store.path, self.node_id)
+        return self._depot
 
     def _cancel(self, trial_id: str, ref: ray.ObjectRef, force: bool) -> None:
         self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
