@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from raytune_lite.resources import Placement
 from raytune_lite.trial import Mode
 
 #: Fields of :class:`ExperimentSpec` that are not options of the same name of ``Tuner``.
@@ -46,6 +47,7 @@ class ExperimentSpec:
     points_to_evaluate: list[dict[str, Any]] = field(default_factory=list)
     num_to_keep: int | None = None
     checkpoint_score: str | None = None
+    placement: Placement = Placement.PACK
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON (the ``spec`` of experiment.json; ``path`` is not stored:
@@ -56,7 +58,7 @@ class ExperimentSpec:
             if f.name == "path":
                 continue
             v = getattr(self, f.name)
-            if f.name == "mode":
+            if f.name in ("mode", "placement"):
                 v = v.value
             elif f.name == "stop" and v is not None:
                 v = dict(v) if isinstance(v, Mapping) else repr(v)
@@ -75,6 +77,7 @@ class ExperimentSpec:
         kwargs["path"] = path
         kwargs.setdefault("name", os.path.basename(path))
         kwargs["mode"] = Mode.parse(kwargs.get("mode", "min"))
+        kwargs["placement"] = Placement.parse(kwargs.get("placement", "pack"))
         kwargs.setdefault("metric", None)
         kwargs.setdefault("num_samples", 1)
         kwargs["resources"] = dict(kwargs.get("resources") or {"cpu": 1.0})

@@ -78,6 +78,9 @@ class Tuner:
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        placement: ``"pack"`` (Ray's default: fill nodes, the driver's first) or
+            ``"spread"`` (each trial on the least-loaded node, for trials that each want a
+            whole node).
 
     Example:
         >>> import raytune_lite as rt
@@ -112,6 +115,7 @@ class Tuner:
         resume: bool = False,
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
+        placement: str | res.Placement = "pack",
     ):
         check_trainable(trainable)
         self.trainable = trainable
@@ -161,6 +165,7 @@ class Tuner:
         rng = np.random.default_rng(self.seed + 1)
         points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
         self.resources = res.normalize(resources)
+        self.placement = res.Placement.parse(placement)
         if name is not None and (not isinstance(name, str) or not name or os.sep in name):
             raise ValueError(f"name must be a non-empty folder name; got {name=}")
         if resume is True and name is None:
@@ -185,6 +190,7 @@ class Tuner:
             points_to_evaluate=points,
             num_to_keep=num_to_keep,
             checkpoint_score=checkpoint_score,
+            placement=self.placement,
         )
         self.verbose = verbose
         self.address = address

@@ -43,6 +43,16 @@ def test_trials_run_on_both_nodes_and_capacity_counts_them(two_nodes, storage):
     ).fit()
     _, worker = two_nodes
     assert {r.metrics["node"] for r in only_big} == {worker.node_id}
+    spread = rt.Tuner(
+        which_node,
+        {"x": rt.grid([0.1, 0.2])},
+        metric="loss",
+        resources={"cpu": 0.5},  # both fit on one node: spread puts them on two
+        placement="spread",
+        storage_path=storage,
+        verbose=0,
+    ).fit()
+    assert len({r.metrics["node"] for r in spread}) == 2
 
 
 def steady(config):

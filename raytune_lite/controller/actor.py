@@ -220,7 +220,8 @@ class Controller:
         key = tuple(sorted(resources.items()))
         task = self._tasks.get(key)
         if task is None:
-            task = self._tasks[key] = run_trial.options(**res.ray_options(resources))
+            opts = res.ray_options(resources, self.spec.placement)
+            task = self._tasks[key] = run_trial.options(**opts)
         return task
 
     async def _await(self, trial: Trial, ref: ray.ObjectRef) -> None:
