@@ -10,6 +10,7 @@ task's return value, so no row is lost and a short trial costs no extra round tr
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -30,6 +31,8 @@ from raytune_lite.attempt import (
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision
 from raytune_lite.store import checkpoint_dir
+
+logger = logging.getLogger("raytune_lite")
 
 #: How long the outbox waits for more rows before sending a batch (seconds).
 LINGER_S = 0.02
@@ -168,6 +171,7 @@ class _Session:
         self.last = self.started
         self.outbox = _Outbox(ctx)
         self._fetched: Checkpoint | None = None
+        self._scratch: str | None = None
         self._next_milestone = 0
         self._last_sync = float(ctx.start_iteration)
         ms = ctx.sync.milestones
@@ -269,11 +273,31 @@ class _Session:
             self._fetched = Checkpoint(transfer.fetch(self._depot(), ckpt.path))
         return self._fetched
 
+    def trial_dir(self) -> str:
+        """The trial's folder; on a node other than the folder's, a local folder whose files
+        are added to the trial's folder when the attempt ends."""
+        if transfer.on_storage_node(self.ctx.storage_node):
+            return self.ctx.trial_dir
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="rtl_trial_files_")
+        return self._scratch
+
     def release(self) -> None:
-        """Removes what this attempt fetched to its node (called when the attempt ends)."""
+        """Sends the files the trial wrote on another node to its folder, and removes what
+        this attempt fetched or wrote there (called when the attempt ends)."""
         if self._fetched is not None:
             shutil.rmtree(self._fetched.path, ignore_errors=True)
             self._fetched = None
+        scratch, self._scratch = self._scratch, None
+        if scratch is None:
+            return
+        try:
+            if os.listdir(scratch):
+                transfer.upload(self._depot(), scratch, self.ctx.trial_dir, merge=True)
+        except Exception:
+            logger.exception("raytune_lite: files of trial %s not saved", self.ctx.trial_id)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 _current: _Session | None = None
@@ -315,8 +339,13 @@ def get_trial_id() -> str:
 
 
 def get_trial_dir() -> str:
-    """The running trial's folder in the experiment directory."""
-    return _session("get_trial_dir").ctx.trial_dir
+    """The running trial's folder in the experiment directory, for files of its own.
+
+    On a node other than the experiment folder's, a local folder instead: what the trial
+    writes there is added to its folder in the experiment when the attempt ends (a file
+    named like one of the controller's — ``result.jsonl``, ``trial.json``, ... — is not).
+    """
+    return _session("get_trial_dir").trial_dir()
 
 
 def in_trial() -> bool:

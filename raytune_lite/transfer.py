@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from raytune_lite.checkpoint import CheckpointError
+from raytune_lite.store import CHECKPOINTS_DIR, ERROR_FILE, PARAMS_FILE, RESULT_FILE, TRIAL_FILE
 
 #: Bytes per chunk on the wire (Ray moves each chunk through its object store).
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -47,6 +48,9 @@ IN_FLIGHT = 2
 DIRECTORY = -1
 #: The prefix of the temporary folders a fetched checkpoint lands in.
 FETCHED_PREFIX = "rtl_ckpt_fetched_"
+#: The names in a trial's folder that belong to the controller: a trial's own files never
+#: replace them.
+CONTROLLER_FILES = frozenset({PARAMS_FILE, TRIAL_FILE, RESULT_FILE, ERROR_FILE, CHECKPOINTS_DIR})
 
 
 def _relative(rel: str) -> str:
@@ -69,7 +73,7 @@ class CheckpointDepot:
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
-        self._uploads: dict[str, tuple[str, str]] = {}
+        self._uploads: dict[str, tuple[str, str, bool]] = {}
         self._lock = threading.Lock()
 
     def _inside(self, path: str) -> str:
@@ -81,16 +85,21 @@ class CheckpointDepot:
         return real
 
     # -- uploads -------------------------------------------------------------------------
-    def begin(self, dest: str) -> str:
-        """Starts an upload of a checkpoint that will be saved at ``dest``; returns its id."""
+    def begin(self, dest: str, merge: bool = False) -> str:
+        """Starts an upload of a checkpoint that will be saved at ``dest``; returns its id.
+
+        With ``merge``, ``dest`` is a trial's folder and the upload is the trial's own files:
+        each is renamed into place on commit, next to what is there (the controller's files
+        are never replaced).
+        """
         dest = self._inside(dest)
-        parent = os.path.dirname(dest)
+        parent = dest if merge else os.path.dirname(dest)
         os.makedirs(parent, exist_ok=True)
         upload = uuid.uuid4().hex
         tmp = os.path.join(parent, f".tmp_{upload}")
         os.mkdir(tmp)
         with self._lock:
-            self._uploads[upload] = (tmp, dest)
+            self._uploads[upload] = (tmp, dest, merge)
         return upload
 
     def _tmp(self, upload: str) -> str:
@@ -99,6 +108,19 @@ class CheckpointDepot:
         if got is None:
             raise CheckpointError(f"no checkpoint upload {upload!r} is open")
         return got[0]
+
+    @staticmethod
+    def _merge(tmp: str, dest: str) -> None:
+        for here, _, files in os.walk(tmp):
+            rel_here = os.path.relpath(here, tmp)
+            for name in files:
+                rel = os.path.normpath(os.path.join(rel_here, name))
+                if rel.split(os.sep)[0] in CONTROLLER_FILES:
+                    continue
+                target = os.path.join(dest, rel)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(os.path.join(here, name), target)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     def write(self, upload: str, rel: str, offset: int, data: bytes) -> None:
         """Writes ``data`` at ``offset`` of the file ``rel`` of an open upload."""
@@ -120,7 +142,10 @@ class CheckpointDepot:
             got = self._uploads.pop(upload, None)
         if got is None:
             raise CheckpointError(f"no checkpoint upload {upload!r} is open")
-        tmp, dest = got
+        tmp, dest, merge = got
+        if merge:
+            self._merge(tmp, dest)
+            return dest
         if os.path.exists(dest):
             shutil.rmtree(dest)
         os.replace(tmp, dest)
@@ -198,13 +223,14 @@ def chunks(src: str) -> Iterator[tuple[str, int, bytes | None]]:
 # -- the trial's side (inside a Ray task) --------------------------------------------------
 
 
-def upload(depot: Any, src: str, dest: str) -> str:
+def upload(depot: Any, src: str, dest: str, merge: bool = False) -> str:
     """Streams the checkpoint directory ``src`` to ``dest`` on the depot's node.
 
     Args:
         depot: the experiment's :class:`CheckpointDepot` actor handle.
         src: the checkpoint directory on this node.
         dest: where the store keeps it (a path on the depot's node).
+        merge: ``src`` holds a trial's own files, to add to its folder ``dest``.
 
     Returns:
         The saved checkpoint's path (``dest``).
@@ -213,7 +239,7 @@ def upload(depot: Any, src: str, dest: str) -> str:
 
     if not os.path.isdir(src):
         raise CheckpointError(f"checkpoint directory {src!r} does not exist")
-    upload_id = ray.get(depot.begin.remote(dest))
+    upload_id = ray.get(depot.begin.remote(dest, merge))
     pending: deque[Any] = deque()
     try:
         for rel, offset, data in chunks(src):

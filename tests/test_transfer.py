@@ -4,6 +4,7 @@ node that save and get back their checkpoints through the controller's node."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -77,6 +78,31 @@ def test_a_commit_replaces_an_older_save_and_an_abort_leaves_nothing(tmp_path):
         depot.commit(upload)
 
 
+def test_a_trials_files_merge_into_its_folder_but_never_over_the_controllers(tmp_path):
+    exp = str(tmp_path / "exp")
+    depot = CheckpointDepot(exp)
+    trial = os.path.join(exp, "trials", "t")
+    os.makedirs(os.path.join(trial, "checkpoints", "checkpoint_000001"))
+    with open(os.path.join(trial, "result.jsonl"), "w") as f:
+        f.write('{"step": 1}\n')
+    with open(os.path.join(trial, "mine.txt"), "w") as f:
+        f.write("old")
+    upload = depot.begin(trial, merge=True)
+    depot.write(upload, "mine.txt", 0, b"new")
+    depot.write(upload, "plots/curve.svg", 0, b"<svg/>")
+    depot.write(upload, "result.jsonl", 0, b"not the controller's")
+    depot.write(upload, "checkpoints/checkpoint_000001/x", 0, b"no")
+    assert depot.commit(upload) == os.path.realpath(trial)
+    assert tree(trial) == {
+        "checkpoints": None,
+        "checkpoints/checkpoint_000001": None,
+        "result.jsonl": b'{"step": 1}\n',
+        "mine.txt": b"new",
+        "plots": None,
+        "plots/curve.svg": b"<svg/>",
+    }
+
+
 def test_the_depot_stays_inside_its_experiment(tmp_path):
     exp = str(tmp_path / "exp")
     depot = CheckpointDepot(exp)
@@ -109,8 +135,10 @@ def on_the_worker(config):
     else:
         fetched = None
     for step in range(start + 1, 5):
-        d = os.path.join(rt.get_trial_dir() + "_scratch_" + here[:8], str(step))
+        d = os.path.join(tempfile.mkdtemp(), str(step))
         make_tree(d)
+        with open(os.path.join(rt.get_trial_dir(), f"notes_{step}.txt"), "w") as f:
+            f.write(here)  # a file of the trial's own, written on the worker node
         with open(os.path.join(d, "meta.json"), "w") as f:
             f.write(f'{{"step": {step}}}')
         rt.report(
@@ -150,5 +178,8 @@ def test_a_trial_on_another_node_saves_and_gets_back_its_checkpoints(two_nodes, 
     assert sorted(saved) == [1, 2, 3, 4]
     assert tree(saved[4])["sub/deeper/blob.bin"] == BLOB
     assert tree(saved[4])["meta.json"] == b'{"step": 4}'
+    for step in (1, 2, 3, 4):  # both attempts' own files reached the trial's folder
+        with open(os.path.join(r.path, f"notes_{step}.txt")) as f:
+            assert f.read() == worker.node_id
     depots = [a for a in ray._private.state.actors().values() if "CheckpointDepot" in str(a)]
     assert depots, "the depot was never started"
