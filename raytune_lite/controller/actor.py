@@ -345,8 +345,7 @@ class Controller:
             self.wake.set()
 
     def depot(self) -> Any:
-        """The checkpoint depot on this node, started at the first ask (trials on other
-        nodes send and fetch checkpoints through it: :mod:`raytune_lite.transfer`)."""
+        """This node's checkpoint depot (:mod:`raytune_lite.transfer`), started lazily."""
         if self._depot is None:
             self._depot = start_depot(self.store.path, self.node_id)
         return self._depot
