@@ -21,17 +21,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from raytune_lite.space import Domain, loguniform, uniform
+from raytune_lite.space import Domain, choice, lograndint, loguniform, randint, uniform
 
 __all__ = [
+    "LANDSCAPES",
     "PROBLEMS",
     "Ackley",
     "Branin",
     "Hartmann6",
     "Levy",
+    "Mixed",
+    "Rastrigin",
+    "StyblinskiTang",
     "Problem",
     "Rosenbrock",
-    "SVMDigits",
     "get_problem",
 ]
 
@@ -228,59 +231,113 @@ class Levy(Problem):
         return float(head + mid + tail)
 
 
-@functools.lru_cache(maxsize=1)
-def _digits() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-
-    x, y = load_digits(return_X_y=True)
-    return np.asarray(x, dtype=float) / 16.0, np.asarray(y)
-
-
-_SVM_GRID_OPTIMUM: dict[int, float] = {}
-
-
 @dataclass
-class SVMDigits(Problem):
-    """An RBF SVM's 3-fold cross-validated error rate on scikit-learn's digits (1797 images).
-
-    ``C`` is log-uniform in ``[1e-2, 1e4]``, ``gamma`` log-uniform in ``[1e-5, 10]``. The
-    optimum is not known in closed form: it is the best error of a dense log grid
-    (``grid_size`` x ``grid_size``), computed on first use and cached in memory for the
-    process (about ``0.15 s x grid_size**2`` on one core). A searcher may find a slightly
-    better point than the grid, so regret can be a little below 0. Needs scikit-learn.
+class Rastrigin(Problem):
+    """Rastrigin on ``[-5.12, 5.12]^dim`` (about 10^dim local minima); minimum 0 at 0.
 
     Example:
-        >>> p = SVMDigits()
-        >>> 0.0 <= p({"C": 10.0, "gamma": 0.02}) < 0.1  # doctest: +SKIP
-        True
+        >>> Rastrigin(dim=6)({f"x{i}": 0.0 for i in range(6)})
+        0.0
     """
 
-    name: str = "svm_digits"
-    dim: int = 2
-    grid_size: int = 20
-    param_space: dict[str, Any] = field(
-        default_factory=lambda: {"C": loguniform(1e-2, 1e4), "gamma": loguniform(1e-5, 10.0)}
-    )
+    name: str = "rastrigin"
+    dim: int = 6
+    param_space: dict[str, Any] = field(default_factory=dict)
 
-    def __call__(self, config: Mapping[str, Any]) -> float:
-        from sklearn.model_selection import StratifiedKFold, cross_val_score
-        from sklearn.svm import SVC
-
-        x, y = _digits()
-        model = SVC(C=float(config["C"]), gamma=float(config["gamma"]))
-        acc = cross_val_score(model, x, y, cv=StratifiedKFold(3))
-        return float(1.0 - np.mean(acc))
+    def __post_init__(self) -> None:
+        self.name = f"rastrigin{self.dim}"
+        self.param_space = self.param_space or _box(self.dim, -5.12, 5.12)
 
     @property
     def optimum(self) -> float:
-        if self.grid_size not in _SVM_GRID_OPTIMUM:
-            cs = np.geomspace(1e-2, 1e4, self.grid_size)
-            gs = np.geomspace(1e-5, 10.0, self.grid_size)
-            _SVM_GRID_OPTIMUM[self.grid_size] = min(
-                self({"C": c, "gamma": g}) for c in cs for g in gs
-            )
-        return _SVM_GRID_OPTIMUM[self.grid_size]
+        return 0.0
 
+    def __call__(self, config: Mapping[str, Any]) -> float:
+        x = _vector(config, self.dim)
+        return float(10 * self.dim + np.sum(x**2 - 10 * np.cos(2 * math.pi * x)))
+
+
+@dataclass
+class StyblinskiTang(Problem):
+    """Styblinski-Tang on ``[-5, 5]^dim`` (2^dim local minima); minimum -39.166166 dim.
+
+    Example:
+        >>> p = StyblinskiTang(dim=12)
+        >>> abs(p({f"x{i}": -2.903534 for i in range(12)}) - p.optimum) < 1e-6
+        True
+    """
+
+    name: str = "styblinski"
+    dim: int = 12
+    param_space: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.name = f"styblinski{self.dim}"
+        self.param_space = self.param_space or _box(self.dim, -5.0, 5.0)
+
+    @property
+    def optimum(self) -> float:
+        return -39.16616570377142 * self.dim
+
+    def __call__(self, config: Mapping[str, Any]) -> float:
+        x = _vector(config, self.dim)
+        return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2)
+
+
+_MIXED_OPT = {"sgd": 0.6, "momentum": 0.3, "adam": 0.0, "rmsprop": 0.2}
+_MIXED_ACT = {"relu": 0.0, "tanh": 0.4, "gelu": 0.15}
+
+
+@dataclass
+class Mixed(Problem):
+    """A mixed space like a network's: 3 floats, a log-scaled learning rate, two integers
+    (one log-scaled), two categoricals whose effect interacts with the floats; minimum 0.
+
+    Example:
+        >>> p = Mixed()
+        >>> cfg = {"x0": 0.3, "x1": 0.6, "x2": 0.8, "lr": 10**-2.5, "layers": 3, "width": 64}
+        >>> round(p(cfg | {"opt": "adam", "act": "relu"}), 9)
+        0.0
+    """
+
+    name: str = "mixed8"
+    dim: int = 8
+    param_space: dict[str, Any] = field(
+        default_factory=lambda: {
+            **_box(3, 0.0, 1.0),
+            "lr": loguniform(1e-5, 1e-1),
+            "layers": randint(1, 9),
+            "width": lograndint(8, 513),
+            "opt": choice(list(_MIXED_OPT)),
+            "act": choice(list(_MIXED_ACT)),
+        }
+    )
+
+    @property
+    def optimum(self) -> float:
+        return 0.0
+
+    def __call__(self, config: Mapping[str, Any]) -> float:
+        x = _vector(config, 3) - np.array([0.3, 0.6, 0.8])
+        opt, act = _MIXED_OPT[config["opt"]], _MIXED_ACT[config["act"]]
+        return float(
+            (1 + 2 * opt) * np.sum(x**2) * 4
+            + (math.log10(config["lr"]) + 2.5 + opt) ** 2 / 2
+            + (int(config["layers"]) - 3) ** 2 / 8
+            + (math.log2(int(config["width"])) - 6) ** 2 / 8
+            + opt
+            + act * (1 + abs(x[0]))
+        )
+
+
+def _landscape(name: str) -> Problem:
+    from benchmarks.landscapes import Landscape, SVMDigits
+
+    return SVMDigits() if name == "svm_digits" else Landscape(name)
+
+
+#: the tabulated real-model landscapes (benchmarks/landscapes.py; svm_digits is there too)
+LANDSCAPES = ("dt_digits", "knn_cancer", "svc_wine", "hgb_diabetes")
 
 #: The benchmark problems by name (factories, so each run gets fresh instances).
 PROBLEMS: dict[str, Any] = {
@@ -290,7 +347,11 @@ PROBLEMS: dict[str, Any] = {
     "ackley5": lambda: Ackley(dim=5),
     "rosenbrock20": lambda: Rosenbrock(dim=20),
     "levy20": lambda: Levy(dim=20),
-    "svm_digits": SVMDigits,
+    "svm_digits": functools.partial(_landscape, "svm_digits"),
+    "rastrigin6": lambda: Rastrigin(dim=6),
+    "styblinski12": lambda: StyblinskiTang(dim=12),
+    "mixed8": Mixed,
+    **{name: functools.partial(_landscape, name) for name in LANDSCAPES},
 }
 
 

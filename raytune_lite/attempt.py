@@ -104,11 +104,15 @@ class AttemptResult:
         end: how it ended.
         messages: rows still unsent when the function ended (they ride back here).
         error: the traceback of a failed attempt.
+        exception: the exception of a failed attempt, pickled (None where it cannot be):
+            bytes, so that the controller never unpickles (imports) the user's code; the
+            driver raises it again under ``fail_fast``.
     """
 
     end: AttemptEnd
     messages: list[Message] = field(default_factory=list)
     error: str | None = None
+    exception: bytes | None = None
 
 
 __all__ = [

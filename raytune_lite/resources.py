@@ -9,6 +9,9 @@ from typing import Any
 
 _RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
 
+#: Ray counts every resource in steps of this size (``ray._raylet.RESOURCE_UNIT_SCALING``).
+RESOURCE_STEP = 1e-4
+
 
 def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
     """Validates a request like ``{"cpu": 1, "gpu": 0.5, "custom": 1}``; default 1 CPU."""
@@ -19,12 +22,25 @@ def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
             f"resources must be a dict like {{'cpu': 1, 'gpu': 0.5}}; got {resources!r}"
         )
     out: dict[str, float] = {}
+    given: dict[str, str] = {}  # normalized name -> the name as given
     for k, v in resources.items():
         if not isinstance(k, str) or not k:
             raise ValueError(f"resource names must be non-empty strings; got {k!r}")
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise ValueError(f"resources[{k!r}] must be a number >= 0; got {v!r}")
+        steps = v / RESOURCE_STEP
+        if v and abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+            raise ValueError(
+                f"resources[{k!r}] must be 0 or a multiple of {RESOURCE_STEP:g} (Ray counts "
+                f"resources in steps of {RESOURCE_STEP:g}); got {v!r}"
+            )
         key = k.lower() if k.lower() in _RAY_NAMES else k
+        if key in given:
+            raise ValueError(
+                f"resources names the same resource twice: {given[key]!r} and {k!r} "
+                f"(resource names {sorted(_RAY_NAMES)} are case-insensitive); got {resources!r}"
+            )
+        given[key] = k
         if key == "gpu" and v > 1 and v != int(v):
             raise ValueError(f"a fractional GPU request must be <= 1; got gpu={v!r}")
         out[key] = float(v)

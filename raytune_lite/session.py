@@ -11,7 +11,6 @@ task's return value, so no row is lost and a short trial costs no extra round tr
 from __future__ import annotations
 
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -30,6 +29,7 @@ from raytune_lite.attempt import (
 )
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.spec import missing_stop_keys, stop_reached
 from raytune_lite.store import checkpoint_dir
 
 logger = logging.getLogger("raytune_lite")
@@ -172,6 +172,8 @@ class _Session:
         self.outbox = _Outbox(ctx)
         self._fetched: Checkpoint | None = None
         self._scratch: str | None = None
+        #: set once the attempt is told to end: every later report() raises it again
+        self.interrupt: TrialInterrupt | None = None
         self._next_milestone = 0
         self._last_sync = float(ctx.start_iteration)
         ms = ctx.sync.milestones
@@ -201,17 +203,16 @@ class _Session:
             return False
         if callable(stop):
             return bool(stop(self.ctx.trial_id, row))
-        for k, threshold in stop.items():
-            v = row.get(k)
-            if (
-                isinstance(v, (int, float))
-                and not (isinstance(v, float) and math.isnan(v))
-                and v >= threshold
-            ):
-                return True
-        return False
+        if self.iteration == self.ctx.start_iteration + 1:  # the first row: are the keys there?
+            problem = missing_stop_keys(stop, row)
+            if problem is not None:
+                raise ValueError(problem)
+        return stop_reached(stop, row)
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
+        if self.interrupt is not None:
+            # told to stop already (a broad except swallowed it): stop again, send nothing
+            raise TrialInterrupt(self.interrupt.end, self.interrupt.reason)
         if not isinstance(metrics, Mapping):
             raise TypeError(
                 f"report() needs a dict of metrics; got {type(metrics).__name__}: {metrics!r}"
@@ -232,13 +233,16 @@ class _Session:
         if checkpoint is not None:
             saved = self._save_checkpoint(checkpoint)
         wait = saved is not None or self._needs_sync(row)
+        stop = self._stop_reached(row)  # before the row goes: a bad stop key fails first
         decision = self.outbox.put((row, saved), wait)
-        if self._stop_reached(row):
-            raise TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
-        if decision is not None and decision.action is not Action.CONTINUE:
-            raise TrialInterrupt(
+        if stop:
+            self.interrupt = TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
+        elif decision is not None and decision.action is not Action.CONTINUE:
+            self.interrupt = TrialInterrupt(
                 AttemptEnd.INTERRUPTED, f"the scheduler decided {decision.action.name}"
             )
+        if self.interrupt is not None:
+            raise self.interrupt
 
     def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
         """Saves the checkpoint into the trial's folder: a copy on the folder's node, or
@@ -346,6 +350,19 @@ def get_trial_dir() -> str:
     named like one of the controller's — ``result.jsonl``, ``trial.json``, ... — is not).
     """
     return _session("get_trial_dir").trial_dir()
+
+
+def get_seed() -> int | None:
+    """The running trial's seed: ``config["seed"]`` (set by ``Tuner(repeats=...)``), else None.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> import numpy as np
+        >>> def train(config):
+        ...     rng = np.random.default_rng(rt.get_seed())  # the same seed for every config
+    """
+    seed = _session("get_seed").ctx.config.get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
 def in_trial() -> bool:

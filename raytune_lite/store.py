@@ -202,6 +202,7 @@ class ExperimentStatus(str, Enum):
 
     RUNNING = "running"
     FINISHED = "finished"
+    FAILED = "failed"  #: stopped by an error of the controller's own work (store, plugins)
 
 
 @dataclass
@@ -377,3 +378,46 @@ def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
         else:
             rows.append(row)
     return rows
+
+
+def read_segments(path: str, trial_id: str) -> list[list[dict[str, Any]]]:
+    """A trial's rows as written, superseded ones included, split at each restart marker:
+    one list per attempt since the first row (an attempt that reported nothing gives an
+    empty list); a torn last line is ignored."""
+    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
+    segments: list[list[dict[str, Any]]] = [[]]
+    try:
+        with open(file) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            if i == len(lines) - 1:
+                break
+            raise StoreError(f"{file!r} line {i + 1} is not JSON") from None
+        if REWIND_KEY in row:
+            segments.append([])
+        else:
+            segments[-1].append(row)
+    return segments if segments != [[]] else []
+
+
+def failed_attempts(path: str, trial_id: str) -> set[int]:
+    """The numbers of the attempts whose failure error.txt records."""
+    file = os.path.join(trial_dir(path, trial_id), ERROR_FILE)
+    try:
+        with open(file) as f:
+            heads = [ln.rstrip() for ln in f if ln.startswith("--- attempt ")]
+    except FileNotFoundError:
+        return set()
+    out = set()
+    for h in heads:
+        num = h[len("--- attempt ") :].removesuffix("---").strip()
+        if num.isdigit():
+            out.add(int(num))
+    return out

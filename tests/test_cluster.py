@@ -8,6 +8,7 @@ import time
 import pytest
 
 import raytune_lite as rt
+from raytune_lite.store import read_rows
 
 pytestmark = [pytest.mark.ray, pytest.mark.cluster]
 
@@ -55,60 +56,76 @@ def test_trials_run_on_both_nodes_and_capacity_counts_them(two_nodes, storage):
     assert len({r.metrics["node"] for r in spread}) == 2
 
 
+def _wait_until(condition, timeout_s: float) -> bool:
+    """Polls ``condition`` until it holds (True) or ``timeout_s`` passes (False)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _reported_from(path: str, node_id: str) -> bool:
+    """Whether any trial of the experiment at ``path`` has a row reported from ``node_id``."""
+    trials = os.path.join(path, "trials")
+    ids = os.listdir(trials) if os.path.isdir(trials) else []
+    return any(row.get("node") == node_id for tid in ids for row in read_rows(path, tid))
+
+
 def steady(config):
-    """Checkpoints each step; on the node ``config["hold_on"]`` it holds at step 3 until
-    that node goes away."""
+    """15 steps, a checkpoint at each; on the doomed node it holds after step 3 until the node
+    is gone (the file ``released`` appears only after the removal, or if the test gives up), so
+    that a trial there is mid-run when the node is removed, however slow the machine."""
     import ray
 
-    here = ray.get_runtime_context().get_node_id()
     ckpt = rt.get_checkpoint()
     start = ckpt.to_dict()["step"] if ckpt else 0
+    node = ray.get_runtime_context().get_node_id()
     for step in range(start + 1, 16):
-        time.sleep(0.05)
+        time.sleep(0.05)  # the work of one step
         rt.report(
-            {"loss": config["x"], "step": step, "node": here},
+            {"loss": config["x"], "step": step, "node": node},
             checkpoint=rt.Checkpoint.from_dict({"step": step}),
         )
-        deadline = time.monotonic() + 300
-        while step == 3 and here == config["hold_on"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-
-def remove_once_it_holds(cluster, worker, storage, deadline_s=120.0):
-    """Removes ``worker`` once a trial on it has saved its checkpoint of step 3."""
-    import glob
-    import json
-
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        for file in glob.glob(os.path.join(storage, "*", "trials", "*", "result.jsonl")):
-            with open(file) as f:
-                rows = [json.loads(line) for line in f if line.strip().startswith("{")]
-            if any(r.get("node") == worker.node_id and r.get("step") == 3 for r in rows):
-                cluster.remove_node(worker)
-                return
-        time.sleep(0.1)
+        if node == config["doomed"] and step == 3:
+            _wait_until(lambda: os.path.exists(config["released"]), 120)
 
 
 @pytest.mark.heavy
 def test_trials_on_a_removed_node_are_retried_elsewhere(two_nodes, storage):
     import threading
 
-    from raytune_lite.store import read_rows
-
     cluster, worker = two_nodes
-    remover = threading.Thread(target=remove_once_it_holds, args=(cluster, worker, storage))
+    path = os.path.join(storage, "node_loss")
+    released = os.path.join(storage, "node_removed")
+    problems: list[str] = []
+
+    def remove_once_a_trial_reports_from_it():
+        try:
+            if _wait_until(lambda: _reported_from(path, worker.node_id), 120):
+                cluster.remove_node(worker)
+            else:
+                problems.append("no trial reported from the worker node within 120 s")
+        except Exception as e:  # reported by the test below, not lost in the thread
+            problems.append(repr(e))
+        finally:
+            open(released, "w").close()
+
+    remover = threading.Thread(target=remove_once_a_trial_reports_from_it, daemon=True)
     remover.start()
     results = rt.Tuner(
         steady,
-        {"x": rt.uniform(0, 1), "hold_on": worker.node_id},
+        {"x": rt.uniform(0, 1), "doomed": worker.node_id, "released": released},
         metric="loss",
         num_samples=4,
         max_failures=2,
         storage_path=storage,
+        name="node_loss",
         verbose=0,
     ).fit()
-    remover.join()
+    remover.join(timeout=10)
+    assert not problems, problems
     assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
     moved = [r for r in results if r.error]
     assert moved, "no trial ran on the removed node"

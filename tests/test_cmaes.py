@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pinning import assert_same, replay
 
 from raytune_lite.search.base import FINISHED, Searcher
 from raytune_lite.search.basic import BasicSearch
@@ -94,7 +95,7 @@ def test_all_failures_keep_suggesting() -> None:
     s.setup(SPACE5, "loss", "min", seed=0)
     drive(s, ellipsoid, 60, fail=1.0)
     assert isinstance(s.suggest("next"), dict)
-    assert np.allclose(s._mean, 0.5)  # nothing learnt from failures alone
+    assert np.allclose(s._dist.mean, 0.5)  # nothing learnt from failures alone
 
 
 def test_seeding() -> None:
@@ -141,7 +142,7 @@ def test_integer_dims_keep_a_margin_and_are_found() -> None:
     )
     values = drive(s, f, 300, seed=0)
     assert min(values) < 1e-3
-    std = s._sigma * np.sqrt(s._C.diagonal())
+    std = s._dist.sigma * np.sqrt(s._dist.C.diagonal())
     assert std[0] >= 0.25 / 10 - 1e-12 and std[2] >= 0.25 / 3 - 1e-12
     assert std[1] < 0.01  # the continuous dimension converges freely
 
@@ -150,9 +151,9 @@ def test_restarts_grow_the_population() -> None:
     space = Space({"x": uniform(-1, 1), "y": uniform(-1, 1)})
     s = CMAES(tol_sigma=1e-3)
     s.setup(space, "loss", "min", seed=0)
-    lam0 = s._lam
+    lam0 = s._dist.lam
     drive(s, lambda c: c["x"] ** 2 + c["y"] ** 2, 400)
-    assert s._restarts >= 1 and s._lam == lam0 * 2**s._restarts
+    assert s._restarts >= 1 and s._dist.lam == lam0 * 2**s._restarts
 
     t = CMAES(tol_sigma=1e-3, max_restarts=0)
     t.setup(space, "loss", "min", seed=0)
@@ -175,7 +176,9 @@ def test_add_trial_is_learnt_from() -> None:
         s.add_trial(f"w{i}", good)
         s.on_complete(f"w{i}", {"loss": 0.0}, False)
     assert s._gen == 1
-    assert np.linalg.norm(s._mean - SPACE5.encode(good)) < np.linalg.norm(0.5 - SPACE5.encode(good))
+    assert np.linalg.norm(s._dist.mean - SPACE5.encode(good)) < np.linalg.norm(
+        0.5 - SPACE5.encode(good)
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,3 +213,54 @@ def test_space_without_searchable_dimensions() -> None:
     cfgs = [s.suggest(str(i)) for i in range(10)]
     assert all(isinstance(c, dict) and c["c"] == 1 and c["bs"] in (16, 32) for c in cfgs)
     assert {c["bs"] for c in cfgs if isinstance(c, dict)} == {16, 32}
+
+
+# -- the same suggestions as before the helpers were split out (tests/pinning.py) -------
+PINNED = [
+    (1.3606127475901215, 0.00016678903053510554, 6, "tanh"),
+    (0.5883593116376558, 0.006168435218553617, 6, "tanh"),
+    (-1.3561115156289518, 0.001103450182929497, 7, "gelu"),
+    (-0.0029428217479783303, 0.01278739005315841, 7, "tanh"),
+    (1.1732841892721693, 0.0074315418976314065, 8, "relu"),
+    (0.5687388495500905, 0.0019802035040240506, 5, "tanh"),
+    (-0.42924235702667257, 0.0010463642747783762, 4, "relu"),
+    (0.3814314337764273, 0.014230288474140557, 2, "tanh"),
+    (-0.040897422427207175, 0.029504378825679658, 4, "tanh"),
+    (1.1526082728778304, 0.0043769532972197924, 6, "gelu"),
+    (1.5178068408640213, 0.011732227138336148, 6, "gelu"),
+    (-0.48244807175619564, 0.04658875590579642, 7, "tanh"),
+    (-0.7483901113740243, 0.011912416512889113, 6, "tanh"),
+    (-1.0365672334372507, 0.013130574788955272, 1, "tanh"),
+    (0.4824605998431535, 0.006767989085848686, 5, "tanh"),
+    (0.7813885605349755, 0.04529426091315787, 3, "tanh"),
+    (0.15837575751258948, 0.02064206534642354, 3, "gelu"),
+    (-0.17027694416284422, 0.021009732932690206, 2, "tanh"),
+    (-0.9052169027940329, 0.00853802071322785, 5, "tanh"),
+    (-1.234072841906964, 0.002945369144422361, 6, "tanh"),
+    (-0.8435866027376375, 0.05919213746692448, 4, "tanh"),
+    (-1.4812416892353073, 0.002053102232796662, 10, "tanh"),
+    (-1.5628682991446707, 0.0037286613455760386, 4, "tanh"),
+    (-0.3324251354096661, 0.005659557094825187, 5, "tanh"),
+    (-1.3589438209064753, 0.011558758337775529, 4, "relu"),
+    (-0.14686200792723003, 0.049205516665255626, 3, "gelu"),
+    (0.4513069475684608, 0.005163335631796956, 3, "tanh"),
+    (-0.3419620528167364, 0.014923224587829569, 5, "gelu"),
+    (-0.44141936305705776, 0.018957470690902128, 7, "gelu"),
+    (-0.25321355099935117, 0.012767823545232398, 2, "gelu"),
+    (0.11382345978285269, 0.004313949057470317, 6, "tanh"),
+    (-0.7903998226855466, 0.021832578542625287, 0, "gelu"),
+    (-0.389561543873304, 0.006671781250092507, 2, "gelu"),
+    (-0.9526688160565135, 0.0036865408869653405, 5, "gelu"),
+    (-0.5294429175932414, 0.022922210420312256, 2, "gelu"),
+    (-0.40457836397211167, 0.0033553001246518816, 5, "gelu"),
+    (-0.18274637083990686, 0.06188859164216236, 5, "tanh"),
+    (-1.0114505249230967, 0.004918898521856746, 4, "gelu"),
+    (-0.22972371873666075, 0.005804039391569065, 4, "gelu"),
+    (0.07952374024741449, 0.012930612163708008, 3, "gelu"),
+    (-0.6978958626916836, 0.0021179509343268324, 7, "gelu"),
+    (0.3145399617963984, 0.005744001355263496, 3, "gelu"),
+]
+
+
+def test_cmaes_gives_the_recorded_suggestions() -> None:
+    assert_same(replay(lambda: CMAES(popsize=6), 3, 40), PINNED)

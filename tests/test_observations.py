@@ -229,7 +229,12 @@ def bo_loss(c: dict[str, Any]) -> float:
 
 def test_bayes_opt_gives_the_recorded_suggestions() -> None:
     got, s = replay(
-        lambda: BayesOpt(n_initial_points=5, n_candidates=128), BO_SPACE, bo_loss, BO_PRIOR, 11, 8
+        lambda: BayesOpt(n_initial_points=5, n_candidates=128, pending="believer"),
+        BO_SPACE,
+        bo_loss,
+        BO_PRIOR,
+        11,
+        8,
     )
     assert [c["const"] for c in got] == [3] * len(PINNED_BO)
     assert [(c["n"], c["act"]) for c in got] == [(n, a) for _, _, n, a in PINNED_BO]

@@ -9,11 +9,12 @@ their levels inside the kernel, and one-hot encodes categoricals and grid axes.
 
 * **Outputs.** Values are standardised, then Yeo-Johnson warped (``warp_outputs``) so that
   heavy-tailed objectives (Rosenbrock-like) do not flatten the model near the optimum.
-* **Parallel.** Trials still running are *fantasised* before the acquisition is maximised:
-  a pessimistic kriging believer (predicted mean + ``BELIEVER_PESSIMISM`` std; with
-  ``pending="liar"``: the mean of the observed values), and a suggestion keeps
-  ``MIN_PENDING_DISTANCE`` length scales from running trials, so concurrent suggestions
-  spread out instead of piling up.
+* **Parallel.** With trials still running, ``pending`` says how they are accounted for
+  (:mod:`._bo.batch`): a pessimistic kriging believer, a constant liar, local penalisation,
+  Monte Carlo fantasies (asynchronous q-EI), Thompson sampling or a TuRBO-like trust
+  region; the default ``"auto"`` picks by the number of trials running, as measured by
+  ``benchmarks/search_quality.py``. A suggestion keeps ``MIN_PENDING_DISTANCE`` length
+  scales from running trials.
 * **Failures.** A failed trial (error, NaN/inf or missing metric) is given the worst value
   seen so far (``impute_failures=True``), so the model learns to avoid its region; it is
   never the best. Before any value is known, failures are simply skipped.
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -39,38 +39,32 @@ import scipy.stats
 from scipy.stats import qmc
 
 from raytune_lite._checks import check_int
-from raytune_lite.search._bo.acquisition import Acquisition, acquisition_value, optimize
+from raytune_lite.search._bo.acquisition import Acquisition, Score, acquisition_value, optimize
+from raytune_lite.search._bo.batch import (
+    BELIEVER_PESSIMISM,
+    Pending,
+    TrustRegion,
+    believe,
+    fantasy_average,
+    penalized,
+    resolve,
+    thompson,
+)
 from raytune_lite.search._bo.encoding import Encoding
 from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
 from raytune_lite.search._observations import Observations
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
-__all__ = ["BayesOpt", "Pending"]
+__all__ = ["BELIEVER_PESSIMISM", "BayesOpt", "Pending"]
 
 #: while fewer finite observations than this are known, suggestions stay quasi-random
 MIN_MODEL_POINTS = 2
-#: the believer's fantasy is the predicted mean plus this many predicted standard deviations
-BELIEVER_PESSIMISM = 0.5
 #: a suggestion stays this far (in length scales) from the trials still running
 MIN_PENDING_DISTANCE = 0.1
 #: hyperparameters are refitted at every new observation up to this many
 ALWAYS_REFIT = 40
-
-
-class Pending(str, Enum):
-    """How trials still running are fantasised."""
-
-    BELIEVER = "believer"  #: kriging believer: the GP's prediction (+ half a std)
-    LIAR = "liar"  #: constant liar: the mean of the observed values
-
-    @classmethod
-    def parse(cls, value: str | Pending) -> Pending:
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"pending must be 'believer' or 'liar'; got {value!r}") from None
 
 
 _BLAS: Any = None
@@ -107,7 +101,9 @@ class BayesOpt(Searcher):
             ``number of parameters + 4``, clipped to ``[5, 10]``.
         acquisition: ``"ei"`` (log expected improvement) or ``"ucb"``.
         ucb_kappa: exploration weight of UCB (``mean - kappa * std`` is minimised).
-        pending: how running trials are fantasised: ``"believer"`` or ``"liar"``.
+        pending: how running trials are accounted for: ``"auto"`` (by their number),
+            ``"believer"``, ``"liar"``, ``"penalize"``, ``"fantasies"``, ``"thompson"`` or
+            ``"trust_region"`` (see :class:`~raytune_lite.search._bo.batch.Pending`).
         impute_failures: give failed trials the worst observed value (else skip them).
         max_fit_points: the GP is fitted on at most this many trials (best half + most recent).
         n_candidates: random candidates scored per suggestion (half as many again near the
@@ -137,7 +133,7 @@ class BayesOpt(Searcher):
         n_initial_points: int | None = None,
         acquisition: str | Acquisition = "ei",
         ucb_kappa: float = 2.0,
-        pending: str | Pending = "believer",
+        pending: str | Pending = "auto",
         impute_failures: bool = True,
         max_fit_points: int = 300,
         n_candidates: int = 512,
@@ -168,13 +164,14 @@ class BayesOpt(Searcher):
         self._design_used = 0
         self._theta: np.ndarray | None = None
         self._fit_n = 0
+        self._region = TrustRegion()
 
     # -- set-up and bookkeeping ------------------------------------------------------------
     def setup(
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
@@ -184,6 +181,7 @@ class BayesOpt(Searcher):
         self._design_used = 0
         self._theta = None
         self._fit_n = 0
+        self._region = TrustRegion()
         self._obs.setup(self._enc.encode, self._enc.dim, metric, self.mode)
 
     @property
@@ -208,6 +206,8 @@ class BayesOpt(Searcher):
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
         self._obs.complete(trial_id, row, error)
+        if trial_id in self._obs and self._enc is not None:
+            self._region.observe(self._obs[trial_id].loss, self._enc.n_params)
 
     def add_prior_results(self, records: Any, metric: str | None = None) -> None:
         """Warm start from earlier results.
@@ -298,24 +298,48 @@ class BayesOpt(Searcher):
         if self.warp_outputs and len(y) >= 5 and float(np.ptp(y)) > 1e-9:
             y = _standardize(scipy.stats.yeojohnson(y)[0])
         gp = GaussianProcess(xs, y, self._hyperparameters(xs, y))
-        if len(xp):
-            if self.pending is Pending.BELIEVER:
-                pm, pv = gp.predict(xp)
-                fantasy = pm + BELIEVER_PESSIMISM * np.sqrt(pv)
+        strategy = resolve(self.pending, len(xp))
+        if strategy is Pending.TRUST_REGION and not enc.layout.numeric:
+            strategy = Pending.THOMPSON  # no box to draw in a purely categorical space
+        anchors = xs[np.argsort(y, kind="stable")[:5]]
+        if strategy in (Pending.THOMPSON, Pending.TRUST_REGION):
+            gpf = believe(gp, xp, 0.0)
+            if strategy is Pending.TRUST_REGION:
+                raw = self._region.candidates(
+                    self.rng, anchors[0], gp.lengthscales, enc.layout.numeric, self.n_candidates
+                )
+                cand = enc.layout.perturb(self.rng, enc.layout.snap(raw), len(raw), 0.0)
             else:
-                fantasy = np.zeros(len(xp))
-            gp = gp.condition(xp, fantasy)
-        best = float(np.min(gp.predict(gp.x)[0]))
+                cand = np.vstack(
+                    [
+                        enc.layout.random(self.rng, self.n_candidates),
+                        enc.layout.perturb(self.rng, anchors, self.n_candidates // 2, 0.05),
+                    ]
+                )
+            return self._first_new(thompson(gpf, cand, self.rng), gpf.x, xp, gp.lengthscales)
         kind, kappa = self.acquisition, self.ucb_kappa
+        if strategy is Pending.BELIEVER and len(xp):
+            gp = believe(gp, xp, BELIEVER_PESSIMISM)
+        elif strategy is Pending.LIAR and len(xp):
+            gp = gp.condition(xp, np.zeros(len(xp)))
+        best = float(np.min(gp.predict(gp.x)[0]))
 
-        def score(x: np.ndarray, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        def log_ei(x: np.ndarray, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
             if grad:
                 m, v, dm, dv = gp.predict_grad(x)
                 return acquisition_value(kind, m, v, best, kappa, dm, dv)
             m, v = gp.predict(x)
             return acquisition_value(kind, m, v, best, kappa)
 
-        anchors = xs[np.argsort(y, kind="stable")[:5]]
+        score: Score = log_ei
+        taken = gp.x
+        if strategy is Pending.PENALIZE:
+            probe = np.vstack([xs, enc.layout.random(self.rng, 128)])
+            score = penalized(score, gp, xp, best, probe)
+        elif strategy is Pending.FANTASIES:
+            score = fantasy_average(gp, xp, self.rng, kind, kappa)
+        if strategy in (Pending.PENALIZE, Pending.FANTASIES):
+            taken = np.vstack([gp.x, xp])
         cand, _ = optimize(
             score,
             enc.layout,
@@ -324,7 +348,7 @@ class BayesOpt(Searcher):
             n_random=self.n_candidates,
             n_local=self.n_candidates // 2,
         )
-        return self._first_new(cand, gp.x, xp, gp.lengthscales)
+        return self._first_new(cand, taken, xp, gp.lengthscales)
 
     @staticmethod
     def _first_new(
@@ -353,6 +377,7 @@ class BayesOpt(Searcher):
             "design_used": self._design_used,
             "theta": None if self._theta is None else [float(t) for t in self._theta],
             "fit_n": self._fit_n,
+            "trust_region": self._region.state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -363,3 +388,4 @@ class BayesOpt(Searcher):
         theta = state.get("theta")
         self._theta = None if theta is None else np.array(theta, dtype=float)
         self._fit_n = int(state.get("fit_n", 0))
+        self._region = TrustRegion(**state.get("trust_region", {}))

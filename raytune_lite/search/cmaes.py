@@ -41,28 +41,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
+from raytune_lite.search._cmaes.distribution import Distribution, Sample
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Categorical, Float, Integer, Space
-from raytune_lite.trial import Mode, metric_value
-
-_RESAMPLE_BATCHES = 4  # 4 batches of 8 draws before mirroring a sample into the cube
-_TOL_FUN = 1e-12
-_MAX_CONDITION = 1e14
-
-
-@dataclass
-class _Sample:
-    """One suggested point: where it lies in the cube, when it was drawn, its result."""
-
-    x: list[float]
-    gen: int
-    clip: bool = False  #: not an exact draw of its generation (repaired or injected)
-    value: float | None = None  #: ``sign * metric``; None for a failure
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 
 def _check_positive(name: str, value: Any, *, upper: float | None = None) -> float:
@@ -154,20 +141,19 @@ class CMAES(Searcher):
         self.min_std_cells = float(min_std_cells)
         self.tol_sigma = _check_positive("tol_sigma", tol_sigma)
         self._n = 0
-        self._cells = np.zeros(0)
-        self._init_run(np.zeros(0), 2)
+        self._dist = Distribution(np.zeros(0), self.sigma0, self.min_std_cells, self.tol_sigma)
         self._gen = 0
         self._restarts = 0
         self._exhausted = False
-        self._pending: dict[str, _Sample] = {}
-        self._done: list[_Sample] = []
+        self._pending: dict[str, Sample] = {}
+        self._done: list[Sample] = []
 
     # -- set-up ----------------------------------------------------------------------------
     def setup(
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
@@ -183,9 +169,11 @@ class CMAES(Searcher):
                 cells.append(d.q / (d.high - d.low))
             else:
                 cells.append(0.0)
-        self._cells = np.array(cells, dtype=float)
+        self._dist = Distribution(
+            np.array(cells, dtype=float), self.sigma0, self.min_std_cells, self.tol_sigma
+        )
         lam = self.popsize or 4 + int(3 * math.log(max(n, 1)))
-        self._init_run(self._encode_x0(), lam)
+        self._dist.reset(self._encode_x0(), lam)
         self._gen = 0
         self._restarts = 0
         self._exhausted = False
@@ -211,75 +199,19 @@ class CMAES(Searcher):
                 ) from None
         return x
 
-    def _init_run(self, mean: np.ndarray, lam: int) -> None:
-        n = len(mean)
-        self._lam = lam
-        self._mean = mean.astype(float).copy()
-        self._sigma = self.sigma0
-        self._C = np.eye(n)
-        self._B = np.eye(n)
-        self._D = np.ones(n)
-        self._pc = np.zeros(n)
-        self._ps = np.zeros(n)
-        self._run_gen = 0
-        self._eigen_gen = 0
-        self._hist: list[float] = []
-        if n:
-            self._apply_margin()
-
-    def _params(self) -> dict[str, Any]:
-        """Strategy constants of the tutorial (with its negative, "active", weights)."""
-        n, lam = self._n, self._lam
-        mu = lam // 2
-        wp = math.log((lam + 1) / 2) - np.log(np.arange(1, lam + 1))
-        pos, neg = wp[:mu], wp[mu:]
-        mueff = float(pos.sum() ** 2 / np.sum(pos**2))
-        c1 = 2 / ((n + 1.3) ** 2 + mueff)
-        cmu = min(1 - c1, 2 * (mueff - 2 + 1 / mueff) / ((n + 2) ** 2 + mueff))
-        cs = (mueff + 2) / (n + mueff + 5)
-        w = wp / pos.sum()
-        w[mu:] = 0.0
-        if cmu > 0 and np.any(neg < 0):
-            mueff_neg = float(neg.sum() ** 2 / np.sum(neg**2))
-            alpha = min(1 + c1 / cmu, 1 + 2 * mueff_neg / (mueff + 2), (1 - c1 - cmu) / (n * cmu))
-            w[mu:] = alpha * neg / np.abs(neg[neg < 0]).sum()
-        return {
-            "mu": mu,
-            "w": w,
-            "mueff": mueff,
-            "c1": c1,
-            "cs": cs,
-            "cmu": cmu,
-            "cc": (4 + mueff / n) / (n + 4 + 2 * mueff / n),
-            "damps": 1 + 2 * max(0.0, math.sqrt((mueff - 1) / (n + 1)) - 1) + cs,
-            "chin": math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n**2)),
-        }
-
     # -- asking ----------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> Suggestion:
         if self._n == 0:
             return self.space.sample(self.rng)
         if self._exhausted:
             return FINISHED
-        x, repaired = self._draw()
-        self._pending[trial_id] = _Sample(x.tolist(), self._gen, repaired)
+        x, repaired = self._dist.draw(self.rng)
+        self._pending[trial_id] = Sample(x.tolist(), self._gen, repaired)
         return self.space.decode(x, self.rng)
-
-    def _draw(self) -> tuple[np.ndarray, bool]:
-        a = self._B * self._D  # columns scaled: y = B diag(D) z
-        xs = np.zeros((0, self._n))
-        for _ in range(_RESAMPLE_BATCHES):
-            z = self.rng.standard_normal((8, self._n))
-            xs = self._mean + self._sigma * z @ a.T
-            ok = np.flatnonzero(np.all((xs >= 0.0) & (xs <= 1.0), axis=1))
-            if ok.size:
-                return xs[ok[0]], False
-        x = np.abs(xs[0]) % 2.0  # mirror into [0, 1]
-        return np.where(x > 1.0, 2.0 - x, x), True
 
     def mean_config(self) -> dict[str, Any]:
         """The config at the distribution's mean (conditionals resolved with a fixed seed)."""
-        return self.space.decode(np.clip(self._mean, 0.0, 1.0), np.random.default_rng(0))
+        return self.space.decode(np.clip(self._dist.mean, 0.0, 1.0), np.random.default_rng(0))
 
     def add_trial(self, trial_id: str, config: dict[str, Any]) -> None:
         try:
@@ -287,7 +219,7 @@ class CMAES(Searcher):
         except (KeyError, IndexError, TypeError, ValueError):
             return  # not a point of this space: nothing to learn from it
         if self._n:
-            self._pending[trial_id] = _Sample(x.tolist(), self._gen, clip=True)
+            self._pending[trial_id] = Sample(x.tolist(), self._gen, clip=True)
 
     # -- telling ---------------------------------------------------------------------------
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
@@ -299,106 +231,22 @@ class CMAES(Searcher):
         self._done.append(s)
         while True:
             self._done = [d for d in self._done if d.gen >= self._gen - self._max_stale]
-            if len(self._done) < self._lam:
+            lam = self._dist.lam
+            if len(self._done) < lam:
                 break
-            batch, self._done = self._done[: self._lam], self._done[self._lam :]
-            self._tell(batch)
-
-    def _tell(self, batch: list[_Sample]) -> None:
-        n, p = self._n, self._params()
-        ys = (np.array([s.x for s in batch]) - self._mean) / self._sigma
-        cap = math.sqrt(n) + 2 * n / (n + 2)
-        for i, s in enumerate(batch):
-            if s.clip or s.gen != self._gen:  # injected, repaired or one generation stale
-                norm = float(np.linalg.norm((self._B.T @ ys[i]) / self._D))
-                if norm > cap:
-                    ys[i] *= cap / norm
-        valid = sorted((s.value, i) for i, s in enumerate(batch) if s.value is not None)
-        order = [i for _, i in valid]  # failures rank last, with no weight at all
-        mu = p["mu"]
-        sel = [i for _, i in valid[:mu]]
-        self._gen += 1
-        self._run_gen += 1
-        if not sel:
-            return  # every result failed: nothing to learn, draw again from the same law
-        w_pos = p["w"][: len(sel)] / p["w"][: len(sel)].sum()
-        y_w = w_pos @ ys[sel]
-        self._mean = self._mean + self._sigma * y_w
-        cs, cc, c1, cmu, mueff = p["cs"], p["cc"], p["c1"], p["cmu"], p["mueff"]
-        inv_sqrt_y = self._B @ ((self._B.T @ y_w) / self._D)
-        self._ps = (1 - cs) * self._ps + math.sqrt(cs * (2 - cs) * mueff) * inv_sqrt_y
-        ps_norm = float(np.linalg.norm(self._ps))
-        hsig = ps_norm / math.sqrt(1 - (1 - cs) ** (2 * self._run_gen)) / p["chin"] < 1.4 + 2 / (
-            n + 1
-        )
-        self._pc = (1 - cc) * self._pc + hsig * math.sqrt(cc * (2 - cc) * mueff) * y_w
-        # rank-mu with the tutorial's weights: positive for the best mu (renormalized over the
-        # valid ones), negative for the rest, rescaled by n / |C^-1/2 y|^2 (active CMA)
-        w_neg = p["w"][mu : len(order)]
-        idx_neg = order[mu:]
-        ys_neg = ys[idx_neg]
-        if len(idx_neg):
-            mahal = np.sum(((ys_neg @ self._B) / self._D) ** 2, axis=1)
-            w_neg = w_neg * n / np.maximum(mahal, 1e-12)
-        y_all = np.vstack([ys[sel], ys_neg])
-        w_all = np.concatenate([w_pos, w_neg])
-        rank_mu = (y_all * w_all[:, None]).T @ y_all
-        decay = (
-            1
-            - c1
-            - cmu * float(np.sum(p["w"][mu : len(order)]) + 1.0)
-            + (0.0 if hsig else c1 * cc * (2 - cc))
-        )
-        self._C = decay * self._C + c1 * np.outer(self._pc, self._pc) + cmu * rank_mu
-        self._sigma *= math.exp(min(1.0, (cs / p["damps"]) * (ps_norm / p["chin"] - 1)))
-        self._sigma = min(self._sigma, 2.0 / float(np.sqrt(self._C.diagonal().max())))
-        forced = self._apply_margin()
-        if forced or self._run_gen - self._eigen_gen >= max(1, int(1 / ((c1 + cmu) * n * 10))):
-            self._eigen()
-        self._hist.append(float(valid[0][0]))
-        if self._should_restart([float(v) for v, _ in valid]):
-            self._restart()
-
-    def _apply_margin(self) -> bool:
-        """Keeps each integer/categorical dimension's sampling std >= min_std_cells cells."""
-        floor = (self.min_std_cells * self._cells / self._sigma) ** 2
-        diag = self._C.diagonal()
-        low = floor > diag
-        if not low.any():
-            return False
-        self._C[np.diag_indices(self._n)] = np.where(low, floor, diag)
-        self._eigen()
-        return True
-
-    def _eigen(self) -> None:
-        self._C = np.triu(self._C) + np.triu(self._C, 1).T
-        evals, self._B = np.linalg.eigh(self._C)
-        self._D = np.sqrt(np.maximum(evals, 1e-30))
-        self._eigen_gen = self._run_gen
-
-    def _should_restart(self, values: list[float]) -> bool:
-        std = self._sigma * np.sqrt(self._C.diagonal())
-        cont = self._cells == 0
-        if cont.any() and bool(np.all(std[cont] < self.tol_sigma)):
-            return True
-        if (self._D.max() / self._D.min()) ** 2 > _MAX_CONDITION:
-            return True
-        h = 10 + math.ceil(30 * self._n / self._lam)
-        recent = self._hist[-h:]
-        scale = max(1.0, abs(min(recent)))
-        return (
-            len(self._hist) >= h
-            and max(recent) - min(recent) <= _TOL_FUN * scale
-            and max(values) - min(values) <= _TOL_FUN * scale
-        )
+            batch, self._done = self._done[:lam], self._done[lam:]
+            restart = self._dist.update(batch, self._gen)
+            self._gen += 1
+            if restart:
+                self._restart()
 
     def _restart(self) -> None:
         if self.max_restarts is not None and self._restarts >= self.max_restarts:
             self._exhausted = True
             return
         self._restarts += 1
-        lam = max(self._lam, int(self._lam * self.popsize_multiplier))
-        self._init_run(self.rng.random(self._n), lam)
+        lam = max(self._dist.lam, int(self._dist.lam * self.popsize_multiplier))
+        self._dist.reset(self.rng.random(self._n), lam)
         self._gen += 2  # results drawn before the restart are no longer used
         self._done = []
 
@@ -408,19 +256,9 @@ class CMAES(Searcher):
             **super().state(),
             "n": self._n,
             "gen": self._gen,
-            "run_gen": self._run_gen,
-            "eigen_gen": self._eigen_gen,
-            "lam": self._lam,
             "restarts": self._restarts,
             "exhausted": self._exhausted,
-            "mean": self._mean.tolist(),
-            "sigma": self._sigma,
-            "C": self._C.tolist(),
-            "B": self._B.tolist(),
-            "D": self._D.tolist(),
-            "pc": self._pc.tolist(),
-            "ps": self._ps.tolist(),
-            "hist": list(self._hist),
+            **self._dist.state(),
             "pending": {k: asdict(s) for k, s in self._pending.items()},
             "done": [asdict(s) for s in self._done],
         }
@@ -434,17 +272,8 @@ class CMAES(Searcher):
                 f"CMAES state is for a {state['n']}-dimensional space; this "
                 f"space has {self._n} dimensions"
             )
-        n = self._n
-        self._gen, self._run_gen = int(state["gen"]), int(state["run_gen"])
-        self._eigen_gen, self._lam = int(state["eigen_gen"]), int(state["lam"])
+        self._gen = int(state["gen"])
         self._restarts, self._exhausted = int(state["restarts"]), bool(state["exhausted"])
-        self._mean = np.array(state["mean"], dtype=float).reshape(n)
-        self._sigma = float(state["sigma"])
-        self._C = np.array(state["C"], dtype=float).reshape(n, n)
-        self._B = np.array(state["B"], dtype=float).reshape(n, n)
-        self._D = np.array(state["D"], dtype=float).reshape(n)
-        self._pc = np.array(state["pc"], dtype=float).reshape(n)
-        self._ps = np.array(state["ps"], dtype=float).reshape(n)
-        self._hist = [float(v) for v in state["hist"]]
-        self._pending = {k: _Sample(**s) for k, s in state["pending"].items()}
-        self._done = [_Sample(**s) for s in state["done"]]
+        self._dist.load_state(state)
+        self._pending = {k: Sample(**s) for k, s in state["pending"].items()}
+        self._done = [Sample(**s) for s in state["done"]]

@@ -32,13 +32,13 @@ only update the best-so-far, so they cannot pull the new run back into the old b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 import numpy as np
 
 from raytune_lite._checks import check_int
+from raytune_lite.search._local import Probe, ProbeKind, step_probe, switched
 from raytune_lite.search._population import (
     Codec,
     check_float,
@@ -47,7 +47,9 @@ from raytune_lite.search._population import (
 )
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Categorical, Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
+
+__all__ = ["LocalSearch", "Probe", "ProbeKind", "Restart"]
 
 
 class Restart(str, Enum):
@@ -60,60 +62,6 @@ class Restart(str, Enum):
 
     RANDOM = "random"  #: a uniformly random point, incumbent unevaluated
     BEST = "best"  #: the best point found so far
-
-
-class ProbeKind(str, Enum):
-    """Why a point is evaluated.
-
-    Example:
-        >>> ProbeKind("minus").name
-        'MINUS'
-    """
-
-    START = "start"  #: the incumbent of a (re)start
-    PLUS = "plus"  #: x + step * u
-    MINUS = "minus"  #: x - step * u, after x + step * u was not better
-    SWITCH = "switch"  #: the incumbent with one categorical value changed
-    EXTERNAL = "external"  #: a trial added from outside (points_to_evaluate)
-
-
-@dataclass
-class Probe:
-    """A point sent for evaluation and what it was relative to.
-
-    Example:
-        >>> p = Probe(ProbeKind.PLUS, x=[0.6], u=[1.0], step=0.1)
-        >>> Probe.from_json(p.to_json()) == p
-        True
-    """
-
-    kind: ProbeKind
-    x: list[float]
-    u: list[float] | None = None
-    step: float = 0.0
-    version: int = 0  #: incumbent version it was proposed from
-    run: int = 0  #: restart count when it was proposed
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "x": self.x,
-            "u": self.u,
-            "step": self.step,
-            "version": self.version,
-            "run": self.run,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Probe:
-        return cls(
-            kind=ProbeKind(d["kind"]),
-            x=list(d["x"]),
-            u=None if d["u"] is None else list(d["u"]),
-            step=float(d["step"]),
-            version=int(d["version"]),
-            run=int(d["run"]),
-        )
 
 
 class LocalSearch(Searcher):
@@ -240,7 +188,7 @@ class LocalSearch(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
@@ -358,12 +306,7 @@ class LocalSearch(Searcher):
         k = self._switchable[int(self.rng.integers(len(self._switchable)))]
         d = self._codec.domains[k]
         assert isinstance(d, Categorical)
-        n = len(d.choices)
-        cur = min(int(self._x[k] * n), n - 1)
-        j = int(self.rng.integers(n - 1))
-        x = self._x.copy()
-        x[k] = (j + (j >= cur) + 0.5) / n
-        return self._probe(ProbeKind.SWITCH, x)
+        return self._probe(ProbeKind.SWITCH, switched(self._x, k, d, self.rng))
 
     def _next_probe(self) -> Probe:
         dim = self._codec.dim
@@ -375,7 +318,7 @@ class LocalSearch(Searcher):
                 return self._probe(ProbeKind.START, self._x)
             if self._mirrors:
                 m = self._mirrors.pop(0)
-                xm = np.clip(self._x - m.step * np.array(m.u), 0.0, 1.0)
+                xm = step_probe(self._x, -m.step, np.array(m.u))
                 if self._codec.decode(xm) != here:
                     return self._probe(ProbeKind.MINUS, xm, np.array(m.u), m.step)
                 self._failed_direction()
@@ -387,7 +330,7 @@ class LocalSearch(Searcher):
                 break
             u = np.zeros(dim)
             u[self._numeric] = unit_direction(n_num, self.rng)
-            xp = np.clip(self._x + self._step * u, 0.0, 1.0)
+            xp = step_probe(self._x, self._step, u)
             if self._codec.decode(xp) != here:
                 return self._probe(ProbeKind.PLUS, xp, u, self._step)
             self._mirrors.append(self._probe(ProbeKind.PLUS, xp, u, self._step))

@@ -126,6 +126,11 @@ class Layout:
     discrete: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     onehot: list[list[int]] = field(default_factory=list)
 
+    @property
+    def numeric(self) -> list[int]:
+        """The continuous and discrete (ordered) columns."""
+        return self.continuous + [c for c, _, _ in self.discrete]
+
     def snap(self, x: np.ndarray) -> np.ndarray:
         """Moves discrete columns to their levels and one-hot groups to their argmax."""
         x = np.array(x, dtype=float)

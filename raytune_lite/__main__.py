@@ -1,0 +1,7 @@
+"""``python -m raytune_lite``: the ``raytune-lite`` command."""
+
+from __future__ import annotations
+
+from raytune_lite.cli import main
+
+raise SystemExit(main())
