@@ -117,7 +117,8 @@ class ExperimentSpec:
     @classmethod
     def option_names(cls) -> list[str]:
         """The Tuner options the spec declares (``storage_path`` stands for ``path``)."""
-        return [f.name for f in fields(cls) if f.name not in _NOT_TUNER_OPTIONS] + ["storage_path"]
+        skip = _NOT_TUNER_OPTIONS + _DERIVED
+        return [f.name for f in fields(cls) if f.name not in skip] + ["storage_path"]
 
 
 def check_stop(stop: Any) -> None:
