@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from raytune_lite.resources import Placement
 from raytune_lite.trial import Mode
 
 #: Fields of :class:`ExperimentSpec` that are not options of the same name of ``Tuner``.
@@ -57,6 +58,7 @@ class ExperimentSpec:
     fail_fast: bool | str = False
     systematic_failures: int | None = 5
     wait_for_nodes_s: float | None = 60.0
+    placement: Placement = Placement.PACK
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON (the ``spec`` of experiment.json; ``path`` is not stored:
@@ -67,7 +69,7 @@ class ExperimentSpec:
             if f.name == "path":
                 continue
             v = getattr(self, f.name)
-            if f.name == "mode":
+            if f.name in ("mode", "placement"):
                 v = v.value
             elif f.name == "modes":
                 v = [m.value for m in v]
@@ -92,6 +94,7 @@ class ExperimentSpec:
         kwargs["path"] = path
         kwargs.setdefault("name", os.path.basename(path))
         kwargs["mode"] = Mode.parse(kwargs.get("mode", "min"))
+        kwargs["placement"] = Placement.parse(kwargs.get("placement", "pack"))
         kwargs.setdefault("metric", None)
         kwargs.setdefault("num_samples", 1)
         kwargs["resources"] = dict(kwargs.get("resources") or {"cpu": 1.0})

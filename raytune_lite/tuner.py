@@ -105,6 +105,9 @@ class Tuner:
             (a node left); then they end as ERROR and ``fit()`` returns (None: forever).
         callbacks: :class:`~raytune_lite.callbacks.Callback` s called in this process as
             trials start, report, complete or fail, and when the experiment ends.
+        placement: ``"pack"`` (Ray's default: fill nodes, the driver's first) or
+            ``"spread"`` (each trial on the least-loaded node, for trials that each want a
+            whole node).
 
     Example:
         >>> import raytune_lite as rt
@@ -145,6 +148,7 @@ class Tuner:
         systematic_failures: int | None = 5,
         wait_for_nodes_s: float | None = 60.0,
         callbacks: Sequence[Callback] | None = None,
+        placement: str | res.Placement = "pack",
     ):
         check_trainable(trainable)
         self.callbacks = check_callbacks(callbacks)
@@ -216,6 +220,7 @@ class Tuner:
         rng = np.random.default_rng(self.seed + 1)
         points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
         self.resources = res.normalize(resources)
+        self.placement = res.Placement.parse(placement)
         check_name(name)
         if resume is True and name is None:
             raise ValueError(
@@ -246,6 +251,7 @@ class Tuner:
             fail_fast=fail_fast,
             systematic_failures=systematic_failures,
             wait_for_nodes_s=wait_for_nodes_s,
+            placement=self.placement,
         )
         self.verbose = verbose
         self.address = address

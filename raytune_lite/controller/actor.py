@@ -48,6 +48,7 @@ from raytune_lite.store import (
     PluginState,
     checkpoint_iteration,
 )
+from raytune_lite.transfer import start_depot
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
@@ -112,6 +113,7 @@ class Controller:
         self.dirty = True
         self.sync = scheduler.sync_policy()
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
+        self._depot: Any = None
         if restored:
             self._restore(restored)
 
@@ -248,6 +250,7 @@ class Controller:
             self.sync,
             self.spec.stop,
             self.name,
+            storage_node=self.node_id,
         )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
         self._event(
@@ -267,7 +270,7 @@ class Controller:
         task = self._tasks.get(key)
         if task is None:
             task = self._tasks[key] = run_trial.options(
-                **res.ray_options(resources), name=self.task_name
+                **res.ray_options(resources, self.spec.placement), name=self.task_name
             )
         return task
 
@@ -436,6 +439,12 @@ class Controller:
             self.capacity = max(1, fits)
         if self.wake is not None:
             self.wake.set()
+
+    def depot(self) -> Any:
+        """This node's checkpoint depot (:mod:`raytune_lite.transfer`), started lazily."""
+        if self._depot is None:
+            self._depot = start_depot(self.store.path, self.node_id)
+        return self._depot
 
     def _cancel(self, trial_id: str, ref: ray.ObjectRef, force: bool) -> None:
         self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
