@@ -10,7 +10,7 @@ Example:
     >>> results.best.config  # doctest: +SKIP
 """
 
-from raytune_lite import schedulers, search
+from raytune_lite import callbacks, schedulers, search
 from raytune_lite.checkpoint import Checkpoint, CheckpointError
 from raytune_lite.parameters import with_parameters
 from raytune_lite.results import Result, ResultGrid
@@ -36,7 +36,7 @@ from raytune_lite.space import (
 )
 from raytune_lite.store import StoreError
 from raytune_lite.trial import TrialStatus
-from raytune_lite.tuner import ExperimentError, Tuner
+from raytune_lite.tuner import ExperimentError, TrialError, Tuner
 
 __version__ = "0.1.0"
 
@@ -48,8 +48,10 @@ __all__ = [
     "ResultGrid",
     "Space",
     "StoreError",
+    "TrialError",
     "TrialStatus",
     "Tuner",
+    "callbacks",
     "choice",
     "get_checkpoint",
     "get_seed",

@@ -12,6 +12,8 @@ Usage::
 ``ls``, ``show``, ``plot`` and ``report`` only read the folders' JSON files (no Ray);
 ``resume`` continues the experiment with the training function named ``module:function``
 (importable from the current directory), like ``rt.Tuner.restore(path, train).fit()``.
+Exit codes: 0 done, 1 the experiment could not go on (or a trial's error under
+``fail_fast``), 2 a bad argument or folder, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from raytune_lite.failures import ExperimentError
 from raytune_lite.results import ResultGrid
 from raytune_lite.space import flatten
 from raytune_lite.store import EXPERIMENT_FILE, StoreError, load_experiment, load_trials
 from raytune_lite.trial import Mode
 
+#: exit codes: a bad argument or folder; the experiment could not go on; Ctrl-C (as a shell's
+#: 128 + SIGINT). A trial's exception raised by ``fail_fast`` exits 1 with its traceback.
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 #: ``--kind`` of ``raytune-lite plot``: the figure functions of :mod:`raytune_lite.plot`
 PLOT_KINDS = (
     "overview",
@@ -287,17 +293,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from raytune_lite.tuner import Tuner
 
-            results = Tuner.restore(
-                path, _load_trainable(args.trainable), verbose=args.verbose
-            ).fit()
+            tuner = Tuner.restore(path, _load_trainable(args.trainable), verbose=args.verbose)
+            results = tuner.fit()
             _print(show(results.path))
+            if tuner.interrupted:
+                return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `raytune-lite show ... | head`: the reader left
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that Python's exit flush does not fail
         return 0
     except (StoreError, ValueError, ImportError) as e:
         print(f"raytune-lite {args.command}: {e}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"raytune-lite {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ExperimentError, ConnectionError) as e:
+        print(f"raytune-lite {args.command}: {e}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

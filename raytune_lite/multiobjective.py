@@ -233,19 +233,16 @@ class Objectives:
     def parse(cls, metric: Any, mode: Any) -> Objectives:
         """Checks the Tuner's ``metric`` and ``mode``: a key and ``"min"``/``"max"``, or a list
         of keys with a mode each (one mode for all is accepted too)."""
-        if metric is None:
-            return cls((), (Mode.parse(mode if isinstance(mode, (str, Mode)) else "min"),))
-        if isinstance(metric, str):
-            if not metric:
-                raise ValueError(f"metric must be the name of a reported key; got {metric=}")
-            if not isinstance(mode, (str, Mode)):
+        one = "metric must be the name of a reported key (a string)"
+        if metric is None or isinstance(metric, str):
+            if metric == "":
+                raise ValueError(f"{one}; got {metric=}")
+            if isinstance(mode, (list, tuple)):
                 raise ValueError(f"one metric takes one mode ('min' or 'max'); got {mode=}")
-            return cls((metric,), (Mode.parse(mode),))
-        if (
-            not isinstance(metric, (list, tuple))
-            or not metric
-            or any(not isinstance(m, str) or not m for m in metric)
-        ):
+            return cls(() if metric is None else (metric,), (Mode.parse(mode),))
+        if not isinstance(metric, (list, tuple)):
+            raise ValueError(f"{one}; got {metric=}")
+        if not metric or any(not isinstance(m, str) or not m for m in metric):
             raise ValueError(
                 f"metric must be a reported key or a list of reported keys; got {metric=}"
             )

@@ -53,6 +53,19 @@ def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
     return TrialStatus.RUNNING if relaunched or more_rows else status
 
 
+def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``flatten(config, prefix="config/")``, without the walk for a flat config (the usual)."""
+    if any(isinstance(v, (dict, list, tuple)) for v in config.values()):
+        return flatten(config, prefix="config/")
+    return {f"config/{k}": v for k, v in config.items()}
+
+
+def _last_line(text: str | None) -> str | None:
+    """The last non-blank line of an error's text (the exception), or None."""
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else None
+
+
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: the controller and the workers never need it
 
@@ -297,13 +310,13 @@ class ResultGrid:
                 "status": r.status.value,
                 "num_configs": len(r.config_history) or 1,
                 "num_exploits": r.num_exploits,
-                "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
+                "error": _last_line(r.error),
                 **{str(k): v for k, v in r.info.items()},  # e.g. a staged search's stage
                 **({} if on_front is None else {"pareto": r.trial_id in on_front}),
                 **({} if self.constraints is None else {"feasible": self._feasible(r)}),
             }
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
-            rec.update(flatten(r.config, prefix="config/"))
+            rec.update(_flat_config(r.config))
             rec.update(last)
             if groups and "config_id" in r.info and self.metric is not None:
                 mean, std, _ = groups.get(r.info["config_id"], (None, None, 0))
@@ -393,6 +406,19 @@ class ResultGrid:
                 for s, slot in zip(spans, slots, strict=True)
             ]
         )
+
+    def to_optuna_study(
+        self,
+        storage: str | None = None,
+        study_name: str | None = None,
+        intermediate_values: bool = True,
+    ) -> Any:
+        """The experiment's trials as an ``optuna.Study`` (in memory, or in ``storage`` such as
+        ``"sqlite:///run.db"`` for optuna-dashboard); see
+        :func:`raytune_lite.optuna_interop.to_optuna_study`. Needs ``raytune_lite[optuna]``."""
+        from raytune_lite.optuna_interop import to_optuna_study
+
+        return to_optuna_study(self, storage, study_name, intermediate_values)
 
     def report(self, path: str | None = None, top: int = 10) -> str:
         """Writes a self-contained HTML page about the experiment (figures embedded, the top

@@ -182,3 +182,23 @@ def test_every_argument_has_help_and_no_rest_markup():
             assert action.help, (name, action.dest)
         assert "``" not in sub.format_help() and ":func:" not in sub.format_help()
     assert "``" not in parser.format_help()
+
+
+def blocks_its_rows(config):
+    """Makes its result.jsonl a folder: the controller cannot write its rows."""
+    os.makedirs(os.path.join(rt.get_trial_dir(), "result.jsonl"))
+    rt.report({"loss": 1.0})
+
+
+@ray
+def test_an_experiment_that_cannot_go_on_exits_non_zero(experiment, capsys):
+    """Exit code 1 when the experiment stops on an error (here its folder cannot be written)."""
+    path = experiment.path
+    with open(os.path.join(path, "experiment.json")) as f:
+        exp = json.load(f)
+    exp["spec"]["num_samples"] = 6
+    exp["status"] = "running"
+    with open(os.path.join(path, "experiment.json"), "w") as f:
+        json.dump(exp, f)
+    assert main(["resume", path, "--trainable", "test_cli:blocks_its_rows", "--verbose", "0"]) == 1
+    assert "the experiment stopped: writing the experiment folder" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from raytune_lite.multiobjective import pareto_mask as _pareto_mask
-from raytune_lite.plot._common import BEST_COLOUR, load, new_axes, spans_decades
+from raytune_lite.plot._common import BEST_COLOUR, legend, load, new_axes, spans_decades
 from raytune_lite.results import ResultGrid
 from raytune_lite.trial import Mode, TrialStatus, metric_value
 
@@ -88,7 +88,7 @@ def pareto_front(
         f"Pareto front of {metrics[0]} and {metrics[1]}, {int(np.isfinite(vals).all(1).sum())} "
         "trials"
     )
-    ax.legend(fontsize="small")
+    legend(ax, len(vals))
     return ax
 
 

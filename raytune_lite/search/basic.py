@@ -29,7 +29,7 @@ class BasicSearch(Searcher):
     def __init__(self, *, max_pending: int | None = None):
         super().__init__(max_pending=max_pending)
         self._count = 0
-        self._grid: list[dict[Any, Any]] = [{}]
+        self._grid_size = 1
 
     def setup(
         self,
@@ -40,13 +40,13 @@ class BasicSearch(Searcher):
         num_samples: int = 1,
     ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
-        self._grid = list(self.space.grid_points()) or [{}]
+        self._grid_size = self.space.grid_size  # points are made one at a time, never listed
 
     def suggest(self, trial_id: str) -> Suggestion:
-        total = self.num_samples * len(self._grid)
+        total = self.num_samples * self._grid_size
         if self.num_samples >= 0 and self._count >= total:
             return FINISHED
-        point = self._grid[self._count % len(self._grid)]
+        point = self.space.grid_point(self._count % self._grid_size)
         self._count += 1
         return self.space.sample(self.rng, grid_point=point)
 
