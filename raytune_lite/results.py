@@ -141,7 +141,9 @@ class ResultGrid:
         """One row per trial: ``trial_id``, ``status``, ``config/...`` columns, the last
         reported metrics, ``num_configs`` (PBT) and ``error`` (the last line of the trial's
         error). A metric that has the name of one of these keeps it; that column is then
-        prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``)."""
+        prefixed ``trial_`` (a metric called ``error`` leaves the message in ``trial_error``).
+        A ``config/...`` column always holds the config (``report()`` refuses such metric
+        names; a folder written otherwise keeps its config columns)."""
         metrics = [
             {k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
             for r in self._results
@@ -156,8 +158,9 @@ class ResultGrid:
                 "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
             }
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
-            rec.update(flatten(r.config, prefix="config/"))
+            config = flatten(r.config, prefix="config/")
             rec.update(last)
+            rec.update(config)  # a metric never overwrites a config column
             records.append(rec)
         return _frame(records)
 

@@ -31,7 +31,7 @@ def run_attempt(
 ) -> AttemptResult:
     """Runs ``trainable(config)`` with a session for ``ctx``; never raises for user errors."""
     sess = session._Session(ctx)
-    session._current = sess
+    token = session.bind(sess)
     result = AttemptResult(AttemptEnd.RETURNED)
     try:
         value = trainable(dict(ctx.config))
@@ -48,7 +48,7 @@ def run_attempt(
         result.end = AttemptEnd.FAILED
         result.error = traceback.format_exc()
     finally:
-        session._current = None
+        session.unbind(sess, token)  # a report from a thread it leaves running raises
         result.messages = sess.outbox.close()
     return result
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,8 +17,11 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
+from raytune_lite._resume import resume_hint, resumed_plugins
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
 from raytune_lite.controller import Controller
+from raytune_lite.experiment_lock import default_owner, lock_wait_s
+from raytune_lite.plugin_config import check_same_kind
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.results import ResultGrid
 from raytune_lite.schedulers.base import Scheduler
@@ -25,7 +30,7 @@ from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
-from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
+from raytune_lite.store import StoreError, read_experiment
 from raytune_lite.trial import Mode
 from raytune_lite.tuner_checks import check_trainable, check_unlimited, unpicklable_message
 
@@ -191,7 +196,6 @@ class Tuner:
         if not isinstance(resume, bool):
             raise ValueError(f"resume must be True or False; got {resume=}")
         self.resume = resume
-        self._restored: dict[str, Any] | None = None
         self._check_storage(root)
 
     def _default_name(self, root: str) -> str:
@@ -215,8 +219,17 @@ class Tuner:
 
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
-        """Runs the experiment and returns its results."""
-        if os.path.exists(os.path.join(self.spec.path, "experiment.json")):
+        """Runs the experiment and returns its results.
+
+        One driver at a time runs an experiment: the controller holds a lock on its folder
+        until it has ended; another driver waits for a dying owner (up to 30 s,
+        ``RAYTUNE_LITE_LOCK_WAIT_S``), then raises :class:`~raytune_lite.StoreError`
+        ("experiment ... is in use by pid N on host H").
+
+        On Ctrl-C the running trials are saved as INTERRUPTED, the way to continue them is
+        printed, and ``KeyboardInterrupt`` is raised again (as Python programs end on Ctrl-C).
+        """
+        if os.path.lexists(os.path.join(self.spec.path, "experiment.json")):
             if not self.resume:
                 raise ValueError(
                     f"an experiment named {self.spec.name!r} already exists in "
@@ -224,10 +237,9 @@ class Tuner:
                     f"pass resume=True, or continue it with "
                     f"rt.Tuner.restore({self.spec.path!r}, train)"
                 )
-            self._restored = {
-                "experiment": load_experiment(self.spec.path),
-                "trials": load_trials(self.spec.path),
-            }
+            saved = read_experiment(self.spec.path)  # a malformed folder: StoreError, before Ray
+            check_same_kind(saved.searcher, self.searcher, "searcher")
+            check_same_kind(saved.scheduler, self.scheduler, "scheduler")
         init_ray(self.address)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))
@@ -260,7 +272,7 @@ class Tuner:
                 self.searcher,
                 self.scheduler,
                 [trainable_ref],
-                self._restored,
+                self.resume,
             )
         except Exception as e:
             raise TypeError(
@@ -268,21 +280,38 @@ class Tuner:
                     e, self.param_space, self.searcher, self.scheduler, self.spec.stop
                 )
             ) from None
+        self._start(controller)
         reporter = ProgressReporter(self.verbose, self.spec)
         run_ref = controller.run.remote()
+        interrupted = False
         try:
             self._watch(controller, run_ref, reporter)
         except KeyboardInterrupt:
-            reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
-            controller.stop_experiment.remote("interrupted by the user")
-            ray.wait([run_ref], timeout=30)
+            interrupted = True
+            reporter.note("interrupted: saving the running trials (Ctrl-C again to abort)")
+            controller.interrupt.remote()
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: do not wait
+                ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
-        try:
-            ray.kill(controller)
-        except Exception:  # already gone
-            logging.getLogger("raytune_lite").debug("controller already gone")
+        _kill(controller)
+        if interrupted:
+            print(resume_hint(self.spec.path, self.trainable), file=sys.stderr, flush=True)
+            raise KeyboardInterrupt
         return ResultGrid.from_path(self.spec.path)
+
+    def _start(self, controller: Any) -> None:
+        """The controller takes the experiment's lock (and, on resume, its state)."""
+        try:
+            ray.get(controller.start.remote(default_owner(), lock_wait_s()))
+        except ray.exceptions.RayTaskError as e:
+            _kill(controller)
+            cause = e.cause
+            if isinstance(cause, StoreError):
+                raise cause from None
+            raise
+        except ray.exceptions.RayActorError as e:
+            raise self._lost(e) from None
 
     def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
         while True:
@@ -293,11 +322,14 @@ class Tuner:
                     return
                 reporter.update(ray.get(controller.progress.remote(), timeout=30))
             except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
-                raise ExperimentError(
-                    f"the experiment's controller actor died or stopped answering ({e}); "
-                    f"every reported row is on disk in {self.spec.path!r}: resume with "
-                    f"rt.Tuner.restore({self.spec.path!r}, trainable)"
-                ) from None
+                raise self._lost(e) from None
+
+    def _lost(self, e: Exception) -> ExperimentError:
+        return ExperimentError(
+            f"the experiment's controller actor died or stopped answering ({e}); "
+            f"every reported row is on disk in {self.spec.path!r}: resume with "
+            f"rt.Tuner.restore({self.spec.path!r}, trainable)"
+        )
 
     # -- resuming ----------------------------------------------------------------------------
     @classmethod
@@ -314,24 +346,22 @@ class Tuner:
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
-        Finished trials are kept; trials that were running restart from their last
-        checkpoint; the searcher's and scheduler's state are restored (pass the same kind of
-        searcher/scheduler and, if the space has ``sample_from`` values, the param_space).
+        Finished trials are kept; trials that were running or interrupted continue from their
+        last checkpoint; the searcher and the scheduler are rebuilt from experiment.json
+        (their class and constructor arguments) with their state restored. Pass them only if
+        they cannot be stored (a plugin of your own, a function argument): they must be of
+        the classes the experiment used. Pass ``param_space`` if it has ``sample_from``
+        values.
         """
         path = os.path.abspath(os.path.expanduser(path))
-        state = ExperimentState.from_json(load_experiment(path))
-        spec = ExperimentSpec.from_json(state.spec, path)
+        state = read_experiment(path)
+        try:
+            spec = ExperimentSpec.from_json(state.spec, path)
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"the spec in {path!r}/experiment.json is malformed: {e}") from None
         if param_space is None:
             param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
-        for kind, obj, saved in (
-            ("searcher", searcher, state.searcher.kind),
-            ("scheduler", scheduler, state.scheduler.kind),
-        ):
-            default = "BasicSearch" if kind == "searcher" else "FIFO"
-            if obj is None and saved not in ("", default):
-                raise ValueError(
-                    f"the experiment used {kind} {saved}; pass {kind}={saved}(...) to Tuner.restore"
-                )
+        searcher, scheduler = resumed_plugins(state, searcher, scheduler)
         if isinstance(spec.stop, str):
             raise ValueError(
                 "this experiment used a callable stop criterion, which is not "
@@ -350,6 +380,13 @@ class Tuner:
         # the stored points are already completed configs: run them as they were
         tuner.spec = dataclasses.replace(tuner.spec, points_to_evaluate=spec.points_to_evaluate)
         return tuner
+
+
+def _kill(controller: Any) -> None:
+    try:
+        ray.kill(controller)
+    except Exception:  # already gone
+        logging.getLogger("raytune_lite").debug("controller already gone")
 
 
 __all__ = ["ExperimentError", "StoreError", "Tuner", "init_ray"]

@@ -19,6 +19,7 @@ def start_local_ray() -> None:
             return
         ray.shutdown()
     ray.init(
+        address="local",  # never join another process's cluster (the machine is shared)
         **LOCAL,
         include_dashboard=False,
         logging_level="ERROR",

@@ -105,3 +105,18 @@ def test_metrics_named_like_bookkeeping_columns_keep_their_name(ray_local, stora
     assert df.loc[0.25, "trial_status"] == "TERMINATED"  # the bookkeeping, prefixed
     assert "negative x" in df.loc[-1.0, "trial_error"]
     assert results.best.config["x"] == 0.25
+
+
+def test_a_metric_never_overwrites_a_config_column(tmp_path):
+    from raytune_lite.store import ExperimentState, ExperimentStore
+
+    st = ExperimentStore(str(tmp_path / "exp"))
+    st.write_experiment(ExperimentState.from_json({"spec": {"metric": "loss"}}))
+    st.add_trial("00000", {"x": 1.0})
+    row = {"loss": 0.5, "config/x": 99.0, "training_iteration": 1}  # written by an old version
+    st.write_trial(
+        "00000",
+        {"trial_id": "00000", "config": {"x": 1.0}, "status": "TERMINATED", "last_result": row},
+    )
+    df = rt.ResultGrid.from_path(st.path).dataframe()
+    assert df.loc[0, "config/x"] == 1.0 and df.loc[0, "loss"] == 0.5

@@ -23,22 +23,27 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite.attempt import AttemptEnd, AttemptResult, Message, TrialContext
 from raytune_lite.controller.outcome import Next, attempt_outcome
-from raytune_lite.controller.recovery import recover
+from raytune_lite.controller.recovery import needs_rewind, recover
 from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
+from raytune_lite.experiment_lock import ExperimentLock
+from raytune_lite.plugin_config import plugin_state
 from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
 from raytune_lite.store import (
+    EXPERIMENT_FILE,
     ExperimentState,
     ExperimentStatus,
     ExperimentStore,
-    PluginState,
+    StaleWriter,
     checkpoint_iteration,
+    load_trials,
+    read_experiment,
 )
 from raytune_lite.trial import Trial, TrialStatus
 
@@ -48,6 +53,8 @@ SNAPSHOT_EVERY_S = 2.0
 CAPACITY_EVERY_S = 5.0
 CANCEL_GRACE_S = 2.0
 SYSTEM_FAILURE_GRACE_S = 1.5
+#: the experiment's stop reason after Ctrl-C in the driver
+INTERRUPTED_BY_USER = "interrupted by the user"
 
 
 class Controller:
@@ -60,7 +67,7 @@ class Controller:
         searcher: Searcher,
         scheduler: Scheduler,
         trainable: list[Any],
-        restored: dict[str, Any] | None = None,
+        resume: bool = False,
     ) -> None:
         self.spec = spec
         self.space = Space(param_space)
@@ -88,8 +95,30 @@ class Controller:
         self.dirty = True
         self.sync = scheduler.sync_policy()
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
-        if restored:
-            self._restore(restored)
+        self.resume = resume
+        self.lock = ExperimentLock(spec.path)
+        self.interrupted = False  # Ctrl-C in the driver: running trials end INTERRUPTED
+        self.by_interrupt: set[str] = set()  # attempts ended by the interrupt itself
+        self._interrupt_timer: asyncio.Future[None] | None = None
+
+    def start(self, owner: str, wait_s: float) -> None:
+        """Takes the experiment's lock (waiting up to ``wait_s`` for a dying owner), then, on
+        resume, reads the folder's state under it. Called once by the driver before
+        :meth:`run`.
+
+        Raises:
+            ExperimentInUse: another driver's controller holds the lock.
+            StoreError: the folder is malformed.
+        """
+        self.lock.owner = f"{owner} (controller pid {os.getpid()})"
+        self.lock.acquire(wait_s)
+        try:
+            if self.resume and os.path.lexists(os.path.join(self.spec.path, EXPERIMENT_FILE)):
+                self._restore(read_experiment(self.spec.path), load_trials(self.spec.path))
+            self._write_experiment(ExperimentStatus.RUNNING)  # an experiment folder from now on
+        except BaseException:
+            self.lock.release()
+            raise
 
     # -- the main loop ---------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
@@ -131,14 +160,19 @@ class Controller:
         for t in timers:
             t.cancel()
         for trial in self.trials:
+            if self.interrupted:
+                break  # paused and pending trials stay so: resume takes them up
             if trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
                 self._finish(
                     trial,
                     TrialStatus.STOPPED_EARLY,
                     reason=self.stopping or "paused, never resumed",
                 )
-        self._write_experiment(ExperimentStatus.FINISHED)
+        self._write_experiment(
+            ExperimentStatus.INTERRUPTED if self.interrupted else ExperimentStatus.FINISHED
+        )
         self.store.close()
+        self.lock.release()
         return self.progress()
 
     def _fill(self) -> None:
@@ -182,7 +216,8 @@ class Controller:
 
     def _launch(self, trial: Trial) -> None:
         start = trial.checkpoint_iteration if trial.checkpoint else 0
-        if trial.attempts and trial.num_results:
+        self.store.open_attempt(trial.trial_id, trial.attempts + 1)
+        if needs_rewind(trial):  # rows on disk, whatever the attempt count says
             self.store.rewind(trial.trial_id, start)
         trial.attempts += 1
         trial.status = TrialStatus.RUNNING
@@ -200,7 +235,9 @@ class Controller:
         )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
         self.refs[trial.trial_id] = ref
-        self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
+        self.running[trial.trial_id] = asyncio.ensure_future(
+            self._await(trial, ref, trial.attempts)
+        )
         self.dirty = True
 
     def _own_node_died(self, e: Exception) -> bool:
@@ -220,7 +257,7 @@ class Controller:
             task = self._tasks[key] = run_trial.options(**res.ray_options(resources))
         return task
 
-    async def _await(self, trial: Trial, ref: ray.ObjectRef) -> None:
+    async def _await(self, trial: Trial, ref: ray.ObjectRef, attempt: int) -> None:
         try:
             result: AttemptResult = await ref
         except ray.exceptions.TaskCancelledError:
@@ -240,7 +277,7 @@ class Controller:
         self.running.pop(trial.trial_id, None)
         self.refs.pop(trial.trial_id, None)
         try:
-            self._end_attempt(trial, result)
+            self._end_attempt(trial, result, attempt)
         except Exception:
             logger.exception("raytune_lite: error while ending trial %s", trial.trial_id)
         if self.wake is not None:
@@ -250,16 +287,26 @@ class Controller:
     async def report(self, trial_id: str, attempt: int, messages: list[Message]) -> Decision | None:
         """Called by trials (batched rows); returns a decision that is not CONTINUE, or None."""
         trial = self.trials.get(trial_id)
-        if trial is None or attempt != trial.attempts:
+        if trial is None or attempt != trial.attempts or trial_id not in self.running:
+            logger.warning(
+                "raytune_lite: rows of ended attempt %s of %s refused", attempt, trial_id
+            )
             return Decision.STOP  # a stale attempt: its trial has moved on
-        self._ingest(trial, messages)
+        try:
+            self._ingest(trial, messages, attempt)
+        except StaleWriter as e:
+            logger.warning("raytune_lite: %s", e)
+            return Decision.STOP
         if self.stopping and trial_id not in self.decided:
             self.decided[trial_id] = Decision.STOP
+            if self.interrupted:
+                self.by_interrupt.add(trial_id)
         return self.decided.get(trial_id)
 
-    def _ingest(self, trial: Trial, messages: list[Message]) -> None:
+    def _ingest(self, trial: Trial, messages: list[Message], attempt: int) -> None:
         tid = trial.trial_id
-        self.store.append_rows(tid, [row for row, _ in messages])  # on disk before anything
+        # on disk before anything; refused if this attempt is not the running one
+        self.store.append_rows(tid, [row for row, _ in messages], attempt)
         metric, mode = self.spec.metric, self.spec.mode
         for row, ckpt in messages:
             trial.observe(row, metric, mode, checkpoint=ckpt)
@@ -275,9 +322,9 @@ class Controller:
                     self.decided[tid] = d
         self.dirty = True
 
-    def _end_attempt(self, trial: Trial, result: AttemptResult) -> None:
+    def _end_attempt(self, trial: Trial, result: AttemptResult, attempt: int) -> None:
         if result.messages:
-            self._ingest(trial, result.messages)
+            self._ingest(trial, result.messages, attempt)
         decision = self.decided.pop(trial.trial_id, None)
         self.store.close_trial(trial.trial_id)
         if result.end is AttemptEnd.FAILED:
@@ -291,6 +338,8 @@ class Controller:
             max_failures=self.spec.max_failures,
             metric=self.spec.metric,
             stopping=self.stopping,
+            interrupted=self.interrupted,
+            by_interrupt=trial.trial_id in self.by_interrupt,
         )
         if out.next is Next.FINISH:
             if out.error is not None:  # it returned, but cannot be ranked
@@ -299,7 +348,8 @@ class Controller:
             self._finish(trial, out.status, reason=out.reason)
         elif out.next is Next.EXPLOIT and decision is not None:
             self._exploit(trial, decision)
-        else:  # RETRY (launched again first) or PAUSE (until the scheduler resumes it)
+        else:  # RETRY (launched again first), PAUSE (until the scheduler resumes it),
+            # INTERRUPT (Ctrl-C: continued from its checkpoint on resume)
             trial.status = out.status
             if out.next is Next.RETRY or trial.trial_id in self.resume_asked:
                 self.resume_asked.discard(trial.trial_id)
@@ -344,6 +394,21 @@ class Controller:
         self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
         ray.cancel(ref, force=force)
 
+    async def interrupt(self) -> None:
+        """Ctrl-C in the driver: launches nothing more; running trials end at their next
+        report (interrupted and cancelled after a grace period if they do not report) as
+        INTERRUPTED, to continue from their last checkpoint on resume."""
+        if self.stopping:
+            return
+        self.interrupted = True
+        self.by_interrupt.update(t for t in self.running if t not in self.decided)
+        self.stop_experiment(INTERRUPTED_BY_USER)
+        self._interrupt_timer = asyncio.ensure_future(
+            enforce_time_budget(
+                0.0, lambda _reason: None, lambda: self.refs, self._cancel, CANCEL_GRACE_S
+            )
+        )
+
     def stop_experiment(self, reason: str = "stopped by the user") -> None:
         """Launches nothing more; running trials stop at their next report."""
         if self.stopping:
@@ -362,8 +427,8 @@ class Controller:
                 status=status,
                 spec=self.spec.to_json(),
                 space=self.space.to_json(),
-                searcher=PluginState(type(self.searcher).__name__, self.searcher.state()),
-                scheduler=PluginState(type(self.scheduler).__name__, self.scheduler.state()),
+                searcher=plugin_state(self.searcher),
+                scheduler=plugin_state(self.scheduler),
                 created=self.supply.created,
                 points_left=list(self.supply.points),
                 searcher_done=self.supply.searcher_done,
@@ -371,10 +436,9 @@ class Controller:
             )
         )
 
-    def _restore(self, restored: dict[str, Any]) -> None:
+    def _restore(self, exp: ExperimentState, trials: list[dict[str, Any]]) -> None:
         """Takes up an interrupted experiment (trial summaries and plugin state)."""
-        exp = ExperimentState.from_json(restored["experiment"])
-        got = recover(exp, restored["trials"], self.store, self.spec.metric, self.spec.mode)
+        got = recover(exp, trials, self.store, self.spec.metric, self.spec.mode)
         self.searcher.load_state(got.searcher_state)
         self.scheduler.load_state(got.scheduler_state)
         self.trials = got.table
