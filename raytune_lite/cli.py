@@ -123,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, ValueError, ImportError) as e:
         print(f"raytune-lite {args.command}: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # saved, and the way to resume printed: end as Ctrl-C does
+        return 130
     return 0
 
 

@@ -24,8 +24,8 @@ import re
 import time
 from typing import IO, Any
 
+from raytune_lite._safe_files import StoreError as StoreError
 from raytune_lite._safe_files import (
-    StoreError,
     check_plain,
     inside,
     open_append,
@@ -33,7 +33,9 @@ from raytune_lite._safe_files import (
     read_json,
     repair_tail,
 )
-from raytune_lite.experiment_state import ExperimentState, ExperimentStatus, PluginState
+from raytune_lite.experiment_state import ExperimentState as ExperimentState
+from raytune_lite.experiment_state import ExperimentStatus as ExperimentStatus
+from raytune_lite.experiment_state import PluginState as PluginState
 
 FORMAT_VERSION = 1
 REWIND_KEY = "__rewind__"
@@ -372,7 +374,7 @@ def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
         try:
             row = parse_json(file, line, f" line {i + 1}")
         except StoreError:
-            if i == len(lines) - 1 and not line.endswith("}"):
+            if i == len(lines) - 1:
                 break  # a write cut short by a crash
             raise StoreError(f"{file!r} line {i + 1} is not JSON") from None
         if not isinstance(row, dict):
@@ -388,31 +390,3 @@ def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
 def _iteration(row: dict[str, Any]) -> float:
     it = row.get("training_iteration", 0)
     return it if isinstance(it, (int, float)) and not isinstance(it, bool) else 0
-
-
-__all__ = [
-    "CHECKPOINTS_DIR",
-    "ERROR_FILE",
-    "EXPERIMENT_FILE",
-    "FORMAT_VERSION",
-    "PARAMS_FILE",
-    "RESULT_FILE",
-    "REWIND_KEY",
-    "TRIALS_DIR",
-    "TRIAL_FILE",
-    "ExperimentState",
-    "ExperimentStatus",
-    "ExperimentStore",
-    "PluginState",
-    "StaleWriter",
-    "StoreError",
-    "checkpoint_dir",
-    "checkpoint_iteration",
-    "load_experiment",
-    "load_trials",
-    "read_experiment",
-    "read_rows",
-    "saved_checkpoints",
-    "trial_dir",
-    "write_json_atomic",
-]

@@ -23,27 +23,23 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite.attempt import AttemptEnd, AttemptResult, Message, TrialContext
 from raytune_lite.controller.outcome import Next, attempt_outcome
-from raytune_lite.controller.recovery import needs_rewind, recover
+from raytune_lite.controller.persistence import ExperimentOnDisk
+from raytune_lite.controller.recovery import needs_rewind
 from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
 from raytune_lite.experiment_lock import ExperimentLock
-from raytune_lite.plugin_config import plugin_state
 from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
 from raytune_lite.store import (
-    EXPERIMENT_FILE,
-    ExperimentState,
     ExperimentStatus,
     ExperimentStore,
     StaleWriter,
     checkpoint_iteration,
-    load_trials,
-    read_experiment,
 )
 from raytune_lite.trial import Trial, TrialStatus
 
@@ -57,7 +53,7 @@ SYSTEM_FAILURE_GRACE_S = 1.5
 INTERRUPTED_BY_USER = "interrupted by the user"
 
 
-class Controller:
+class Controller(ExperimentOnDisk):
     """Runs one experiment (constructed by :class:`~raytune_lite.tuner.Tuner` as an actor)."""
 
     def __init__(
@@ -100,25 +96,6 @@ class Controller:
         self.interrupted = False  # Ctrl-C in the driver: running trials end INTERRUPTED
         self.by_interrupt: set[str] = set()  # attempts ended by the interrupt itself
         self._interrupt_timer: asyncio.Future[None] | None = None
-
-    def start(self, owner: str, wait_s: float) -> None:
-        """Takes the experiment's lock (waiting up to ``wait_s`` for a dying owner), then, on
-        resume, reads the folder's state under it. Called once by the driver before
-        :meth:`run`.
-
-        Raises:
-            ExperimentInUse: another driver's controller holds the lock.
-            StoreError: the folder is malformed.
-        """
-        self.lock.owner = f"{owner} (controller pid {os.getpid()})"
-        self.lock.acquire(wait_s)
-        try:
-            if self.resume and os.path.lexists(os.path.join(self.spec.path, EXPERIMENT_FILE)):
-                self._restore(read_experiment(self.spec.path), load_trials(self.spec.path))
-            self._write_experiment(ExperimentStatus.RUNNING)  # an experiment folder from now on
-        except BaseException:
-            self.lock.release()
-            raise
 
     # -- the main loop ---------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
@@ -418,37 +395,6 @@ class Controller:
             self.decided.setdefault(tid, Decision.STOP)
         if self.wake is not None:
             self.wake.set()
-
-    # -- state -------------------------------------------------------------------------------
-    def _write_experiment(self, status: ExperimentStatus) -> None:
-        self.dirty = False
-        self.store.write_experiment(
-            ExperimentState(
-                status=status,
-                spec=self.spec.to_json(),
-                space=self.space.to_json(),
-                searcher=plugin_state(self.searcher),
-                scheduler=plugin_state(self.scheduler),
-                created=self.supply.created,
-                points_left=list(self.supply.points),
-                searcher_done=self.supply.searcher_done,
-                started=self.started,
-            )
-        )
-
-    def _restore(self, exp: ExperimentState, trials: list[dict[str, Any]]) -> None:
-        """Takes up an interrupted experiment (trial summaries and plugin state)."""
-        got = recover(exp, trials, self.store, self.spec.metric, self.spec.mode)
-        self.searcher.load_state(got.searcher_state)
-        self.scheduler.load_state(got.scheduler_state)
-        self.trials = got.table
-        self.supply.resume(
-            got.created,
-            got.points_left,
-            got.searcher_done,
-            pending=sum(t.from_searcher and not t.status.is_finished for t in self.trials),
-        )
-        self.queue.extend(got.to_run)
 
     def progress(self) -> dict[str, Any]:
         """Counts, best so far and the running trials, for the live table."""
