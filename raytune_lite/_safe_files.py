@@ -66,7 +66,7 @@ def parse_json(file: str, text: str, where: str = "") -> Any:
     except RecursionError:
         raise StoreError(f"{file!r}{where} is nested too deeply to be raytune_lite's") from None
     except ValueError as e:
-        raise StoreError(f"{file!r}{where} is not valid JSON: {e}") from None
+        raise StoreError(f"cannot read {file!r}{where}: {e}") from None
 
 
 def open_append(root: str, file: str) -> IO[str]:

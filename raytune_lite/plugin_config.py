@@ -74,7 +74,7 @@ def rebuild(saved: PluginState, role: str) -> Any:
                 f"stored (a function?): {ask}"
             )
         if kind != _DEFAULTS[role]:  # written before constructor arguments were recorded
-            raise ValueError(f"the experiment used {role} {kind}: {ask}")
+            raise ValueError(f"the experiment used {role} {kind}; {ask}")
         config = {}
     try:
         cls = getattr(importlib.import_module(module), kind)

@@ -301,6 +301,7 @@ def test_a_stale_writer_after_kill_9_and_an_immediate_restart_doubles_nothing(st
         assert wait_until(lambda: rows_on_disk(path) >= 12, 120, old), old.stderr()[-3000:]
         os.kill(old.proc.pid, signal.SIGKILL)  # the driver only: its Ray lives on for now
         new = start(tmp_path, storage, name, n, *args)
+        left = len(session_members(old.proc.pid))  # the old controller, trials, Ray
         assert new.wait() == 0 and f"DONE {n}" in new.stdout(), new.stderr()[-3000:]
     finally:
         old.kill_all()  # whatever of the old session is left
@@ -308,4 +309,5 @@ def test_a_stale_writer_after_kill_9_and_an_immediate_restart_doubles_nothing(st
             new.kill_all()
     a = audit(path)
     report(name, 1, a)
+    print(f"FAULTS stale: {left} processes of the killed driver's session alive at the restart")
     assert (a.lost, a.duplicated, a.bad) == (0, 0, []) and a.statuses == {"TERMINATED": n}
