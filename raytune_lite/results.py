@@ -295,7 +295,8 @@ class ResultGrid:
         reported metrics, ``num_configs`` and ``num_exploits`` (PBT), and ``error`` (the last
         line of the trial's error). A metric that has the name of one of these keeps it; that
         column is then prefixed ``trial_`` (a metric called ``error`` leaves the message in
-        ``trial_error``)."""
+        ``trial_error``). A ``config/...`` column always holds the config (``report()``
+        refuses such metric names; a folder written otherwise keeps its config columns)."""
         metrics = [
             {k: v for k, v in r.metrics.items() if not isinstance(v, (dict, list))}
             for r in self._results
@@ -316,8 +317,8 @@ class ResultGrid:
                 **({} if self.constraints is None else {"feasible": self._feasible(r)}),
             }
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
-            rec.update(_flat_config(r.config))
             rec.update(last)
+            rec.update(_flat_config(r.config))  # a metric never overwrites a config column
             if groups and "config_id" in r.info and self.metric is not None:
                 mean, std, _ = groups.get(r.info["config_id"], (None, None, 0))
                 rec[f"mean_{self.metric}"], rec[f"std_{self.metric}"] = mean, std

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -16,10 +17,12 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
+from raytune_lite._resume import resume_hint, resumed_plugins
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
 from raytune_lite.callbacks.base import Callback
 from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
 from raytune_lite.controller import Controller
+from raytune_lite.experiment_lock import default_owner, lock_wait_s
 from raytune_lite.failures import (
     ExperimentError,
     TrialError,
@@ -27,6 +30,7 @@ from raytune_lite.failures import (
     raise_if_ended_badly,
 )
 from raytune_lite.multiobjective import Constraints, Objectives, parse_constraints
+from raytune_lite.plugin_config import check_same_kind
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.ray_init import check_reachable, init_ray
 from raytune_lite.results import ResultGrid
@@ -38,7 +42,7 @@ from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
-from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
+from raytune_lite.store import PluginState, StoreError, read_experiment
 from raytune_lite.trial import Mode, ModeName
 from raytune_lite.tuner_checks import (
     check_failure_options,
@@ -275,8 +279,17 @@ class Tuner:
 
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
-        """Runs the experiment and returns its results."""
-        if os.path.exists(os.path.join(self.spec.path, "experiment.json")):
+        """Runs the experiment and returns its results.
+
+        One driver at a time runs an experiment: the controller holds a lock on its folder
+        until it has ended; another driver waits for a dying owner (up to 30 s,
+        ``RAYTUNE_LITE_LOCK_WAIT_S``), then raises :class:`~raytune_lite.StoreError`
+        ("experiment ... is in use by pid N on host H").
+
+        On Ctrl-C the running trials are saved as INTERRUPTED, the way to continue them is
+        printed, and ``KeyboardInterrupt`` is raised again (as Python programs end on Ctrl-C).
+        """
+        if os.path.lexists(os.path.join(self.spec.path, "experiment.json")):
             if not self.resume:
                 raise ValueError(
                     f"an experiment named {self.spec.name!r} already exists in "
@@ -284,10 +297,9 @@ class Tuner:
                     f"pass resume=True, or continue it with "
                     f"rt.Tuner.restore({self.spec.path!r}, train)"
                 )
-            self._restored = {
-                "experiment": load_experiment(self.spec.path),
-                "trials": load_trials(self.spec.path),
-            }
+            saved = read_experiment(self.spec.path)  # a malformed folder: StoreError, before Ray
+            check_same_kind(saved.searcher, self.searcher, "searcher")
+            check_same_kind(saved.scheduler, self.scheduler, "scheduler")
         if self.address is not None and self.address != "local":
             check_reachable(self.address)  # even when Ray is up: a wrong address is an error
         init_ray(self.address, self.verbose)
@@ -322,7 +334,7 @@ class Tuner:
                 self.searcher,
                 self.scheduler,
                 [trainable_ref, getattr(self.trainable, "__name__", None) or "train"],
-                self._restored,
+                self.resume,
                 events=bool(self.callbacks),
             )
         except Exception as e:
@@ -331,6 +343,7 @@ class Tuner:
                     e, self.param_space, self.searcher, self.scheduler, self.spec.stop
                 )
             ) from None
+        self._start(controller)
         reporter = ProgressReporter(self.verbose, self.spec)
         dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
         if self.auto_reason is not None:
@@ -344,19 +357,20 @@ class Tuner:
             final = self._watch(controller, run_ref, reporter, dispatcher)
         except KeyboardInterrupt:
             self.interrupted = True
-            reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
-            controller.stop_experiment.remote("interrupted by the user")
-            ray.wait([run_ref], timeout=30)
+            reporter.note("interrupted: saving the running trials (Ctrl-C again to abort)")
+            controller.interrupt.remote()
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: do not wait
+                ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
         if dispatcher is not None:
             with contextlib.suppress(ray.exceptions.RayError):
                 dispatcher.drain(controller)  # what happened after the last poll
             dispatcher.end()
-        try:
-            ray.kill(controller)
-        except Exception:  # already gone
-            logging.getLogger("raytune_lite").debug("controller already gone")
+        _kill(controller)
+        if self.interrupted:
+            print(resume_hint(self.spec.path, self.trainable), file=sys.stderr, flush=True)
+            raise KeyboardInterrupt
         raise_if_ended_badly(final)  # fail_fast, systematic failures, a crashed controller
         results = ResultGrid.from_path(self.spec.path)
         reporter.errors(results)
@@ -367,6 +381,19 @@ class Tuner:
                 "trials restarted from another's checkpoint; see results.config_history())"
             )
         return results
+
+    def _start(self, controller: Any) -> None:
+        """The controller takes the experiment's lock (and, on resume, its state)."""
+        try:
+            ray.get(controller.start.remote(default_owner(), lock_wait_s()))
+        except ray.exceptions.RayTaskError as e:
+            _kill(controller)
+            cause = e.cause
+            if isinstance(cause, StoreError):
+                raise cause from None
+            raise
+        except ray.exceptions.RayActorError as e:
+            raise ExperimentError(controller_lost(e, self.spec.path)) from None
 
     def _watch(
         self,
@@ -405,25 +432,26 @@ class Tuner:
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
-        Finished trials are kept; trials that were running restart from their last
-        checkpoint; the searcher's and scheduler's state are restored (pass the same kind of
-        searcher/scheduler and, if the space has ``sample_from`` values, the param_space).
+        Finished trials are kept; trials that were running or interrupted continue from their
+        last checkpoint; the searcher and the scheduler are rebuilt from experiment.json
+        (their class and constructor arguments) with their state restored. Pass them only if
+        they cannot be stored (a plugin of your own, a function argument): they must be of
+        the classes the experiment used. Pass ``param_space`` if it has ``sample_from``
+        values.
         """
         path = os.path.abspath(os.path.expanduser(path))
-        state = ExperimentState.from_json(load_experiment(path))
-        spec = ExperimentSpec.from_json(state.spec, path)
+        state = read_experiment(path)
+        try:
+            spec = ExperimentSpec.from_json(state.spec, path)
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"the spec in {path!r}/experiment.json is malformed: {e}") from None
         if param_space is None:
             param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
-        inner = state.searcher.state.get("inner_class") if spec.repeats > 1 else None
-        for kind, obj, saved in (
-            ("searcher", searcher, str(inner or state.searcher.kind)),  # Repeated: its inner
-            ("scheduler", scheduler, state.scheduler.kind),
-        ):
-            default = "BasicSearch" if kind == "searcher" else "FIFO"
-            if obj is None and saved not in ("", default):
-                raise ValueError(
-                    f"the experiment used {kind} {saved}; pass {kind}={saved}(...) to Tuner.restore"
-                )
+        if spec.repeats > 1 and state.searcher.kind == "Repeated":  # Tuner(repeats=...)
+            # the Tuner wraps the searcher again: resume with (or rebuild) the inner one
+            inner = PluginState.from_json(state.searcher.state.get("inner_plugin"))
+            state = dataclasses.replace(state, searcher=inner)
+        searcher, scheduler = resumed_plugins(state, searcher, scheduler)
         if isinstance(spec.stop, str):
             raise ValueError(
                 "this experiment used a callable stop criterion, which is not "
@@ -443,6 +471,13 @@ class Tuner:
         # the stored points are already completed configs: run them as they were
         tuner.spec = dataclasses.replace(tuner.spec, points_to_evaluate=spec.points_to_evaluate)
         return tuner
+
+
+def _kill(controller: Any) -> None:
+    try:
+        ray.kill(controller)
+    except Exception:  # already gone
+        logging.getLogger("raytune_lite").debug("controller already gone")
 
 
 __all__ = ["ExperimentError", "StoreError", "TrialError", "Tuner", "init_ray"]
