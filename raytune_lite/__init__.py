@@ -10,7 +10,7 @@ Example:
     >>> results.best.config  # doctest: +SKIP
 """
 
-from raytune_lite import schedulers, search
+from raytune_lite import callbacks, schedulers, search
 from raytune_lite.checkpoint import Checkpoint, CheckpointError
 from raytune_lite.parameters import with_parameters
 from raytune_lite.results import Result, ResultGrid
@@ -51,6 +51,7 @@ __all__ = [
     "TrialError",
     "TrialStatus",
     "Tuner",
+    "callbacks",
     "choice",
     "get_checkpoint",
     "get_seed",

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from raytune_lite.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a tool imports the module (pytest's doctest collection)
+    raise SystemExit(main())

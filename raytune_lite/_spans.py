@@ -3,7 +3,9 @@
 Nothing extra is recorded for this: every row carries ``timestamp`` and ``time_total_s`` (the
 time since its attempt's function started), each restart appends a marker to result.jsonl,
 error.txt numbers the failed attempts and ``config_history`` the PBT exploits. An attempt
-that reported no row leaves no trace of its times and is not listed.
+that reported no row leaves no trace of its times and is not listed, except when no attempt
+of the trial reported one (it failed at once): then the trial's launch and end times are its
+span, Ray's start of a worker process included.
 
 Slots are assigned greedily (each attempt takes the lowest-numbered slot free when it
 started): the number of slots is the most attempts that ran at once, and a gap in a slot is
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from raytune_lite.store import failed_attempts, read_segments
+from raytune_lite.store import failed_attempts, read_segment_ends
 from raytune_lite.trial import TrialStatus
 
 
@@ -68,16 +70,16 @@ def trial_spans(path: str, trial: dict[str, Any], status: TrialStatus) -> list[S
         status: the trial's status (as :class:`~raytune_lite.results.ResultGrid` reads it).
     """
     tid = trial["trial_id"]
-    segments = read_segments(path, tid)
+    segments = read_segment_ends(path, tid)
     attempts = int(trial.get("attempts") or len(segments))
     failed = failed_attempts(path, tid)
     exploits = {int(h.get("training_iteration", -1)) for h in trial.get("config_history", [])[1:]}
     out = []
-    for j, rows in enumerate(segments):
-        if not rows:
+    for j, ends in enumerate(segments):
+        if ends is None:
             continue
         number = attempts - (len(segments) - 1 - j)
-        first, last = rows[0], rows[-1]
+        first, last = ends
         start = float(first.get("timestamp", 0.0)) - float(first.get("time_total_s", 0.0))
         end = float(last.get("timestamp", start))
         last_it = int(last.get("training_iteration", 0))

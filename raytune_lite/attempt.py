@@ -79,6 +79,9 @@ class TrialContext:
         sync: at which reports the trial waits for the controller's decision.
         stop: the experiment's stop criteria.
         controller: the controller actor's name (never given to plugins).
+        storage_node: the Ray node id of the experiment folder's node (the controller's);
+            a trial on any other node sends its checkpoints there through Ray
+            (:mod:`raytune_lite.transfer`). None: the folder is local to the trial.
     """
 
     trial_id: str
@@ -90,6 +93,7 @@ class TrialContext:
     sync: SyncPolicy
     stop: StopCriteria
     controller: str
+    storage_node: str | None = None
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 _RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
@@ -49,8 +50,37 @@ def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
-def ray_options(resources: Mapping[str, float]) -> dict[str, Any]:
-    """Task options for a normalized request."""
+class Placement(str, Enum):
+    """Where trials go among the cluster's nodes.
+
+    ``PACK`` (the default) is Ray's own policy: fill the driver's node first, then spread as
+    nodes get busy. ``SPREAD`` puts each new trial on the least-loaded node, for trials that
+    each want a whole node (its memory, disk or network) to themselves.
+
+    Example:
+        >>> Placement.parse("spread")
+        <Placement.SPREAD: 'spread'>
+    """
+
+    PACK = "pack"
+    SPREAD = "spread"
+
+    @classmethod
+    def parse(cls, value: Any) -> Placement:
+        if isinstance(value, Placement):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(
+                f"placement must be 'pack' or 'spread'; got placement={value!r}"
+            ) from None
+
+
+def ray_options(
+    resources: Mapping[str, float], placement: Placement = Placement.PACK
+) -> dict[str, Any]:
+    """Task options for a normalized request placed as ``placement`` says."""
     opts: dict[str, Any] = {
         "num_cpus": resources.get("cpu", 0.0),
         "num_gpus": resources.get("gpu", 0.0),
@@ -60,6 +90,8 @@ def ray_options(resources: Mapping[str, float]) -> dict[str, Any]:
     custom = {k: v for k, v in resources.items() if k not in _RAY_NAMES}
     if custom:
         opts["resources"] = custom
+    if placement is Placement.SPREAD:
+        opts["scheduling_strategy"] = "SPREAD"
     return opts
 
 

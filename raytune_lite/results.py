@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from raytune_lite._spans import assign_slots, trial_spans
 from raytune_lite.checkpoint import Checkpoint
+from raytune_lite.multiobjective import Objectives, feasible, pareto_mask
 from raytune_lite.space import flatten
 from raytune_lite.store import (
     RESULT_FILE,
@@ -47,6 +51,19 @@ def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
     relaunched = bool(lines) and REWIND_KEY in lines[-1]
     more_rows = len(lines) - markers > int(trial.get("num_results") or 0)
     return TrialStatus.RUNNING if relaunched or more_rows else status
+
+
+def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``flatten(config, prefix="config/")``, without the walk for a flat config (the usual)."""
+    if any(isinstance(v, (dict, list, tuple)) for v in config.values()):
+        return flatten(config, prefix="config/")
+    return {f"config/{k}": v for k, v in config.items()}
+
+
+def _last_line(text: str | None) -> str | None:
+    """The last non-blank line of an error's text (the exception), or None."""
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else None
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -137,6 +154,13 @@ class ResultGrid:
         spec = experiment.get("spec", {})
         self.metric: str | None = spec.get("metric")
         self.mode = Mode.parse(spec.get("mode", "min"))
+        #: every objective (one, or several with ``Tuner(metric=[...])``)
+        self.objectives = Objectives(
+            tuple(spec.get("metrics") or ([self.metric] if self.metric else [])),
+            tuple(Mode.parse(m) for m in spec.get("modes") or [self.mode.value]),
+        )
+        constraints = spec.get("constraints")
+        self.constraints = None if isinstance(constraints, str) else constraints
         self._trials = trials
         live = experiment.get("status") == ExperimentStatus.RUNNING.value
         self._results = [
@@ -189,13 +213,26 @@ class ResultGrid:
         metric: str | None = None,
         mode: Mode | ModeName | None = None,
         scope: str = "last",
+        *,
+        weights: Mapping[str, float] | None = None,
     ) -> Result:
         """The best trial by ``metric`` (default: the experiment's).
 
         Args:
             scope: ``"last"`` compares each trial's last reported value, ``"all"`` its best
                 value at any step (the experiment's metric only).
+            weights: with several objectives, ``{metric: weight}``: the best trial by the
+                weighted sum of the objectives as losses (each one's mode folded in).
         """
+        if weights is not None:
+            return self._best_weighted(weights)
+        if metric is None and self.objectives.multi:
+            raise ValueError(
+                f"this experiment has {len(self.objectives.metrics)} objectives "
+                f"{list(self.objectives.metrics)}: there is no single best; see "
+                "results.pareto_front(), or choose a trade-off with "
+                "results.get_best(weights={...}) or get_best(metric=...)"
+            )
         metric = metric or self.metric
         m = Mode.parse(mode) if mode is not None else self.mode
         if metric is None:
@@ -223,6 +260,36 @@ class ResultGrid:
             )
         return best[1]
 
+    def _feasible(self, r: Result) -> bool:
+        return r.status is not TrialStatus.ERROR and feasible(r.metrics, self.constraints)
+
+    def pareto_front(self) -> list[Result]:
+        """The trials no other dominates in the experiment's objectives (at least as good in
+        every one and better in one), infeasible and failed trials left out; ordered by the
+        first objective."""
+        ok = [r for r in self._results if self._feasible(r)]
+        if not ok or not self.objectives.metrics:
+            return []
+        losses = np.array([self.objectives.losses(r.metrics) for r in ok])
+        front = [r for r, on in zip(ok, pareto_mask(losses), strict=True) if on]
+        return sorted(front, key=lambda r: float(self.objectives.losses(r.metrics)[0]))
+
+    def _best_weighted(self, weights: Mapping[str, float]) -> Result:
+        metrics = self.objectives.metrics
+        if not isinstance(weights, Mapping) or set(weights) - set(metrics) or not weights:
+            raise ValueError(f"weights map objectives {list(metrics)} to numbers; got {weights!r}")
+        w = np.array([float(weights.get(m, 0.0)) for m in metrics])
+        best: tuple[float, Result] | None = None
+        for r in self._results:
+            if not self._feasible(r):
+                continue
+            v = float(np.dot(w, self.objectives.losses(r.metrics)))
+            if math.isfinite(v) and (best is None or v < best[0]):
+                best = (v, r)
+        if best is None:
+            raise ValueError(f"no feasible trial reported finite values of {list(metrics)}")
+        return best[1]
+
     def dataframe(self) -> pd.DataFrame:
         """One row per trial: ``trial_id``, ``status``, ``config/...`` columns, the last
         reported metrics, ``num_configs`` and ``num_exploits`` (PBT), and ``error`` (the last
@@ -235,6 +302,7 @@ class ResultGrid:
         ]
         taken = set().union(*metrics) if metrics else set()
         groups = self._repeat_stats(self.metric)
+        on_front = {r.trial_id for r in self.pareto_front()} if self.objectives.multi else None
         records = []
         for r, last in zip(self._results, metrics, strict=True):
             about = {
@@ -242,11 +310,13 @@ class ResultGrid:
                 "status": r.status.value,
                 "num_configs": len(r.config_history) or 1,
                 "num_exploits": r.num_exploits,
-                "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
+                "error": _last_line(r.error),
                 **{str(k): v for k, v in r.info.items()},  # e.g. a staged search's stage
+                **({} if on_front is None else {"pareto": r.trial_id in on_front}),
+                **({} if self.constraints is None else {"feasible": self._feasible(r)}),
             }
             rec: dict[str, Any] = {(f"trial_{k}" if k in taken else k): v for k, v in about.items()}
-            rec.update(flatten(r.config, prefix="config/"))
+            rec.update(_flat_config(r.config))
             rec.update(last)
             if groups and "config_id" in r.info and self.metric is not None:
                 mean, std, _ = groups.get(r.info["config_id"], (None, None, 0))
@@ -337,6 +407,19 @@ class ResultGrid:
             ]
         )
 
+    def to_optuna_study(
+        self,
+        storage: str | None = None,
+        study_name: str | None = None,
+        intermediate_values: bool = True,
+    ) -> Any:
+        """The experiment's trials as an ``optuna.Study`` (in memory, or in ``storage`` such as
+        ``"sqlite:///run.db"`` for optuna-dashboard); see
+        :func:`raytune_lite.optuna_interop.to_optuna_study`. Needs ``raytune_lite[optuna]``."""
+        from raytune_lite.optuna_interop import to_optuna_study
+
+        return to_optuna_study(self, storage, study_name, intermediate_values)
+
     def report(self, path: str | None = None, top: int = 10) -> str:
         """Writes a self-contained HTML page about the experiment (figures embedded, the top
         trials, counts, errors grouped by exception, the settings) and returns its path.
@@ -347,7 +430,7 @@ class ResultGrid:
 
         Needs matplotlib (``pip install 'raytune_lite[plot]'``).
         """
-        from raytune_lite.report import write_report
+        from raytune_lite.report_page import write_report
 
         return write_report(self, path or os.path.join(self.path, "report.html"), top=top)
 

@@ -53,6 +53,7 @@ def run_attempt(
     finally:
         session._current = None
         result.messages = sess.outbox.close()
+        sess.release()
         for stream in (sys.stdout, sys.stderr):  # the trial's prints reach the driver's log
             with contextlib.suppress(Exception):
                 stream.flush()

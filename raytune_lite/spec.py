@@ -9,10 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from raytune_lite.resources import Placement
 from raytune_lite.trial import Mode
 
 #: Fields of :class:`ExperimentSpec` that are not options of the same name of ``Tuner``.
 _NOT_TUNER_OPTIONS = ("path",)
+#: Fields the Tuner's ``metric``/``mode`` lists fill (several objectives).
+_DERIVED = ("metrics", "modes")
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,14 @@ class ExperimentSpec:
     num_to_keep: int | None = None
     checkpoint_score: str | None = None
     repeats: int = 1
+    #: several objectives (``Tuner(metric=[...])``): all of them, ``metric`` is the first
+    metrics: tuple[str, ...] = ()
+    modes: tuple[Mode, ...] = ()
+    constraints: Any = None
     fail_fast: bool | str = False
     systematic_failures: int | None = 5
     wait_for_nodes_s: float | None = 60.0
+    placement: Placement = Placement.PACK
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON (the ``spec`` of experiment.json; ``path`` is not stored:
@@ -61,8 +69,14 @@ class ExperimentSpec:
             if f.name == "path":
                 continue
             v = getattr(self, f.name)
-            if f.name == "mode":
+            if f.name in ("mode", "placement"):
                 v = v.value
+            elif f.name == "modes":
+                v = [m.value for m in v]
+            elif f.name == "metrics":
+                v = list(v)
+            elif f.name == "constraints" and v is not None:
+                v = list(v) if isinstance(v, (list, tuple)) else repr(v)
             elif f.name == "stop" and v is not None:
                 v = dict(v) if isinstance(v, Mapping) else repr(v)
             out[f.name] = v
@@ -80,10 +94,13 @@ class ExperimentSpec:
         kwargs["path"] = path
         kwargs.setdefault("name", os.path.basename(path))
         kwargs["mode"] = Mode.parse(kwargs.get("mode", "min"))
+        kwargs["placement"] = Placement.parse(kwargs.get("placement", "pack"))
         kwargs.setdefault("metric", None)
         kwargs.setdefault("num_samples", 1)
         kwargs["resources"] = dict(kwargs.get("resources") or {"cpu": 1.0})
         kwargs["points_to_evaluate"] = list(kwargs.get("points_to_evaluate") or [])
+        kwargs["metrics"] = tuple(kwargs.get("metrics") or ())
+        kwargs["modes"] = tuple(Mode.parse(m) for m in kwargs.get("modes") or ())
         return cls(**kwargs)
 
     def tuner_options(self) -> dict[str, Any]:
@@ -92,12 +109,16 @@ class ExperimentSpec:
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_TUNER_OPTIONS
         }
         out["storage_path"] = os.path.dirname(self.path)
+        if self.metrics:  # several objectives: the Tuner takes them as metric and mode lists
+            out["metric"], out["mode"] = list(self.metrics), [m.value for m in self.modes]
+        del out["metrics"], out["modes"]
         return out
 
     @classmethod
     def option_names(cls) -> list[str]:
         """The Tuner options the spec declares (``storage_path`` stands for ``path``)."""
-        return [f.name for f in fields(cls) if f.name not in _NOT_TUNER_OPTIONS] + ["storage_path"]
+        skip = _NOT_TUNER_OPTIONS + _DERIVED
+        return [f.name for f in fields(cls) if f.name not in skip] + ["storage_path"]
 
 
 def check_stop(stop: Any) -> None:

@@ -380,31 +380,33 @@ def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def read_segments(path: str, trial_id: str) -> list[list[dict[str, Any]]]:
-    """A trial's rows as written, superseded ones included, split at each restart marker:
-    one list per attempt since the first row (an attempt that reported nothing gives an
-    empty list); a torn last line is ignored."""
+def read_segment_ends(
+    path: str, trial_id: str
+) -> list[tuple[dict[str, Any], dict[str, Any]] | None]:
+    """The first and last row of each attempt of a trial since its first row, superseded
+    rows included: result.jsonl split at each restart marker (None for an attempt that
+    reported nothing). Only those lines are parsed, so it is quick on long trials; a torn
+    last line is ignored."""
     file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
-    segments: list[list[dict[str, Any]]] = [[]]
     try:
         with open(file) as f:
-            lines = f.read().splitlines()
+            lines = [ln for ln in f.read().splitlines() if ln.strip()]
     except FileNotFoundError:
         return []
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
+    if lines:
         try:
-            row = json.loads(line)
+            json.loads(lines[-1])
         except ValueError:
-            if i == len(lines) - 1:
-                break
-            raise StoreError(f"{file!r} line {i + 1} is not JSON") from None
-        if REWIND_KEY in row:
-            segments.append([])
+            lines.pop()  # a write cut short by a crash
+    groups: list[list[str]] = [[]]
+    for ln in lines:
+        if REWIND_KEY in ln and REWIND_KEY in json.loads(ln):
+            groups.append([])
         else:
-            segments[-1].append(row)
-    return segments if segments != [[]] else []
+            groups[-1].append(ln)
+    if groups == [[]]:
+        return []
+    return [(json.loads(g[0]), json.loads(g[-1])) if g else None for g in groups]
 
 
 def failed_attempts(path: str, trial_id: str) -> set[int]:

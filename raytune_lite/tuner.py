@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -16,6 +17,8 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
+from raytune_lite.callbacks.base import Callback
+from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
 from raytune_lite.controller import Controller
 from raytune_lite.failures import (
     ExperimentError,
@@ -23,6 +26,7 @@ from raytune_lite.failures import (
     controller_lost,
     raise_if_ended_badly,
 )
+from raytune_lite.multiobjective import Constraints, Objectives, parse_constraints
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.ray_init import check_reachable, init_ray
 from raytune_lite.results import ResultGrid
@@ -38,6 +42,7 @@ from raytune_lite.store import ExperimentState, StoreError, load_experiment, loa
 from raytune_lite.trial import Mode, ModeName
 from raytune_lite.tuner_checks import (
     check_failure_options,
+    check_multi_objective,
     check_name,
     check_samples,
     check_seed,
@@ -58,7 +63,9 @@ class Tuner:
         trainable: ``train(config)``, which calls :func:`raytune_lite.report` as it learns
             (or returns its final metrics as a dict or a number).
         param_space: nested dict of constants and domains (``uniform``, ``choice``, ``grid``...).
-        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``.
+        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``. Several
+            objectives: ``metric=["loss", "latency"], mode=["min", "min"]`` (then
+            ``results.pareto_front()``; searchers that cannot say so).
         num_samples: trials to run (each grid point is repeated ``num_samples`` times;
             -1: until the searcher finishes or the time budget ends).
         searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random), or
@@ -84,6 +91,9 @@ class Tuner:
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        constraints: ``["memory_mb <= 512", ...]`` or ``fn(row) -> bool`` over a trial's last
+            row: an infeasible trial is never best nor on the Pareto front, and searchers
+            learn it as failed.
         repeats: run each suggested config this many times, with ``config["seed"]`` (also
             ``rt.get_seed()``) = 0, 1, ...; the searcher learns from their mean and
             ``results.best`` ranks configs by it (``num_samples`` counts configs).
@@ -93,6 +103,11 @@ class Tuner:
             and none succeeded, stop and raise it (None: never).
         wait_for_nodes_s: how long trials wait while no node of the cluster can run them
             (a node left); then they end as ERROR and ``fit()`` returns (None: forever).
+        callbacks: :class:`~raytune_lite.callbacks.Callback` s called in this process as
+            trials start, report, complete or fail, and when the experiment ends.
+        placement: ``"pack"`` (Ray's default: fill nodes, the driver's first) or
+            ``"spread"`` (each trial on the least-loaded node, for trials that each want a
+            whole node).
 
     Example:
         >>> import raytune_lite as rt
@@ -108,8 +123,8 @@ class Tuner:
         trainable: Callable[..., Any],
         param_space: Mapping[str, Any] | None = None,
         *,
-        metric: str | None = None,
-        mode: Mode | ModeName = "min",
+        metric: str | Sequence[str] | None = None,
+        mode: Mode | ModeName | Sequence[Mode | ModeName] = "min",
         num_samples: int = 1,
         searcher: Searcher | Literal["auto"] | None = None,
         scheduler: Scheduler | None = None,
@@ -128,18 +143,23 @@ class Tuner:
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
         repeats: int = 1,
+        constraints: Constraints = None,
         fail_fast: bool | str = False,
         systematic_failures: int | None = 5,
         wait_for_nodes_s: float | None = 60.0,
+        callbacks: Sequence[Callback] | None = None,
+        placement: str | res.Placement = "pack",
     ):
         check_trainable(trainable)
+        self.callbacks = check_callbacks(callbacks)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
         check_space(self.space.param_space)
         self.param_space = dict(param_space or {})
-        if metric is not None and (not isinstance(metric, str) or not metric):
-            raise ValueError(f"metric must be the name of a reported key (a string); got {metric=}")
-        self.mode = Mode.parse(mode)
+        self.objectives = Objectives.parse(metric, mode)
+        metrics, modes = self.objectives.metrics, self.objectives.modes
+        metric, self.mode = self.objectives.primary, modes[0]  # plugins see the first one
+        check_constraints = parse_constraints(constraints)  # a bad one is a ValueError here
         if num_samples != -1:
             num_samples = check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
         max_concurrent = check_int("max_concurrent", max_concurrent, 1, allow_none=True)
@@ -187,8 +207,11 @@ class Tuner:
         self.scheduler = scheduler or FIFO()
         check_unlimited(num_samples, time_budget_s, self.searcher)
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+        check_multi_objective(self.objectives, self.searcher, self.scheduler)
         check_samples(self.space, self.searcher, self.seed)
         self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
+        self.searcher.objectives = self.objectives
+        self.searcher.constraints = check_constraints or None
         self.scheduler.setup(metric, self.mode, self.seed)
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
             raise TypeError(
@@ -197,6 +220,7 @@ class Tuner:
         rng = np.random.default_rng(self.seed + 1)
         points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
         self.resources = res.normalize(resources)
+        self.placement = res.Placement.parse(placement)
         check_name(name)
         if resume is True and name is None:
             raise ValueError(
@@ -221,9 +245,13 @@ class Tuner:
             num_to_keep=num_to_keep,
             checkpoint_score=checkpoint_score,
             repeats=repeats,
+            metrics=metrics if self.objectives.multi else (),
+            modes=modes if self.objectives.multi else (),
+            constraints=constraints,
             fail_fast=fail_fast,
             systematic_failures=systematic_failures,
             wait_for_nodes_s=wait_for_nodes_s,
+            placement=self.placement,
         )
         self.verbose = verbose
         self.address = address
@@ -295,6 +323,7 @@ class Tuner:
                 self.scheduler,
                 [trainable_ref, getattr(self.trainable, "__name__", None) or "train"],
                 self._restored,
+                events=bool(self.callbacks),
             )
         except Exception as e:
             raise TypeError(
@@ -303,6 +332,7 @@ class Tuner:
                 )
             ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
+        dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
         if self.auto_reason is not None:
             reporter.note(
                 f"searcher='auto' picked {type(self.searcher).__name__}: {self.auto_reason}"
@@ -311,7 +341,7 @@ class Tuner:
         final: dict[str, Any] = {}
         self.interrupted = False
         try:
-            final = self._watch(controller, run_ref, reporter)
+            final = self._watch(controller, run_ref, reporter, dispatcher)
         except KeyboardInterrupt:
             self.interrupted = True
             reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
@@ -319,6 +349,10 @@ class Tuner:
             ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
+        if dispatcher is not None:
+            with contextlib.suppress(ray.exceptions.RayError):
+                dispatcher.drain(controller)  # what happened after the last poll
+            dispatcher.end()
         try:
             ray.kill(controller)
         except Exception:  # already gone
@@ -334,7 +368,13 @@ class Tuner:
             )
         return results
 
-    def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> dict[str, Any]:
+    def _watch(
+        self,
+        controller: Any,
+        run_ref: Any,
+        reporter: ProgressReporter,
+        dispatcher: Dispatcher | None = None,
+    ) -> dict[str, Any]:
         while True:
             ready, _ = ray.wait([run_ref], timeout=reporter.interval)
             try:
@@ -344,6 +384,8 @@ class Tuner:
                     return final
                 progress = controller.progress.remote(reporter.failures_seen)
                 reporter.update(ray.get(progress, timeout=30))
+                if dispatcher is not None:
+                    dispatcher.drain(controller)
             except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
                 raise ExperimentError(controller_lost(e, self.spec.path)) from None
 
@@ -359,6 +401,7 @@ class Tuner:
         scheduler: Scheduler | None = None,
         verbose: int = 1,
         address: str | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
@@ -394,6 +437,7 @@ class Tuner:
             verbose=verbose,
             address=address,
             resume=True,
+            callbacks=callbacks,
             **spec.tuner_options(),
         )
         # the stored points are already completed configs: run them as they were

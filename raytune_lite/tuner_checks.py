@@ -122,6 +122,25 @@ def unpicklable_message(
     return f"the param_space, searcher or scheduler could not be pickled: {error}"
 
 
+def check_multi_objective(objectives: Any, searcher: Searcher, scheduler: Any) -> None:
+    """Several objectives need a searcher that ranks by several, and no early stopping
+    (its rules rank trials by one number)."""
+    if not objectives.multi:
+        return
+    if not getattr(searcher, "supports_multi_objective", False):
+        raise ValueError(
+            f"metric={list(objectives.metrics)} has {len(objectives.metrics)} objectives, and "
+            f"{type(searcher).__name__} optimises one: use rt.search.BasicSearch() (random) "
+            "or rt.search.NSGA2(), or one metric"
+        )
+    if type(scheduler).__name__ != "FIFO":
+        raise ValueError(
+            f"metric={list(objectives.metrics)} has several objectives, and "
+            f"{type(scheduler).__name__} ranks trials by one metric to stop them early: run "
+            "without a scheduler (FIFO), or with one metric"
+        )
+
+
 def _name_of(fn: Any) -> str:
     return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn))
 

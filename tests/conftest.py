@@ -40,6 +40,23 @@ def ray_local():
 
 
 @pytest.fixture
+def two_nodes():
+    """A ray.cluster_utils.Cluster: a head (2 CPUs) and a worker node (2 CPUs, ``big``: 1)."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    if ray.is_initialized():
+        ray.shutdown()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+    worker = cluster.add_node(num_cpus=2, resources={"big": 1})
+    ray.init(address=cluster.address, logging_level="ERROR")
+    cluster.wait_for_nodes()
+    yield cluster, worker
+    ray.shutdown()
+    cluster.shutdown()
+
+
+@pytest.fixture
 def storage(tmp_path):
     """A fresh storage_path for one test."""
     path = tmp_path / "results"

@@ -13,22 +13,6 @@ from raytune_lite.store import read_rows
 pytestmark = [pytest.mark.ray, pytest.mark.cluster]
 
 
-@pytest.fixture
-def two_nodes():
-    import ray
-    from ray.cluster_utils import Cluster
-
-    if ray.is_initialized():
-        ray.shutdown()
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
-    worker = cluster.add_node(num_cpus=2, resources={"big": 1})
-    ray.init(address=cluster.address, logging_level="ERROR")
-    cluster.wait_for_nodes()
-    yield cluster, worker
-    ray.shutdown()
-    cluster.shutdown()
-
-
 def which_node(config):
     import ray
 
@@ -60,6 +44,16 @@ def test_trials_run_on_both_nodes_and_capacity_counts_them(two_nodes, storage):
     ).fit()
     _, worker = two_nodes
     assert {r.metrics["node"] for r in only_big} == {worker.node_id}
+    spread = rt.Tuner(
+        which_node,
+        {"x": rt.grid([0.1, 0.2])},
+        metric="loss",
+        resources={"cpu": 0.5},  # both fit on one node: spread puts them on two
+        placement="spread",
+        storage_path=storage,
+        verbose=0,
+    ).fit()
+    assert len({r.metrics["node"] for r in spread}) == 2
 
 
 def _wait_until(condition, timeout_s: float) -> bool:

@@ -467,3 +467,17 @@ def test_bounds_validation() -> None:
         make_pbt(bounds="wrap")
     with pytest.raises(ValueError, match="time_sharing"):
         make_pbt(time_sharing="yes")
+
+
+def test_state_round_trip_while_time_sharing_with_no_sample_limit() -> None:
+    p = make_pbt()
+    p.set_capacity(2, math.inf)  # num_samples=-1: trials keep coming
+    p.on_add(snap("0", config(0)))
+    assert p.on_result(snap("0", config(0)), {"loss": 1, "training_iteration": 4}) is (
+        Decision.PAUSE
+    )
+    saved = json.loads(json.dumps(p.state(), allow_nan=False))
+    twin = make_pbt()
+    twin.load_state(saved)
+    assert twin.next_to_resume() is None and twin.next_to_resume() == "0"
+    assert p.next_to_resume() is None and p.next_to_resume() == "0"

@@ -54,6 +54,8 @@ def test_dataframe_and_history(results):
     assert list(df["trial_id"]) == ["00000", "00001", "00002"]
     assert list(df["config/k/depth"]) == [3, 3, 3]
     assert "extra" not in df.columns  # nested values stay in the history
+    assert list(df["num_configs"]) == [1, 1, 1] and list(df["num_exploits"]) == [0, 0, 0]
+    assert results.num_exploits == 0  # no PBT
     assert math.isnan(df.loc[2, "acc"])
     hist = results.history()
     assert len(hist) == 12 and set(hist["trial_id"]) == {"00000", "00001", "00002"}

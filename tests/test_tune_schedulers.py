@@ -77,4 +77,4 @@ def test_pbt_takes_ray_mutations():
         hyperparam_mutations={"lr": uniform(0, 1), "bs": (16, 32), "opt": {"m": lambda: 0.9}}
     )
     pbt.setup("loss", "min", seed=0)
-    assert set(pbt._mutations) == {("lr",), ("bs",), ("opt", "m")}
+    assert set(pbt._explorer.mutations) == {("lr",), ("bs",), ("opt", "m")}

@@ -82,6 +82,9 @@ def test_basic_function(ray_local, storage):
     assert out["best_config"]["double_x"] == 2 * out["best_config"]["x"]
     assert out["best_config"]["layers"] in (1, 2, 3)  # randint excludes its upper bound
     assert out["history_rows"] == 5
+    assert out["callback_results"] == 30  # RunConfig(callbacks=[...]): every row, Ray's hooks
+    assert out["callback_completed"] == out["trial_ids"]
+    assert out["csv_files"] == 6
 
 
 @pytest.mark.ray

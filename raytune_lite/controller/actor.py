@@ -34,6 +34,8 @@ from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
+from raytune_lite.events import Event, EventKind, EventLog
+from raytune_lite.multiobjective import feasible, parse_constraints
 from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
@@ -46,6 +48,7 @@ from raytune_lite.store import (
     PluginState,
     checkpoint_iteration,
 )
+from raytune_lite.transfer import start_depot
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
@@ -68,9 +71,15 @@ class Controller:
         scheduler: Scheduler,
         trainable: list[Any],
         restored: dict[str, Any] | None = None,
+        events: bool = False,
     ) -> None:
         self.spec = spec
+        #: what happened to the trials, for the driver's callbacks (None: no callbacks)
+        self.events: EventLog | None = EventLog() if events else None
         self.space = Space(param_space)
+        self.constraints = parse_constraints(
+            None if isinstance(spec.constraints, str) else spec.constraints
+        )
         self.searcher = searcher
         self.scheduler = scheduler
         self.trainable = trainable[0]  # an ObjectRef: put once, resolved by every task
@@ -104,6 +113,7 @@ class Controller:
         self.dirty = True
         self.sync = scheduler.sync_policy()
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
+        self._depot: Any = None
         if restored:
             self._restore(restored)
 
@@ -240,8 +250,12 @@ class Controller:
             self.sync,
             self.spec.stop,
             self.name,
+            storage_node=self.node_id,
         )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
+        self._event(
+            EventKind.TRIAL_START, trial.trial_id, config=trial.config, attempt=trial.attempts
+        )
         self.refs[trial.trial_id] = ref
         self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
         self.dirty = True
@@ -256,7 +270,7 @@ class Controller:
         task = self._tasks.get(key)
         if task is None:
             task = self._tasks[key] = run_trial.options(
-                **res.ray_options(resources), name=self.task_name
+                **res.ray_options(resources, self.spec.placement), name=self.task_name
             )
         return task
 
@@ -313,6 +327,7 @@ class Controller:
         metric, mode = self.spec.metric, self.spec.mode
         for row, ckpt in messages:
             trial.observe(row, metric, mode, checkpoint=ckpt)
+            self._event(EventKind.TRIAL_RESULT, tid, row=row, checkpoint=ckpt)
             if ckpt is not None:
                 self.retention.add(tid, row, ckpt)
             self.trials.offer(row, tid)
@@ -400,7 +415,11 @@ class Controller:
         self.store.close_trial(trial.trial_id)
         self.store.write_trial(trial.trial_id, trial.to_json())
         self.scheduler.on_complete(trial.snapshot())
-        self.searcher.on_complete(trial.trial_id, trial.last_result, status is TrialStatus.ERROR)
+        # an infeasible trial (constraints=...) is learnt as failed: never a best to move to
+        failed = status is TrialStatus.ERROR or not feasible(trial.last_result, self.constraints)
+        self.searcher.on_complete(trial.trial_id, trial.last_result, failed)
+        kind = EventKind.TRIAL_ERROR if status is TrialStatus.ERROR else EventKind.TRIAL_COMPLETE
+        self._event(kind, trial.trial_id, status=status.value, error=trial.error, reason=reason)
         self.dirty = True
 
     # -- timers ------------------------------------------------------------------------------
@@ -420,6 +439,12 @@ class Controller:
             self.capacity = max(1, fits)
         if self.wake is not None:
             self.wake.set()
+
+    def depot(self) -> Any:
+        """This node's checkpoint depot (:mod:`raytune_lite.transfer`), started lazily."""
+        if self._depot is None:
+            self._depot = start_depot(self.store.path, self.node_id)
+        return self._depot
 
     def _cancel(self, trial_id: str, ref: ray.ObjectRef, force: bool) -> None:
         self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
@@ -466,6 +491,15 @@ class Controller:
             pending=sum(t.from_searcher and not t.status.is_finished for t in self.trials),
         )
         self.queue.extend(got.to_run)
+
+    def _event(self, kind: EventKind, trial_id: str, **data: Any) -> None:
+        if self.events is not None:  # the trial's dicts are replaced, never changed: no copy
+            self.events.add(kind, trial_id, data)
+
+    def drain_events(self) -> tuple[list[Event], int]:
+        """The events since the last drain, and how many were dropped (see
+        :mod:`raytune_lite.events`)."""
+        return self.events.drain() if self.events is not None else ([], 0)
 
     def progress(self, failures_since: int = 0) -> dict[str, Any]:
         """Counts, best so far and the running trials, for the live table; the first-failure

@@ -90,6 +90,12 @@ def integer_ticks(axis: Any) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+def legend(ax: Axes, points: int, **kw: Any) -> None:
+    """A small legend, placed where it hides the least data unless there are so many points
+    that searching for that place is slow (then the upper right)."""
+    ax.legend(fontsize="small", loc="best" if points <= 2000 else "upper right", **kw)
+
+
 def has_data(ax: Axes) -> bool:
     """Whether ``ax`` drew something: a line with points, a filled collection or a bar."""
     if any(np.size(line.get_xdata()) for line in ax.lines):
@@ -175,7 +181,7 @@ class ParamAxis:
 
     Example:
         >>> axis = ParamAxis.of("act", ["relu", None, "tanh", "relu"])
-        >>> axis.kind.value, axis.labels, list(axis.positions(["tanh", None]))
+        >>> axis.kind.value, axis.labels, axis.positions(["tanh", None]).tolist()
         ('categorical', ('relu', 'tanh', 'None'), [1.0, 2.0])
     """
 

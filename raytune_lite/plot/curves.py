@@ -14,6 +14,7 @@ from raytune_lite.plot._common import (
     Trials,
     check_metric,
     integer_ticks,
+    legend,
     load,
     metric_of,
     new_axes,
@@ -121,7 +122,7 @@ def learning_curves(
         f"{key} over training ({shown} of {len(trials.ids)} trials"
         + (", one report each: see best_so_far)" if one_row else ")")
     )
-    ax.legend(fontsize="small")
+    legend(ax, len(history))
     return ax
 
 
@@ -185,7 +186,7 @@ def best_so_far(
     ax.set_ylabel(f"{key} (final)")
     goal = "lower" if grid.mode is Mode.MIN else "higher"
     ax.set_title(f"Best {key} so far ({goal} is better), {len(trials.ids)} trials")
-    ax.legend(fontsize="small")
+    legend(ax, len(trials.ids))
     return ax
 
 

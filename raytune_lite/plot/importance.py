@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["importance", "param_importance"]
 
 METHOD = "permutation importance, random-forest surrogate"
+#: at most this many trials (a seeded sample of them) fit the surrogate
+MAX_TRIALS = 2000
 
 
 def _forest(seed: int) -> Any:
@@ -73,7 +75,8 @@ def param_importance(
     docstring for the method), largest first. Same seed, same result.
 
     Complete trials are used when there are at least 4 (trials stopped early report values of
-    a shorter run); otherwise every trial with a finite value that did not fail.
+    a shorter run); otherwise every trial with a finite value that did not fail; at most
+    :data:`MAX_TRIALS` of them (a seeded sample).
 
     Args:
         results: a ResultGrid, or the path of an experiment folder.
@@ -103,9 +106,12 @@ def param_importance(
     if rows.sum() < 2:
         raise ValueError(f"importance needs at least 2 trials with a value of {key!r}")
     x, y = _features(trials, names, rows), trials.values[rows]
+    rng = np.random.default_rng(seed)
+    if len(y) > MAX_TRIALS:  # a sample says as much, and the forest stays quick
+        keep = np.sort(rng.choice(len(y), MAX_TRIALS, replace=False))
+        x, y = x[keep], y[keep]
     forest = _forest(seed).fit(x, y)
     base = float(np.mean((forest.predict(x) - y) ** 2))
-    rng = np.random.default_rng(seed)
     rise = np.zeros(len(names))
     for j in range(len(names)):
         for _ in range(repeats):

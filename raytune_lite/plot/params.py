@@ -20,6 +20,7 @@ from raytune_lite.plot._common import (
     check_param,
     column,
     jitter,
+    legend,
     load,
     metric_of,
     new_axes,
@@ -102,7 +103,7 @@ def metric_vs_param(
         ax.set_yscale("log")
     ax.set_ylabel(f"{key} (final)")
     ax.set_title(f"{key} against {param} ({_goal(grid.mode)}), {int(drawn.sum())} trials")
-    ax.legend(fontsize="small")
+    legend(ax, int(drawn.sum()))
     return ax
 
 
@@ -349,6 +350,9 @@ def _axis_labels(axis: ParamAxis, raw: list[Any]) -> list[tuple[float, str]]:
     lo, hi = nums.min(), nums.max()
     if hi == lo:
         return [(0.5, f"{lo:.3g}")]
+    if axis.integer and axis.kind is AxisKind.LINEAR:  # whole numbers only: each, or 5 of them
+        ticks = np.unique(np.round(np.linspace(lo, hi, min(int(hi - lo) + 1, 6))))
+        return [((t - lo) / (hi - lo), f"{int(t)}") for t in ticks]
     if axis.kind is AxisKind.LOG:
         return [(u, f"{10 ** (np.log10(lo) + u * np.log10(hi / lo)):.3g}") for u in (0, 0.5, 1)]
     return [(u, f"{lo + u * (hi - lo):.3g}") for u in (0, 0.25, 0.5, 0.75, 1)]

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from raytune_lite.plot._common import BEST_COLOUR, load, new_axes, spans_decades
+from raytune_lite.multiobjective import pareto_mask as _pareto_mask
+from raytune_lite.plot._common import BEST_COLOUR, legend, load, new_axes, spans_decades
 from raytune_lite.results import ResultGrid
 from raytune_lite.trial import Mode, TrialStatus, metric_value
 
@@ -27,18 +28,7 @@ def pareto_mask(values: np.ndarray, modes: Sequence[Mode]) -> np.ndarray:
         [True, True, False, True]
     """
     v = np.asarray(values, dtype=float) * np.array([m.sign() for m in modes])
-    ok = np.isfinite(v).all(axis=1)
-    out = np.zeros(len(v), dtype=bool)
-    idx = np.flatnonzero(ok)
-    pts = v[idx]
-    order = np.lexsort(pts.T[::-1])  # by the first objective, then the next
-    front: list[int] = []
-    for i in order:  # sorted: a point can only be dominated by one before it
-        p = pts[i]
-        if not any(np.all(pts[j] <= p) and np.any(pts[j] < p) for j in front):
-            front.append(int(i))
-    out[idx[front]] = True
-    return out
+    return _pareto_mask(v)
 
 
 def pareto_front(
@@ -98,7 +88,7 @@ def pareto_front(
         f"Pareto front of {metrics[0]} and {metrics[1]}, {int(np.isfinite(vals).all(1).sum())} "
         "trials"
     )
-    ax.legend(fontsize="small")
+    legend(ax, len(vals))
     return ax
 
 

@@ -362,7 +362,7 @@ class PBT(Scheduler):
             "rng": self.rng.bit_generator.state,
             "members": {tid: asdict(m) for tid, m in self._members.items()},
             "history": copy.deepcopy(self.history),
-            "to_come": self._to_come,
+            "to_come": self._to_come if math.isfinite(self._to_come) else None,  # None: inf
             "slots": self._slots,
             "probed": self._probed,
             "seq": self._seq,
@@ -377,7 +377,8 @@ class PBT(Scheduler):
             str(tid): _Member.from_json(d) for tid, d in state.get("members", {}).items()
         }
         self.history = copy.deepcopy(state.get("history", {}))
-        self._to_come = float(state.get("to_come", 0.0))
+        to_come = state.get("to_come", 0.0)
+        self._to_come = math.inf if to_come is None else float(to_come)
         slots = state.get("slots")
         self._slots = None if slots is None else int(slots)
         self._probed = bool(state.get("probed", False))

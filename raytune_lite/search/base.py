@@ -56,6 +56,14 @@ class Searcher(ABC):
     #: True when the searcher needs ``metric`` to be set (model-based ones do).
     requires_metric: bool = False
 
+    #: True when the searcher ranks trials by several objectives (``Tuner(metric=[...])``).
+    #: The Tuner sets :attr:`objectives` (a :class:`~raytune_lite.multiobjective.Objectives`)
+    #: and :attr:`constraints` after :meth:`setup`; single-objective searchers see the first
+    #: metric as ``metric``.
+    supports_multi_objective: bool = False
+    objectives: Any = None
+    constraints: Any = None
+
     def setup(
         self,
         space: Space,

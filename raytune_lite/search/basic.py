@@ -24,6 +24,8 @@ class BasicSearch(Searcher):
         ([1, 2, 1, 2], <SearchStatus.FINISHED: 'FINISHED'>)
     """
 
+    supports_multi_objective = True  # random search ranks nothing
+
     def __init__(self, *, max_pending: int | None = None):
         super().__init__(max_pending=max_pending)
         self._count = 0

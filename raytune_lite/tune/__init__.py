@@ -22,7 +22,8 @@ Example:
 
 from __future__ import annotations
 
-from raytune_lite.tune import schedulers, search
+from raytune_lite.tune import logger, schedulers, search
+from raytune_lite.tune.callbacks import Callback
 from raytune_lite.tune.config import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 from raytune_lite.tune.domains import (
     choice,
@@ -44,6 +45,7 @@ from raytune_lite.tune.trainable import Trainable, with_parameters, with_resourc
 from raytune_lite.tune.tuner import Tuner
 
 __all__ = [
+    "Callback",
     "Checkpoint",
     "CheckpointConfig",
     "FailureConfig",
@@ -58,6 +60,7 @@ __all__ = [
     "get_checkpoint",
     "get_context",
     "grid_search",
+    "logger",
     "lograndint",
     "loguniform",
     "qlograndint",

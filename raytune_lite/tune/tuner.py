@@ -39,7 +39,7 @@ from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
 from raytune_lite.trial import Mode
-from raytune_lite.tune.callbacks_bridge import bridge_callbacks
+from raytune_lite.tune.callbacks import bridge_callbacks
 from raytune_lite.tune.config import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 from raytune_lite.tune.domains import convert_space
 from raytune_lite.tune.mutations import add_missing_mutations, has_domains

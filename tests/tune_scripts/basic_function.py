@@ -4,6 +4,19 @@ import os
 import tempfile
 
 from raytune_lite import tune
+from raytune_lite.tune.logger import CSVLoggerCallback
+
+
+class CountResults(tune.Callback):
+    def __init__(self):
+        self.results = 0
+        self.completed = []
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.results += 1
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.completed.append(trial.trial_id)
 
 
 def objective(x, a, width):
@@ -25,6 +38,7 @@ def main(storage_path=None):
         "act": tune.choice(["relu", "tanh"]),
         "double_x": tune.sample_from(lambda spec: spec.config.x * 2),
     }
+    counter = CountResults()
     tuner = tune.Tuner(
         train,
         param_space=param_space,
@@ -34,6 +48,7 @@ def main(storage_path=None):
             storage_path=storage_path,
             stop={"training_iteration": 5},
             verbose=0,
+            callbacks=[counter, CSVLoggerCallback()],
         ),
     )
     results = tuner.fit()
@@ -48,6 +63,10 @@ def main(storage_path=None):
         "grid_values": sorted(frame["config/a"].tolist()),
         "history_rows": len(best.metrics_dataframe),
         "all_losses": [r.metrics["loss"] for r in results],
+        "callback_results": counter.results,
+        "callback_completed": sorted(counter.completed),
+        "trial_ids": sorted(r.trial_id for r in results),
+        "csv_files": sum(os.path.exists(os.path.join(r.path, "progress.csv")) for r in results),
     }
 
 

@@ -66,3 +66,14 @@ def test_the_cli_writes_it_too(results, tmp_path, capsys):
         assert f.read().startswith("<!DOCTYPE html>")
     with pytest.raises(ValueError, match="top must be >= 1; got top=0"):
         results.report(out, top=0)
+
+
+def test_the_report_page_module_does_not_shadow_rt_report() -> None:
+    """``raytune_lite.report`` is the function trials call; a submodule of that name would
+    replace it on the package as soon as it is imported."""
+    import raytune_lite
+    import raytune_lite.report_page
+
+    assert (
+        callable(raytune_lite.report) and raytune_lite.report.__module__ == "raytune_lite.session"
+    )

@@ -33,8 +33,8 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top
 table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0; }
 th, td { border-bottom: 1px solid #eee; padding: 0.25em 0.7em; text-align: left; }
 th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.figs { display: flex; flex-wrap: wrap; gap: 1em; } figure { margin: 0; }
-figure img { max-width: 100%; border: 1px solid #eee; }
+.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 1em; }
+figure { margin: 0; } figure img { width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.85em; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
 .best { background: #f0f7ff; }
