@@ -124,9 +124,11 @@ def tables(
         for s in searchers:
             cells = [median_iqr(r.get((p, s, k, b), [])) for k in pending]
             if any(c != "-" for c in cells):
-                n = max(len(r.get((p, s, k, b), [])) for k in pending)
-                rows.append([p, s, *cells, n])
-    return table(["problem", "searcher", *[f"{k} pending" for k in pending], "seeds"], rows)
+                n = [len(r.get((p, s, k, b), [])) for k in pending]
+                rows.append([p, s, *cells, "/".join(map(str, n))])
+    return table(
+        ["problem", "searcher", *[f"{k} pending" for k in pending], "seeds (per column)"], rows
+    )
 
 
 def target_notes(r: Regrets, problems: list[str], searchers: list[str]) -> list[str]:
@@ -220,12 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     budgets = sorted({b for b in BUDGETS if b <= budget} | {budget})
 
     cache = load_cache(args.cache)
+    # seed by seed, so that a run cut short still covers every cell with its first seeds
     tasks = [
         (p, s, seed, budget, k)
+        for seed in range(seeds)
+        for k in pending
         for p in problems
         for s in searchers
-        for k in pending
-        for seed in range(seeds)
     ]
     todo = [t for t in tasks if _key(t) not in cache]
     print(f"{len(tasks)} runs, {len(todo)} to do", flush=True)
@@ -266,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     text = (
         f"Simple regret (best value found minus the optimum; lower is better): median "
-        f"[25th, 75th percentile] over {seeds} seeds. Searchers are driven in-process (no Ray) "
-        f"with N suggestions pending at all times, completing in a random order. "
+        f"[25th, 75th percentile] over the seeds shown (up to {seeds}). Searchers are driven "
+        f"in-process (no Ray): with N suggestions pending, completing in random order. "
         f"optuna-tpe is `TPESampler(multivariate=True, constant_liar=True)`, optuna-gp "
         f"`GPSampler()`, optuna-cmaes `CmaEsSampler()`, all through ask/tell with the same "
         f"number of trials pending; ours run with their defaults. The real-model landscapes "
