@@ -131,6 +131,30 @@ def tables(
     )
 
 
+def degradation(
+    r: Regrets, problems: list[str], searchers: list[str], pending: list[int], b: int
+) -> str:
+    """Per searcher and concurrency: on how many problems the median regret at ``b``
+    evaluations is more than 1.5x (and 2x) the sequential one."""
+    rows = []
+    for s in searchers:
+        cells = []
+        for k in (k for k in pending if k > 1):
+            worse15 = worse2 = total = 0
+            for p in problems:
+                seq, par = med(r, (p, s, 1, b)), med(r, (p, s, k, b))
+                if seq is None or par is None:
+                    continue
+                total += 1
+                ratio = par / seq if seq > 1e-9 else (1.0 if par <= 1e-9 else math.inf)
+                worse15 += ratio > 1.5
+                worse2 += ratio > 2.0
+            cells.append(f"{worse15} / {worse2} of {total}" if total else "-")
+        rows.append([s, *cells])
+    heads = [f"{k} pending: > 1.5x / > 2x" for k in pending if k > 1]
+    return table(["searcher", *heads], rows)
+
+
 def target_notes(r: Regrets, problems: list[str], searchers: list[str]) -> list[str]:
     """The targets of issue 19, checked from the medians."""
     notes = []
@@ -203,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     ap.add_argument("--cache", default=CACHE, help="JSON file of finished runs (reused)")
     ap.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
+    ap.add_argument(
+        "--from-cache", action="store_true", help="run nothing: tabulate the cached runs only"
+    )
     args = ap.parse_args(argv)
 
     seeds = args.seeds or (2 if args.quick else 10)
@@ -230,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems
         for s in searchers
     ]
-    todo = [t for t in tasks if _key(t) not in cache]
+    todo = [] if args.from_cache else [t for t in tasks if _key(t) not in cache]
     print(f"{len(tasks)} runs, {len(todo)} to do", flush=True)
     t0 = time.time()
     times: dict[str, list[float]] = {}
@@ -260,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         body = tables(r, problems, searchers, pending, b)
         parts.append(f"### Regret after {b} evaluations\n\n{body}")
         print(f"\nregret@{b}\n{body}")
+    for b in budgets:
+        body = degradation(r, problems, searchers, pending, b)
+        parts.append(
+            f"### Degradation with trials pending ({b} evaluations)\n\nProblems on which "
+            f"the median regret is more than 1.5x / 2x the sequential one.\n\n{body}"
+        )
+        print(f"\ndegradation@{b}\n{body}")
     tnotes = target_notes(r, problems, searchers)
     print()
     for n in tnotes:
