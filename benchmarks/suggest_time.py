@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--at", type=int, default=200, help="observations before timing")
     ap.add_argument("--window", type=int, default=20, help="suggestions timed")
     ap.add_argument("--pending", type=int, default=16, help="trials outstanding")
+    ap.add_argument("--searchers", help=f"comma-separated; default {','.join(SEARCHERS)}")
     ap.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     args = ap.parse_args(argv)
     if args.seeds < 1 or args.at < 1 or args.window < 1:
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             f"--seeds, --at and --window must be >= 1; got {args.seeds=}, {args.at=}, "
             f"{args.window=}"
         )
-    searchers, notes = available(SEARCHERS)
+    wanted = args.searchers.split(",") if args.searchers else list(SEARCHERS)
+    searchers, notes = available(wanted)
     for n in notes:
         print("note:", n)
     rows = []
