@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--from-cache", action="store_true", help="run nothing: tabulate the cached runs only"
     )
+    ap.add_argument("--section", default="search_quality", help="BENCHMARKS.md section name")
+    ap.add_argument("--title", default="Search quality with trials pending", help="its title")
     args = ap.parse_args(argv)
 
     seeds = args.seeds or (2 if args.quick else 10)
@@ -316,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         + "\n\n### Targets (issue 19)\n\n"
         + "\n".join(f"- {n}" for n in tnotes + notes)
     )
-    write_section("search_quality", "Search quality with trials pending", text)
-    print("wrote the search_quality section of BENCHMARKS.md")
+    write_section(args.section, args.title, text)
+    print(f"wrote the {args.section} section of BENCHMARKS.md")
     return 0
 
 
