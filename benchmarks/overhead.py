@@ -131,7 +131,9 @@ def main() -> None:
     storage = tempfile.mkdtemp(prefix="rtl_bench_")
     measured: dict[tuple[str, str, int], list[float]] = {}
     for cpus in sorted({w[1] for w in WORKLOADS}):
-        ray.init(num_cpus=cpus, include_dashboard=False, logging_level=logging.ERROR)
+        ray.init(
+            address="local", num_cpus=cpus, include_dashboard=False, logging_level=logging.ERROR
+        )
         for tool in tools:
             runner, fns = TOOLS[tool]
             runner(fns["W1"], 4, storage)  # warm-up: start the worker processes

@@ -319,7 +319,9 @@ def main() -> None:
         )
     logging.getLogger("ray").setLevel(logging.ERROR)
     storage = tempfile.mkdtemp(prefix="rtl_scale_")
-    ray.init(num_cpus=args.cpus, include_dashboard=False, logging_level=logging.ERROR)
+    ray.init(
+        address="local", num_cpus=args.cpus, include_dashboard=False, logging_level=logging.ERROR
+    )
     known: set[str] = set()
     measured: list[Measured] = []
     try:

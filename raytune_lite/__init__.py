@@ -10,11 +10,18 @@ Example:
     >>> results.best.config  # doctest: +SKIP
 """
 
-from raytune_lite import schedulers, search
+from raytune_lite import callbacks, schedulers, search
 from raytune_lite.checkpoint import Checkpoint, CheckpointError
 from raytune_lite.parameters import with_parameters
 from raytune_lite.results import Result, ResultGrid
-from raytune_lite.session import get_checkpoint, get_trial_dir, get_trial_id, in_trial, report
+from raytune_lite.session import (
+    get_checkpoint,
+    get_seed,
+    get_trial_dir,
+    get_trial_id,
+    in_trial,
+    report,
+)
 from raytune_lite.space import (
     Space,
     choice,
@@ -29,7 +36,7 @@ from raytune_lite.space import (
 )
 from raytune_lite.store import StoreError
 from raytune_lite.trial import TrialStatus
-from raytune_lite.tuner import ExperimentError, Tuner
+from raytune_lite.tuner import ExperimentError, TrialError, Tuner
 
 __version__ = "0.1.0"
 
@@ -41,10 +48,13 @@ __all__ = [
     "ResultGrid",
     "Space",
     "StoreError",
+    "TrialError",
     "TrialStatus",
     "Tuner",
+    "callbacks",
     "choice",
     "get_checkpoint",
+    "get_seed",
     "get_trial_dir",
     "get_trial_id",
     "grid",

@@ -79,6 +79,9 @@ class TrialContext:
         sync: at which reports the trial waits for the controller's decision.
         stop: the experiment's stop criteria.
         controller: the controller actor's name (never given to plugins).
+        storage_node: the Ray node id of the experiment folder's node (the controller's);
+            a trial on any other node sends its checkpoints there through Ray
+            (:mod:`raytune_lite.transfer`). None: the folder is local to the trial.
     """
 
     trial_id: str
@@ -90,6 +93,7 @@ class TrialContext:
     sync: SyncPolicy
     stop: StopCriteria
     controller: str
+    storage_node: str | None = None
 
 
 @dataclass
@@ -100,11 +104,15 @@ class AttemptResult:
         end: how it ended.
         messages: rows still unsent when the function ended (they ride back here).
         error: the traceback of a failed attempt.
+        exception: the exception of a failed attempt, pickled (None where it cannot be):
+            bytes, so that the controller never unpickles (imports) the user's code; the
+            driver raises it again under ``fail_fast``.
     """
 
     end: AttemptEnd
     messages: list[Message] = field(default_factory=list)
     error: str | None = None
+    exception: bytes | None = None
 
 
 __all__ = [

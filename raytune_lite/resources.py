@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 _RAY_NAMES = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
+
+#: Ray counts every resource in steps of this size (``ray._raylet.RESOURCE_UNIT_SCALING``).
+RESOURCE_STEP = 1e-4
 
 
 def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
@@ -18,12 +22,25 @@ def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
             f"resources must be a dict like {{'cpu': 1, 'gpu': 0.5}}; got {resources!r}"
         )
     out: dict[str, float] = {}
+    given: dict[str, str] = {}  # normalized name -> the name as given
     for k, v in resources.items():
         if not isinstance(k, str) or not k:
             raise ValueError(f"resource names must be non-empty strings; got {k!r}")
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise ValueError(f"resources[{k!r}] must be a number >= 0; got {v!r}")
+        steps = v / RESOURCE_STEP
+        if v and abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+            raise ValueError(
+                f"resources[{k!r}] must be 0 or a multiple of {RESOURCE_STEP:g} (Ray counts "
+                f"resources in steps of {RESOURCE_STEP:g}); got {v!r}"
+            )
         key = k.lower() if k.lower() in _RAY_NAMES else k
+        if key in given:
+            raise ValueError(
+                f"resources names the same resource twice: {given[key]!r} and {k!r} "
+                f"(resource names {sorted(_RAY_NAMES)} are case-insensitive); got {resources!r}"
+            )
+        given[key] = k
         if key == "gpu" and v > 1 and v != int(v):
             raise ValueError(f"a fractional GPU request must be <= 1; got gpu={v!r}")
         out[key] = float(v)
@@ -33,8 +50,37 @@ def normalize(resources: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
-def ray_options(resources: Mapping[str, float]) -> dict[str, Any]:
-    """Task options for a normalized request."""
+class Placement(str, Enum):
+    """Where trials go among the cluster's nodes.
+
+    ``PACK`` (the default) is Ray's own policy: fill the driver's node first, then spread as
+    nodes get busy. ``SPREAD`` puts each new trial on the least-loaded node, for trials that
+    each want a whole node (its memory, disk or network) to themselves.
+
+    Example:
+        >>> Placement.parse("spread")
+        <Placement.SPREAD: 'spread'>
+    """
+
+    PACK = "pack"
+    SPREAD = "spread"
+
+    @classmethod
+    def parse(cls, value: Any) -> Placement:
+        if isinstance(value, Placement):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(
+                f"placement must be 'pack' or 'spread'; got placement={value!r}"
+            ) from None
+
+
+def ray_options(
+    resources: Mapping[str, float], placement: Placement = Placement.PACK
+) -> dict[str, Any]:
+    """Task options for a normalized request placed as ``placement`` says."""
     opts: dict[str, Any] = {
         "num_cpus": resources.get("cpu", 0.0),
         "num_gpus": resources.get("gpu", 0.0),
@@ -44,6 +90,8 @@ def ray_options(resources: Mapping[str, float]) -> dict[str, Any]:
     custom = {k: v for k, v in resources.items() if k not in _RAY_NAMES}
     if custom:
         opts["resources"] = custom
+    if placement is Placement.SPREAD:
+        opts["scheduling_strategy"] = "SPREAD"
     return opts
 
 

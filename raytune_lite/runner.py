@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -44,13 +46,30 @@ def run_attempt(
         result.end = e.end
     except KeyboardInterrupt:  # ray.cancel(): the controller ends the attempt
         result.end = AttemptEnd.INTERRUPTED
-    except BaseException:
+    except BaseException as e:
         result.end = AttemptEnd.FAILED
         result.error = traceback.format_exc()
+        result.exception = _pickled(e)
     finally:
         session._current = None
         result.messages = sess.outbox.close()
+        sess.release()
+        for stream in (sys.stdout, sys.stderr):  # the trial's prints reach the driver's log
+            with contextlib.suppress(Exception):
+                stream.flush()
+    if sess.interrupt is not None:  # told to end, whatever the function did after that
+        result.end, result.error, result.exception = sess.interrupt.end, None, None
     return result
+
+
+def _pickled(error: BaseException) -> bytes | None:
+    """The exception, pickled for the driver to raise again (``fail_fast``), or None."""
+    from ray import cloudpickle
+
+    try:
+        return bytes(cloudpickle.dumps(error.with_traceback(None)))
+    except Exception:  # an exception that cannot travel: the traceback text still does
+        return None
 
 
 run_trial = ray.remote(max_retries=0)(run_attempt)

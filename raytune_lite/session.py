@@ -10,7 +10,7 @@ task's return value, so no row is lost and a short trial costs no extra round tr
 
 from __future__ import annotations
 
-import math
+import logging
 import os
 import shutil
 import tempfile
@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from raytune_lite import transfer
 from raytune_lite.attempt import (
     CONTROLLER_NAMESPACE,
     AttemptEnd,
@@ -28,7 +29,10 @@ from raytune_lite.attempt import (
 )
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.spec import missing_stop_keys, stop_reached
 from raytune_lite.store import checkpoint_dir
+
+logger = logging.getLogger("raytune_lite")
 
 #: How long the outbox waits for more rows before sending a batch (seconds).
 LINGER_S = 0.02
@@ -166,6 +170,10 @@ class _Session:
         self.started = time.time()
         self.last = self.started
         self.outbox = _Outbox(ctx)
+        self._fetched: Checkpoint | None = None
+        self._scratch: str | None = None
+        #: set once the attempt is told to end: every later report() raises it again
+        self.interrupt: TrialInterrupt | None = None
         self._next_milestone = 0
         self._last_sync = float(ctx.start_iteration)
         ms = ctx.sync.milestones
@@ -195,17 +203,16 @@ class _Session:
             return False
         if callable(stop):
             return bool(stop(self.ctx.trial_id, row))
-        for k, threshold in stop.items():
-            v = row.get(k)
-            if (
-                isinstance(v, (int, float))
-                and not (isinstance(v, float) and math.isnan(v))
-                and v >= threshold
-            ):
-                return True
-        return False
+        if self.iteration == self.ctx.start_iteration + 1:  # the first row: are the keys there?
+            problem = missing_stop_keys(stop, row)
+            if problem is not None:
+                raise ValueError(problem)
+        return stop_reached(stop, row)
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
+        if self.interrupt is not None:
+            # told to stop already (a broad except swallowed it): stop again, send nothing
+            raise TrialInterrupt(self.interrupt.end, self.interrupt.reason)
         if not isinstance(metrics, Mapping):
             raise TypeError(
                 f"report() needs a dict of metrics; got {type(metrics).__name__}: {metrics!r}"
@@ -226,28 +233,75 @@ class _Session:
         if checkpoint is not None:
             saved = self._save_checkpoint(checkpoint)
         wait = saved is not None or self._needs_sync(row)
+        stop = self._stop_reached(row)  # before the row goes: a bad stop key fails first
         decision = self.outbox.put((row, saved), wait)
-        if self._stop_reached(row):
-            raise TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
-        if decision is not None and decision.action is not Action.CONTINUE:
-            raise TrialInterrupt(
+        if stop:
+            self.interrupt = TrialInterrupt(AttemptEnd.STOP_CRITERION, "stop criterion reached")
+        elif decision is not None and decision.action is not Action.CONTINUE:
+            self.interrupt = TrialInterrupt(
                 AttemptEnd.INTERRUPTED, f"the scheduler decided {decision.action.name}"
             )
+        if self.interrupt is not None:
+            raise self.interrupt
 
     def _save_checkpoint(self, checkpoint: Checkpoint) -> str:
+        """Saves the checkpoint into the trial's folder: a copy on the folder's node, or
+        streamed there through Ray from any other node (:mod:`raytune_lite.transfer`)."""
         if not isinstance(checkpoint, Checkpoint):
             raise TypeError(
                 f"report(checkpoint=...) needs a raytune_lite.Checkpoint; got "
                 f"{type(checkpoint).__name__}"
             )
         dest = checkpoint_dir(self.ctx.trial_dir, self.iteration)
-        saved = checkpoint.persist(dest)
+        if transfer.on_storage_node(self.ctx.storage_node):
+            saved = checkpoint.persist(dest).path
+        else:
+            saved = transfer.upload(self._depot(), checkpoint.path, dest)
         src = os.path.abspath(checkpoint.path)
         if os.path.dirname(src) == os.path.abspath(tempfile.gettempdir()) and os.path.basename(
             src
         ).startswith("rtl_ckpt_"):
             shutil.rmtree(src, ignore_errors=True)  # a from_dict temp dir: now saved
-        return saved.path
+        return saved
+
+    def _depot(self) -> Any:
+        return transfer.depot_for(_controller(self.ctx.controller), self.ctx.controller)
+
+    def checkpoint(self) -> Checkpoint | None:
+        """The checkpoint to start from, fetched to this node first where the experiment
+        folder is on another one."""
+        ckpt = self.ctx.checkpoint
+        if ckpt is None or transfer.on_storage_node(self.ctx.storage_node):
+            return ckpt
+        if self._fetched is None:
+            self._fetched = Checkpoint(transfer.fetch(self._depot(), ckpt.path))
+        return self._fetched
+
+    def trial_dir(self) -> str:
+        """The trial's folder; on a node other than the folder's, a local folder whose files
+        are added to the trial's folder when the attempt ends."""
+        if transfer.on_storage_node(self.ctx.storage_node):
+            return self.ctx.trial_dir
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="rtl_trial_files_")
+        return self._scratch
+
+    def release(self) -> None:
+        """Sends the files the trial wrote on another node to its folder, and removes what
+        this attempt fetched or wrote there (called when the attempt ends)."""
+        if self._fetched is not None:
+            shutil.rmtree(self._fetched.path, ignore_errors=True)
+            self._fetched = None
+        scratch, self._scratch = self._scratch, None
+        if scratch is None:
+            return
+        try:
+            if os.listdir(scratch):
+                transfer.upload(self._depot(), scratch, self.ctx.trial_dir, merge=True)
+        except Exception:
+            logger.exception("raytune_lite: files of trial %s not saved", self.ctx.trial_id)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 _current: _Session | None = None
@@ -280,7 +334,7 @@ def report(metrics: Mapping[str, Any], checkpoint: Checkpoint | None = None) -> 
 
 def get_checkpoint() -> Checkpoint | None:
     """The checkpoint to resume from (retry, resume, PBT exploit), or None."""
-    return _session("get_checkpoint").ctx.checkpoint
+    return _session("get_checkpoint").checkpoint()
 
 
 def get_trial_id() -> str:
@@ -289,8 +343,26 @@ def get_trial_id() -> str:
 
 
 def get_trial_dir() -> str:
-    """The running trial's folder in the experiment directory."""
-    return _session("get_trial_dir").ctx.trial_dir
+    """The running trial's folder in the experiment directory, for files of its own.
+
+    On a node other than the experiment folder's, a local folder instead: what the trial
+    writes there is added to its folder in the experiment when the attempt ends (a file
+    named like one of the controller's — ``result.jsonl``, ``trial.json``, ... — is not).
+    """
+    return _session("get_trial_dir").trial_dir()
+
+
+def get_seed() -> int | None:
+    """The running trial's seed: ``config["seed"]`` (set by ``Tuner(repeats=...)``), else None.
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> import numpy as np
+        >>> def train(config):
+        ...     rng = np.random.default_rng(rt.get_seed())  # the same seed for every config
+    """
+    seed = _session("get_seed").ctx.config.get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
 def in_trial() -> bool:

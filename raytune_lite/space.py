@@ -197,6 +197,24 @@ class Space:
         """Number of points in the cartesian product of the grid axes (1 without any)."""
         return int(np.prod([len(g.choices) for g in self.grid_axes.values()], dtype=np.int64))
 
+    def grid_point(self, i: int) -> dict[Path, Any]:
+        """The ``i``-th combination of the grid axes (in :meth:`grid_points` order), made
+        without listing the others: a 1000 x 1000 x 1000 grid costs nothing to hold.
+
+        Example:
+            >>> import raytune_lite as rt
+            >>> s = rt.Space({"a": rt.grid([1, 2]), "b": rt.grid(["x", "y", "z"])})
+            >>> [s.grid_point(i) for i in (0, 1, 5)] == list(s.grid_points())[0:2] + [
+            ...     list(s.grid_points())[5]]
+            True
+        """
+        point: dict[Path, Any] = {}
+        for p in reversed(list(self.grid_axes)):
+            choices = self.grid_axes[p].choices
+            i, k = divmod(i, len(choices))
+            point[p] = choices[k]
+        return {p: point[p] for p in self.grid_axes}
+
     def grid_points(self) -> Iterator[dict[Path, Any]]:
         """Every combination of the grid axes, as ``{path: value}``."""
         paths = list(self.grid_axes)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from raytune_lite.resources import Placement
 from raytune_lite.trial import Mode
 
 #: Fields of :class:`ExperimentSpec` that are not options of the same name of ``Tuner``.
 _NOT_TUNER_OPTIONS = ("path",)
+#: Fields the Tuner's ``metric``/``mode`` lists fill (several objectives).
+_DERIVED = ("metrics", "modes")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,15 @@ class ExperimentSpec:
     points_to_evaluate: list[dict[str, Any]] = field(default_factory=list)
     num_to_keep: int | None = None
     checkpoint_score: str | None = None
+    repeats: int = 1
+    #: several objectives (``Tuner(metric=[...])``): all of them, ``metric`` is the first
+    metrics: tuple[str, ...] = ()
+    modes: tuple[Mode, ...] = ()
+    constraints: Any = None
+    fail_fast: bool | str = False
+    systematic_failures: int | None = 5
+    wait_for_nodes_s: float | None = 60.0
+    placement: Placement = Placement.PACK
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON (the ``spec`` of experiment.json; ``path`` is not stored:
@@ -56,8 +69,14 @@ class ExperimentSpec:
             if f.name == "path":
                 continue
             v = getattr(self, f.name)
-            if f.name == "mode":
+            if f.name in ("mode", "placement"):
                 v = v.value
+            elif f.name == "modes":
+                v = [m.value for m in v]
+            elif f.name == "metrics":
+                v = list(v)
+            elif f.name == "constraints" and v is not None:
+                v = list(v) if isinstance(v, (list, tuple)) else repr(v)
             elif f.name == "stop" and v is not None:
                 v = dict(v) if isinstance(v, Mapping) else repr(v)
             out[f.name] = v
@@ -75,10 +94,13 @@ class ExperimentSpec:
         kwargs["path"] = path
         kwargs.setdefault("name", os.path.basename(path))
         kwargs["mode"] = Mode.parse(kwargs.get("mode", "min"))
+        kwargs["placement"] = Placement.parse(kwargs.get("placement", "pack"))
         kwargs.setdefault("metric", None)
         kwargs.setdefault("num_samples", 1)
         kwargs["resources"] = dict(kwargs.get("resources") or {"cpu": 1.0})
         kwargs["points_to_evaluate"] = list(kwargs.get("points_to_evaluate") or [])
+        kwargs["metrics"] = tuple(kwargs.get("metrics") or ())
+        kwargs["modes"] = tuple(Mode.parse(m) for m in kwargs.get("modes") or ())
         return cls(**kwargs)
 
     def tuner_options(self) -> dict[str, Any]:
@@ -87,17 +109,36 @@ class ExperimentSpec:
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_TUNER_OPTIONS
         }
         out["storage_path"] = os.path.dirname(self.path)
+        if self.metrics:  # several objectives: the Tuner takes them as metric and mode lists
+            out["metric"], out["mode"] = list(self.metrics), [m.value for m in self.modes]
+        del out["metrics"], out["modes"]
         return out
 
     @classmethod
     def option_names(cls) -> list[str]:
         """The Tuner options the spec declares (``storage_path`` stands for ``path``)."""
-        return [f.name for f in fields(cls) if f.name not in _NOT_TUNER_OPTIONS] + ["storage_path"]
+        skip = _NOT_TUNER_OPTIONS + _DERIVED
+        return [f.name for f in fields(cls) if f.name not in skip] + ["storage_path"]
 
 
 def check_stop(stop: Any) -> None:
-    """``stop`` is None, a callable ``(trial_id, row) -> bool`` or ``{key: threshold}``."""
-    if stop is None or callable(stop):
+    """``stop`` is None, a callable ``(trial_id, row) -> bool`` or ``{key: threshold}``.
+
+    A number threshold stops a trial once ``row[key] >= threshold``; ``True`` (as in
+    ``{"done": True}``) stops it once ``row[key]`` is true. Whether the keys are reported is
+    checked against the trial's first row (:func:`missing_stop_keys`).
+
+    Example:
+        >>> check_stop({"training_iteration": 10, "done": True})
+        >>> check_stop(lambda row: row["loss"] < 0.1)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: a stop callable is called as stop(trial_id, row) -> bool; ...
+    """
+    if stop is None:
+        return
+    if callable(stop):
+        _check_stop_callable(stop)
         return
     if not isinstance(stop, Mapping) or not stop:
         raise ValueError(
@@ -105,6 +146,8 @@ def check_stop(stop: Any) -> None:
             f"callable (trial_id, row) -> bool; got {stop=}"
         )
     for k, v in stop.items():
+        if v is True and isinstance(k, str):
+            continue
         if (
             not isinstance(k, str)
             or isinstance(v, bool)
@@ -113,8 +156,63 @@ def check_stop(stop: Any) -> None:
         ):
             raise ValueError(
                 f"stop criteria map a reported key to a finite number (the trial "
-                f"stops once row[key] >= number); got {k!r}: {v!r}"
+                f"stops once row[key] >= number) or to True (once row[key] is true); "
+                f"got {k!r}: {v!r}"
             )
+
+
+def _check_stop_callable(stop: Callable[..., Any]) -> None:
+    try:
+        sig = inspect.signature(stop)
+    except (TypeError, ValueError):  # a builtin: nothing to check
+        return
+    try:
+        sig.bind("00000", {})
+    except TypeError:
+        name = getattr(stop, "__name__", None) or type(stop).__name__
+        raise TypeError(
+            f"a stop callable is called as stop(trial_id, row) -> bool; {name!r} has the "
+            f"signature {sig}"
+        ) from None
+
+
+def stop_reached(stop: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+    """Whether ``row`` meets one of the ``{key: threshold}`` criteria.
+
+    Example:
+        >>> stop_reached({"epoch": 3}, {"epoch": 3}), stop_reached({"done": True}, {"done": 0})
+        (True, False)
+    """
+    for k, threshold in stop.items():
+        v = row.get(k)
+        if threshold is True:
+            if bool(v):
+                return True
+        elif (
+            isinstance(v, (int, float))
+            and not (isinstance(v, float) and math.isnan(v))
+            and v >= threshold
+        ):
+            return True
+    return False
+
+
+def missing_stop_keys(stop: Mapping[str, Any], row: Mapping[str, Any]) -> str | None:
+    """The error for a first row that lacks a stop key (a typo would never stop), or None.
+
+    Example:
+        >>> print(missing_stop_keys({"epochs": 3}, {"epoch": 1}))  # doctest: +NORMALIZE_WHITESPACE
+        stop={'epochs': 3} names 'epochs', which the trial's first row does not have; the
+        row has ['epoch']: fix the key in stop= (or report it from the first step)
+    """
+    missing = [k for k in stop if k not in row]
+    if not missing:
+        return None
+    names = ", ".join(repr(k) for k in missing)
+    return (
+        f"stop={dict(stop)!r} names {names}, which the trial's first row does not have; "
+        f"the row has {sorted(row)}: fix the key in stop= (or report it from the first step)"
+    )
 
 
 def check_time_budget(time_budget_s: Any) -> None:

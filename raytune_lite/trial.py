@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from raytune_lite.checkpoint import Checkpoint
 
@@ -27,14 +27,24 @@ class TrialStatus(str, Enum):
         return self in (TrialStatus.TERMINATED, TrialStatus.STOPPED_EARLY, TrialStatus.ERROR)
 
 
+#: The strings a user may pass for a mode (``Tuner(mode=...)``, ``get_best(mode=...)``).
+ModeName = Literal["min", "max"]
+
+
 class Mode(str, Enum):
-    """Whether the metric is minimized or maximized."""
+    """Whether the metric is minimized or maximized.
+
+    Example:
+        >>> Mode.parse("max").better(2.0, 1.0)
+        True
+    """
 
     MIN = "min"
     MAX = "max"
 
     @classmethod
-    def parse(cls, mode: str | Mode) -> Mode:
+    def parse(cls, mode: Mode | str) -> Mode:
+        """``mode`` as a Mode; a string other than ``"min"``/``"max"`` is a ValueError."""
         try:
             return cls(mode)
         except ValueError:
@@ -101,6 +111,8 @@ class Trial:
     from_searcher: bool = True
     #: (training_iteration, config) each time the config changed (PBT exploit)
     config_history: list[dict[str, Any]] = field(default_factory=list)
+    #: what the searcher recorded about the trial (``Searcher.trial_info``, e.g. its stage)
+    info: dict[str, Any] = field(default_factory=dict)
     start_time: float | None = None
     end_time: float | None = None
     _config_view: MappingProxyType[str, Any] | None = field(
@@ -258,6 +270,7 @@ class Trial:
             "stop_reason": self.stop_reason,
             "from_searcher": self.from_searcher,
             "config_history": self.config_history,
+            "info": self.info,
             "start_time": self.start_time,
             "end_time": self.end_time,
         }
@@ -282,6 +295,7 @@ class Trial:
             stop_reason=d.get("stop_reason"),
             from_searcher=d.get("from_searcher", True),
             config_history=d.get("config_history", []),
+            info=d.get("info") or {},
             start_time=d.get("start_time"),
             end_time=d.get("end_time"),
         )

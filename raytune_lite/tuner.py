@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import ray
@@ -16,37 +17,43 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
 from raytune_lite.attempt import CONTROLLER_NAMESPACE
+from raytune_lite.callbacks.base import Callback
+from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
 from raytune_lite.controller import Controller
+from raytune_lite.failures import (
+    ExperimentError,
+    TrialError,
+    controller_lost,
+    raise_if_ended_badly,
+)
+from raytune_lite.multiobjective import Constraints, Objectives, parse_constraints
 from raytune_lite.progress import ProgressReporter
+from raytune_lite.ray_init import check_reachable, init_ray
 from raytune_lite.results import ResultGrid
 from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.fifo import FIFO
+from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
+from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
 from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
-from raytune_lite.trial import Mode
-from raytune_lite.tuner_checks import check_trainable, check_unlimited, unpicklable_message
+from raytune_lite.trial import Mode, ModeName
+from raytune_lite.tuner_checks import (
+    check_failure_options,
+    check_multi_objective,
+    check_name,
+    check_samples,
+    check_seed,
+    check_space,
+    check_storage,
+    check_trainable,
+    check_unlimited,
+    unpicklable_message,
+)
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
-
-
-class ExperimentError(RuntimeError):
-    """The experiment could not go on (e.g. its controller died); it can be resumed."""
-
-
-def init_ray(address: str | None = None) -> None:
-    """Starts a local Ray (all cores) or joins ``address`` / ``RAY_ADDRESS``, once."""
-    if not ray.is_initialized():
-        ray.init(
-            address=address,
-            logging_level=logging.WARNING,
-            log_to_driver=True,
-            include_dashboard=False
-            if address is None and not os.environ.get("RAY_ADDRESS")
-            else None,
-        )
 
 
 class Tuner:
@@ -56,10 +63,14 @@ class Tuner:
         trainable: ``train(config)``, which calls :func:`raytune_lite.report` as it learns
             (or returns its final metrics as a dict or a number).
         param_space: nested dict of constants and domains (``uniform``, ``choice``, ``grid``...).
-        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``.
+        metric: the reported key to optimize; mode: ``"min"`` or ``"max"``. Several
+            objectives: ``metric=["loss", "latency"], mode=["min", "min"]`` (then
+            ``results.pareto_front()``; searchers that cannot say so).
         num_samples: trials to run (each grid point is repeated ``num_samples`` times;
             -1: until the searcher finishes or the time budget ends).
-        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random).
+        searcher: a :class:`~raytune_lite.search.Searcher` (default: grid + random), or
+            ``"auto"``: one picked from the space, the budget and the concurrency (it says
+            which, and why, when ``fit()`` starts).
         scheduler: a :class:`~raytune_lite.schedulers.Scheduler` (default: FIFO).
         resources: per trial, e.g. ``{"cpu": 1, "gpu": 0.5, "custom": 1}``.
         max_concurrent: trials at once (default: what the cluster's resources fit).
@@ -72,12 +83,31 @@ class Tuner:
         max_failures: retries of a failed trial (from its last checkpoint).
         points_to_evaluate: configs (possibly partial) to try first; count toward num_samples.
         verbose: 0 silent, 1 live table / periodic lines.
-        address: a Ray cluster to join (``"auto"``); default: ``RAY_ADDRESS`` or a local Ray.
+        address: a Ray cluster to join (``"auto"``, ``"host:port"``); default:
+            ``RAY_ADDRESS`` if set, else a new local Ray on 127.0.0.1 (never a ``ray start``
+            cluster found on the machine).
         resume: continue the experiment ``storage_path/name`` if it exists (else start it).
         num_to_keep: keep at most this many checkpoints per trial (the newest always stays).
         checkpoint_score: with num_to_keep, keep the checkpoints whose row has the best value
             of this key (the experiment's mode for its metric, else higher is better);
             default: keep the latest.
+        constraints: ``["memory_mb <= 512", ...]`` or ``fn(row) -> bool`` over a trial's last
+            row: an infeasible trial is never best nor on the Pareto front, and searchers
+            learn it as failed.
+        repeats: run each suggested config this many times, with ``config["seed"]`` (also
+            ``rt.get_seed()``) = 0, 1, ...; the searcher learns from their mean and
+            ``results.best`` ranks configs by it (``num_samples`` counts configs).
+        fail_fast: end the experiment at the first trial failure and raise it (Ray Tune's
+            ``FailureConfig(fail_fast=...)``; ``"raise"`` is the same).
+        systematic_failures: when the first this many trials all fail with the same error
+            and none succeeded, stop and raise it (None: never).
+        wait_for_nodes_s: how long trials wait while no node of the cluster can run them
+            (a node left); then they end as ERROR and ``fit()`` returns (None: forever).
+        callbacks: :class:`~raytune_lite.callbacks.Callback` s called in this process as
+            trials start, report, complete or fail, and when the experiment ends.
+        placement: ``"pack"`` (Ray's default: fill nodes, the driver's first) or
+            ``"spread"`` (each trial on the least-loaded node, for trials that each want a
+            whole node).
 
     Example:
         >>> import raytune_lite as rt
@@ -93,10 +123,10 @@ class Tuner:
         trainable: Callable[..., Any],
         param_space: Mapping[str, Any] | None = None,
         *,
-        metric: str | None = None,
-        mode: str = "min",
+        metric: str | Sequence[str] | None = None,
+        mode: Mode | ModeName | Sequence[Mode | ModeName] = "min",
         num_samples: int = 1,
-        searcher: Searcher | None = None,
+        searcher: Searcher | Literal["auto"] | None = None,
         scheduler: Scheduler | None = None,
         resources: Mapping[str, float] | None = None,
         max_concurrent: int | None = None,
@@ -112,19 +142,32 @@ class Tuner:
         resume: bool = False,
         num_to_keep: int | None = None,
         checkpoint_score: str | None = None,
+        repeats: int = 1,
+        constraints: Constraints = None,
+        fail_fast: bool | str = False,
+        systematic_failures: int | None = 5,
+        wait_for_nodes_s: float | None = 60.0,
+        callbacks: Sequence[Callback] | None = None,
+        placement: str | res.Placement = "pack",
     ):
         check_trainable(trainable)
+        self.callbacks = check_callbacks(callbacks)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
+        check_space(self.space.param_space)
         self.param_space = dict(param_space or {})
-        if metric is not None and (not isinstance(metric, str) or not metric):
-            raise ValueError(f"metric must be the name of a reported key (a string); got {metric=}")
-        self.mode = Mode.parse(mode)
+        self.objectives = Objectives.parse(metric, mode)
+        metrics, modes = self.objectives.metrics, self.objectives.modes
+        metric, self.mode = self.objectives.primary, modes[0]  # plugins see the first one
+        check_constraints = parse_constraints(constraints)  # a bad one is a ValueError here
         if num_samples != -1:
-            check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
-        check_int("max_concurrent", max_concurrent, 1, allow_none=True)
-        check_int("max_failures", max_failures, 0)
-        check_int("num_to_keep", num_to_keep, 1, allow_none=True)
+            num_samples = check_int("num_samples", num_samples, 1, extra=" (or -1: no limit)")
+        max_concurrent = check_int("max_concurrent", max_concurrent, 1, allow_none=True)
+        max_failures = check_int("max_failures", max_failures, 0)
+        num_to_keep = check_int("num_to_keep", num_to_keep, 1, allow_none=True)
+        systematic_failures = check_failure_options(
+            fail_fast, systematic_failures, wait_for_nodes_s
+        )
         if checkpoint_score is not None and (
             num_to_keep is None or not isinstance(checkpoint_score, str)
         ):
@@ -134,14 +177,19 @@ class Tuner:
                 f"{num_to_keep=}"
             )
         check_int("verbose", verbose, 0)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"seed must be an int or None; got {seed=}")
+        seed = check_seed(seed)
         check_stop(stop)
         check_time_budget(time_budget_s)
+        self.auto_reason: str | None = None
+        if searcher == "auto":  # picked from the space, the budget and the concurrency
+            from raytune_lite.search.auto import choose_searcher
+
+            pick = choose_searcher(self.space, num_samples, max_concurrent)
+            searcher, self.auto_reason = pick.searcher, pick.reason
         if searcher is not None and not isinstance(searcher, Searcher):
             raise TypeError(
                 f"searcher must be a raytune_lite Searcher (e.g. "
-                f"rt.search.BasicSearch()); got {searcher!r}"
+                f"rt.search.BasicSearch()) or 'auto'; got {searcher!r}"
             )
         if scheduler is not None and not isinstance(scheduler, Scheduler):
             raise TypeError(
@@ -149,10 +197,21 @@ class Tuner:
                 f"rt.schedulers.ASHA(...)); got {scheduler!r}"
             )
         self.searcher = searcher or BasicSearch()
+        if check_int("repeats", repeats, 1) > 1:
+            if isinstance(self.searcher, Repeated):
+                raise ValueError(
+                    f"repeats={repeats} wraps the searcher in search.Repeated, and the searcher "
+                    "is a Repeated already: pass one or the other"
+                )
+            self.searcher = Repeated(self.searcher, repeats)
         self.scheduler = scheduler or FIFO()
         check_unlimited(num_samples, time_budget_s, self.searcher)
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+        check_multi_objective(self.objectives, self.searcher, self.scheduler)
+        check_samples(self.space, self.searcher, self.seed)
         self.searcher.setup(self.space, metric, self.mode, self.seed, num_samples)
+        self.searcher.objectives = self.objectives
+        self.searcher.constraints = check_constraints or None
         self.scheduler.setup(metric, self.mode, self.seed)
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
             raise TypeError(
@@ -161,8 +220,8 @@ class Tuner:
         rng = np.random.default_rng(self.seed + 1)
         points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
         self.resources = res.normalize(resources)
-        if name is not None and (not isinstance(name, str) or not name or os.sep in name):
-            raise ValueError(f"name must be a non-empty folder name; got {name=}")
+        self.placement = res.Placement.parse(placement)
+        check_name(name)
         if resume is True and name is None:
             raise ValueError(
                 "resume=True needs the name of the experiment to continue: pass "
@@ -185,6 +244,14 @@ class Tuner:
             points_to_evaluate=points,
             num_to_keep=num_to_keep,
             checkpoint_score=checkpoint_score,
+            repeats=repeats,
+            metrics=metrics if self.objectives.multi else (),
+            modes=modes if self.objectives.multi else (),
+            constraints=constraints,
+            fail_fast=fail_fast,
+            systematic_failures=systematic_failures,
+            wait_for_nodes_s=wait_for_nodes_s,
+            placement=self.placement,
         )
         self.verbose = verbose
         self.address = address
@@ -192,7 +259,9 @@ class Tuner:
             raise ValueError(f"resume must be True or False; got {resume=}")
         self.resume = resume
         self._restored: dict[str, Any] | None = None
-        self._check_storage(root)
+        #: whether the last fit() was interrupted (Ctrl-C)
+        self.interrupted = False
+        check_storage(root)
 
     def _default_name(self, root: str) -> str:
         base = (
@@ -203,15 +272,6 @@ class Tuner:
             i += 1
             name = f"{base}_{i}"
         return name
-
-    @staticmethod
-    def _check_storage(root: str) -> None:
-        try:
-            os.makedirs(root, exist_ok=True)
-        except OSError as e:
-            raise ValueError(f"storage_path {root!r} cannot be created: {e}") from None
-        if not os.access(root, os.W_OK):
-            raise ValueError(f"storage_path {root!r} is not writable; pass a writable storage_path")
 
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
@@ -228,7 +288,9 @@ class Tuner:
                 "experiment": load_experiment(self.spec.path),
                 "trials": load_trials(self.spec.path),
             }
-        init_ray(self.address)
+        if self.address is not None and self.address != "local":
+            check_reachable(self.address)  # even when Ray is up: a wrong address is an error
+        init_ray(self.address, self.verbose)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))
         try:
@@ -259,8 +321,9 @@ class Tuner:
                 self.param_space,
                 self.searcher,
                 self.scheduler,
-                [trainable_ref],
+                [trainable_ref, getattr(self.trainable, "__name__", None) or "train"],
                 self._restored,
+                events=bool(self.callbacks),
             )
         except Exception as e:
             raise TypeError(
@@ -269,35 +332,62 @@ class Tuner:
                 )
             ) from None
         reporter = ProgressReporter(self.verbose, self.spec)
+        dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
+        if self.auto_reason is not None:
+            reporter.note(
+                f"searcher='auto' picked {type(self.searcher).__name__}: {self.auto_reason}"
+            )
         run_ref = controller.run.remote()
+        final: dict[str, Any] = {}
+        self.interrupted = False
         try:
-            self._watch(controller, run_ref, reporter)
+            final = self._watch(controller, run_ref, reporter, dispatcher)
         except KeyboardInterrupt:
+            self.interrupted = True
             reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
             controller.stop_experiment.remote("interrupted by the user")
             ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
+        if dispatcher is not None:
+            with contextlib.suppress(ray.exceptions.RayError):
+                dispatcher.drain(controller)  # what happened after the last poll
+            dispatcher.end()
         try:
             ray.kill(controller)
         except Exception:  # already gone
             logging.getLogger("raytune_lite").debug("controller already gone")
-        return ResultGrid.from_path(self.spec.path)
+        raise_if_ended_badly(final)  # fail_fast, systematic failures, a crashed controller
+        results = ResultGrid.from_path(self.spec.path)
+        reporter.errors(results)
+        if isinstance(self.scheduler, PBT):  # PBT says what it did
+            exploited = sum(1 for r in results if r.num_exploits)
+            reporter.note(
+                f"PBT made {results.num_exploits} exploits ({exploited} of {len(results)} "
+                "trials restarted from another's checkpoint; see results.config_history())"
+            )
+        return results
 
-    def _watch(self, controller: Any, run_ref: Any, reporter: ProgressReporter) -> None:
+    def _watch(
+        self,
+        controller: Any,
+        run_ref: Any,
+        reporter: ProgressReporter,
+        dispatcher: Dispatcher | None = None,
+    ) -> dict[str, Any]:
         while True:
             ready, _ = ray.wait([run_ref], timeout=reporter.interval)
             try:
                 if ready:
-                    reporter.update(ray.get(run_ref), final=True)
-                    return
-                reporter.update(ray.get(controller.progress.remote(), timeout=30))
+                    final: dict[str, Any] = ray.get(run_ref)
+                    reporter.update(final, final=True)
+                    return final
+                progress = controller.progress.remote(reporter.failures_seen)
+                reporter.update(ray.get(progress, timeout=30))
+                if dispatcher is not None:
+                    dispatcher.drain(controller)
             except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
-                raise ExperimentError(
-                    f"the experiment's controller actor died or stopped answering ({e}); "
-                    f"every reported row is on disk in {self.spec.path!r}: resume with "
-                    f"rt.Tuner.restore({self.spec.path!r}, trainable)"
-                ) from None
+                raise ExperimentError(controller_lost(e, self.spec.path)) from None
 
     # -- resuming ----------------------------------------------------------------------------
     @classmethod
@@ -311,6 +401,7 @@ class Tuner:
         scheduler: Scheduler | None = None,
         verbose: int = 1,
         address: str | None = None,
+        callbacks: Sequence[Callback] | None = None,
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
@@ -323,8 +414,9 @@ class Tuner:
         spec = ExperimentSpec.from_json(state.spec, path)
         if param_space is None:
             param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
+        inner = state.searcher.state.get("inner_class") if spec.repeats > 1 else None
         for kind, obj, saved in (
-            ("searcher", searcher, state.searcher.kind),
+            ("searcher", searcher, str(inner or state.searcher.kind)),  # Repeated: its inner
             ("scheduler", scheduler, state.scheduler.kind),
         ):
             default = "BasicSearch" if kind == "searcher" else "FIFO"
@@ -345,6 +437,7 @@ class Tuner:
             verbose=verbose,
             address=address,
             resume=True,
+            callbacks=callbacks,
             **spec.tuner_options(),
         )
         # the stored points are already completed configs: run them as they were
@@ -352,4 +445,4 @@ class Tuner:
         return tuner
 
 
-__all__ = ["ExperimentError", "StoreError", "Tuner", "init_ray"]
+__all__ = ["ExperimentError", "StoreError", "TrialError", "Tuner", "init_ray"]

@@ -11,19 +11,28 @@ Example:
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
+from raytune_lite._checks import check_int
+from raytune_lite.domains import Categorical, Domain, Grid
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
+from raytune_lite.space import Space, get_path, path_key
 
 
 def check_trainable(trainable: Any) -> None:
+    """A function (or callable object) that takes the config dict, not a class, generator
+    or ``async def`` function."""
     if not callable(trainable):
         raise TypeError(
             f"the trainable must be a function taking the config dict; got "
             f"{type(trainable).__name__}: {trainable!r}"
         )
+    check_trainable_kind(trainable)
     try:
         sig = inspect.signature(trainable)
     except (TypeError, ValueError):
@@ -111,3 +120,254 @@ def unpicklable_message(
                 "locks, open files, connections or generators in it"
             )
     return f"the param_space, searcher or scheduler could not be pickled: {error}"
+
+
+def check_multi_objective(objectives: Any, searcher: Searcher, scheduler: Any) -> None:
+    """Several objectives need a searcher that ranks by several, and no early stopping
+    (its rules rank trials by one number)."""
+    if not objectives.multi:
+        return
+    if not getattr(searcher, "supports_multi_objective", False):
+        raise ValueError(
+            f"metric={list(objectives.metrics)} has {len(objectives.metrics)} objectives, and "
+            f"{type(searcher).__name__} optimises one: use rt.search.BasicSearch() (random) "
+            "or rt.search.NSGA2(), or one metric"
+        )
+    if type(scheduler).__name__ != "FIFO":
+        raise ValueError(
+            f"metric={list(objectives.metrics)} has several objectives, and "
+            f"{type(scheduler).__name__} ranks trials by one metric to stop them early: run "
+            "without a scheduler (FIFO), or with one metric"
+        )
+
+
+def _name_of(fn: Any) -> str:
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn))
+
+
+def check_trainable_kind(trainable: Any) -> None:
+    """Refuses classes, generator and ``async def`` functions: every trial would fail.
+
+    Example:
+        >>> def steps(config):
+        ...     yield 1
+        >>> check_trainable_kind(steps)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: the trainable must be a plain function taking the config dict; 'steps' is ...
+    """
+    accepted = (
+        "pass a plain function train(config) that calls rt.report(...) (or returns its "
+        "final metrics)"
+    )
+    if inspect.isclass(trainable):
+        ray_tune = any(
+            c.__name__ == "Trainable" and c.__module__.startswith("ray.tune")
+            for c in trainable.__mro__
+        )
+        if ray_tune:
+            raise TypeError(
+                f"the trainable {_name_of(trainable)!r} is a Ray Tune Trainable class; "
+                "raytune_lite runs the function API only: move setup() and step() into "
+                "def train(config): ... that loops and calls rt.report({...}) each step "
+                "(save_checkpoint/load_checkpoint become rt.Checkpoint and rt.get_checkpoint())"
+            )
+        raise TypeError(
+            f"the trainable must be a plain function taking the config dict; "
+            f"{_name_of(trainable)!r} is a class: {accepted}"
+        )
+    target = getattr(trainable, "fn", trainable)  # rt.with_parameters wraps a function
+    if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
+        raise TypeError(
+            f"the trainable must be a plain function taking the config dict; "
+            f"{_name_of(target)!r} is a generator function (it yields), so calling it runs "
+            f"nothing: {accepted} instead of yielding"
+        )
+    if inspect.iscoroutinefunction(target):
+        raise TypeError(
+            f"the trainable must be a plain function taking the config dict; "
+            f"{_name_of(target)!r} is an async def function, which trials cannot await: "
+            f"{accepted}; run your coroutine inside it with asyncio.run(...)"
+        )
+
+
+def check_name(name: Any) -> None:
+    """``name`` is one valid folder name: a non-empty string, no separator, no NUL, not
+    ``.`` or ``..``, at most 255 bytes.
+
+    Example:
+        >>> check_name("run_1")
+        >>> check_name("..")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: name must be one folder name ...; got name='..'
+    """
+    if name is None:
+        return
+    accepted = "(a non-empty string without '/', NUL, and not '.' or '..', at most 255 bytes)"
+    seps = {"/", os.sep, *([os.altsep] if os.altsep else [])}
+    if (
+        not isinstance(name, str)
+        or name in ("", ".", "..")
+        or any(s in name for s in seps)
+        or "\x00" in name
+    ):
+        raise ValueError(f"name must be one folder name {accepted}; got {name=}")
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > 255:
+        raise ValueError(
+            f"name must be one folder name {accepted}; got a name of {size} bytes: {name[:40]!r}..."
+        )
+
+
+def check_seed(seed: Any) -> int | None:
+    """``seed`` as a plain int >= 0 (numpy integers too), or None."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 or None; got seed={seed!r}")
+    return int(seed)
+
+
+def check_space(param_space: Any, where: str = "param_space") -> None:
+    """Refuses what a param space would silently get wrong (a path names each finding).
+
+    A tuple holding a domain (tuples are constants), a ``grid`` inside a ``choice`` (never
+    expanded), a bare ``lambda`` (a constant function, not a ``sample_from``), a ``set``
+    (experiment.json cannot keep it) and a constant dict with a ``__domain__`` key (read back
+    as a domain).
+
+    Example:
+        >>> import raytune_lite as rt
+        >>> check_space({"x": rt.uniform(0, 1), "layers": [rt.randint(1, 4)]})
+        >>> check_space({"shape": (rt.randint(1, 4), 3)})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: param_space['shape'] is a tuple holding a domain ...
+    """
+    if isinstance(param_space, Mapping):
+        if "__domain__" in param_space:
+            raise ValueError(
+                f"{where} is a dict with the key '__domain__', which raytune_lite reserves "
+                "for the domains it stores in experiment.json (it would come back as a "
+                "domain on restore): rename the key"
+            )
+        for k, v in param_space.items():
+            check_space(v, f"{where}[{k!r}]")
+    elif isinstance(param_space, list):
+        for i, v in enumerate(param_space):
+            check_space(v, f"{where}[{i}]")
+    elif isinstance(param_space, tuple):
+        if _holds_domain(param_space):
+            raise TypeError(
+                f"{where} is a tuple holding a domain ({param_space!r}); tuples are "
+                "constants and reach the trial as they are: use a list to sample inside it"
+            )
+    elif isinstance(param_space, (set, frozenset)):
+        raise TypeError(
+            f"{where} is a {type(param_space).__name__} ({param_space!r}); experiment.json "
+            "cannot keep a set (it would come back as a string on resume): use a list"
+        )
+    elif isinstance(param_space, Categorical) and not isinstance(param_space, Grid):
+        for i, c in enumerate(param_space.choices):
+            if _holds_grid(c):
+                raise TypeError(
+                    f"{where} is a choice whose option {i} holds a grid ({c!r}); a grid "
+                    "inside a choice is sampled, never expanded: put the grid at the top "
+                    "level of the param_space, or use choice for both"
+                )
+            check_space(c, f"{where}.choices[{i}]")
+    elif inspect.isfunction(param_space) and param_space.__name__ == "<lambda>":
+        raise TypeError(
+            f"{where} is a bare lambda, which would reach the trial as a function: wrap it "
+            "in rt.sample_from(lambda config: ...) to compute the value from the config"
+        )
+
+
+def _holds_domain(node: Any) -> bool:
+    if isinstance(node, Domain):
+        return True
+    if isinstance(node, Mapping):
+        return any(_holds_domain(v) for v in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_holds_domain(v) for v in node)
+    return False
+
+
+def _holds_grid(node: Any) -> bool:
+    if isinstance(node, Grid):
+        return True
+    if isinstance(node, Categorical):
+        return any(_holds_grid(c) for c in node.choices)
+    if isinstance(node, Mapping):
+        return any(_holds_grid(v) for v in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_holds_grid(v) for v in node)
+    return False
+
+
+def check_samples(space: Space, searcher: Searcher, seed: int) -> None:
+    """Draws one config (and encodes it for a model-based searcher) before any Ray work, so
+    that a ``sample_from`` that raises or a choice the encoding cannot handle is an error
+    here, naming the value, not a crashed experiment."""
+    rng = np.random.default_rng(seed + 2)
+    try:
+        config = space.sample(rng)
+    except Exception as e:
+        raise ValueError(
+            f"sampling a config of the param_space raised {type(e).__name__}: {e} "
+            "(a sample_from function, or a domain inside a chosen value); fix the "
+            "param_space"
+        ) from e
+    if type(searcher).suggest is BasicSearch.suggest:
+        return
+    name = type(searcher).__name__
+    for path, domain in space.domains.items():
+        where = f"param_space[{path_key(path)!r}]"
+        if isinstance(domain, Categorical):
+            for c in domain.choices:
+                try:
+                    bool(c == c)
+                except Exception as e:
+                    raise ValueError(
+                        f"{name} cannot tell the choices of {where} apart: {c!r} == {c!r} "
+                        f"raises {type(e).__name__}: {e}; a model-based searcher needs "
+                        "choices that compare with == (numbers, strings, tuples, dicts of "
+                        "those): choose among names or indices and build the object inside "
+                        "the training function"
+                    ) from None
+        try:
+            domain.to_unit(get_path(config, path))
+        except Exception as e:
+            raise ValueError(
+                f"{name} cannot encode {where} = {domain!r} ({type(e).__name__}: {e})"
+            ) from e
+
+
+def check_storage(root: str) -> None:
+    """``root`` exists (it is created) and is writable."""
+    try:
+        os.makedirs(root, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"storage_path {root!r} cannot be created: {e}") from None
+    if not os.access(root, os.W_OK):
+        raise ValueError(f"storage_path {root!r} is not writable; pass a writable storage_path")
+
+
+def check_failure_options(
+    fail_fast: Any, systematic_failures: Any, wait_for_nodes_s: Any
+) -> int | None:
+    """Checks ``fail_fast``, ``systematic_failures`` and ``wait_for_nodes_s``; returns
+    ``systematic_failures`` as a plain int (or None)."""
+    if not (isinstance(fail_fast, bool) or fail_fast == "raise"):
+        raise ValueError(f"fail_fast must be True, False or 'raise'; got {fail_fast=}")
+    if wait_for_nodes_s is not None and (
+        isinstance(wait_for_nodes_s, bool)
+        or not isinstance(wait_for_nodes_s, (int, float))
+        or not 0 < wait_for_nodes_s < float("inf")
+    ):
+        raise ValueError(
+            f"wait_for_nodes_s must be a positive number of seconds or None; got "
+            f"{wait_for_nodes_s=}"
+        )
+    return check_int("systematic_failures", systematic_failures, 1, allow_none=True)

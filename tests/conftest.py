@@ -1,5 +1,8 @@
 """Shared fixtures: one real local Ray for the session (8 logical CPUs, 2 logical GPUs, a
-custom resource); multi-node tests shut it down and build a ray.cluster_utils.Cluster."""
+custom resource); multi-node tests shut it down and build a ray.cluster_utils.Cluster.
+
+Every ``ray.init`` in the suite names its address (``"local"`` or a Cluster's own), so that a
+``ray start`` cluster on the machine, or ``RAY_ADDRESS``, is never joined by the tests."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ def start_local_ray() -> None:
             return
         ray.shutdown()
     ray.init(
+        address="local",  # a new instance: never join a `ray start` cluster or RAY_ADDRESS
         **LOCAL,
         include_dashboard=False,
         logging_level="ERROR",
@@ -33,6 +37,23 @@ def ray_local():
 
     start_local_ray()
     yield ray
+
+
+@pytest.fixture
+def two_nodes():
+    """A ray.cluster_utils.Cluster: a head (2 CPUs) and a worker node (2 CPUs, ``big``: 1)."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    if ray.is_initialized():
+        ray.shutdown()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+    worker = cluster.add_node(num_cpus=2, resources={"big": 1})
+    ray.init(address=cluster.address, logging_level="ERROR")
+    cluster.wait_for_nodes()
+    yield cluster, worker
+    ray.shutdown()
+    cluster.shutdown()
 
 
 @pytest.fixture
@@ -57,3 +78,7 @@ _here = os.path.dirname(os.path.abspath(__file__))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (_here, os.environ.get("PYTHONPATH", "")) if p
 )
+
+# scripts that tests run as programs (Ray Tune-style scripts): not test modules, and they may
+# import optional packages (xgboost, lightgbm) that the doctest collection must not import
+collect_ignore_glob = ["tune_scripts/*"]

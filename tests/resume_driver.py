@@ -21,7 +21,7 @@ def train(config):
 
 if __name__ == "__main__":
     storage, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    ray.init(num_cpus=4, include_dashboard=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=4, include_dashboard=False, logging_level="ERROR")
     results = rt.Tuner(
         train,
         {"x": rt.uniform(0, 1)},

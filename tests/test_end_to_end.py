@@ -186,3 +186,39 @@ def test_asha_ends_the_trials_that_reach_max_t_as_terminated(ray_local, storage)
         if r.metrics["training_iteration"] < 3
     )
     assert len(results.history()) == sum(r.metrics["training_iteration"] for r in results)
+
+
+def test_pbt_time_shares_8_trials_on_2_slots_and_keeps_the_checkpoints_it_needs(
+    ray_local, storage, capsys
+):
+    """The README's shape: a population of 8 on 2 slots, with num_to_keep=1. The population
+    advances together (paused at each point, the trial furthest behind resumed), every trial
+    is judged at the same point as its peers, so the worst trial at the first point always
+    copies a better one; no exploit loses its checkpoint."""
+    results = rt.Tuner(
+        bowl,
+        SPACE,
+        metric="loss",
+        mode="min",
+        num_samples=8,
+        scheduler=PBT(perturbation_interval=3, hyperparam_mutations={"x": rt.uniform(-2.0, 2.0)}),
+        max_concurrent=2,
+        num_to_keep=1,
+        seed=7,
+        stop={"training_iteration": EPOCHS},
+        storage_path=storage,
+        name="pbt_time_shared",
+        verbose=1,
+    ).fit()
+    assert not results.errors
+    assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
+    assert all(r.metrics["training_iteration"] == EPOCHS for r in results)
+    history = results.history()
+    at_first_point = history[history["training_iteration"] == 3].set_index("trial_id")["loss"]
+    assert len(at_first_point) == 8  # every trial reached it before any exploit rewound it
+    worst = str(at_first_point.idxmax())
+    assert results.num_exploits >= 1
+    assert next(r for r in results if r.trial_id == worst).num_exploits >= 1
+    frame = results.dataframe()
+    assert frame["num_exploits"].sum() == results.num_exploits
+    assert f"PBT made {results.num_exploits} exploits" in capsys.readouterr().out

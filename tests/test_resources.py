@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from raytune_lite.resources import fits_on_node, normalize, ray_options
+from raytune_lite.resources import Placement, fits_on_node, normalize, ray_options
 
 
 def test_normalize_and_options():
@@ -41,3 +41,11 @@ def test_fits_on_node():
     assert fits_on_node({"cpu": 1.0, "gpu": 0.5}, node) == 4
     assert fits_on_node({"cpu": 1.0, "custom": 1.0}, node) == 3
     assert fits_on_node({"cpu": 1.0, "tpu": 1.0}, node) == 0
+
+
+def test_spread_placement_asks_ray_to_spread():
+    assert "scheduling_strategy" not in ray_options({"cpu": 1.0})
+    assert ray_options({"cpu": 1.0}, Placement.SPREAD)["scheduling_strategy"] == "SPREAD"
+    assert Placement.parse("pack") is Placement.PACK
+    with pytest.raises(ValueError, match=r"must be 'pack' or 'spread'; got placement='x'"):
+        Placement.parse("x")

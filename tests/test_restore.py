@@ -19,9 +19,13 @@ pytestmark = [pytest.mark.ray, pytest.mark.heavy]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _trial_count(path: str) -> int:
+def _rows(path: str) -> int:
+    """How many rows the experiment's trials hold now (superseded ones not counted)."""
     d = os.path.join(path, "trials")
-    return len(os.listdir(d)) if os.path.isdir(d) else 0
+    try:
+        return sum(len(read_rows(path, tid)) for tid in (os.listdir(d) if os.path.isdir(d) else []))
+    except (OSError, rt.StoreError):  # a file mid-write or mid-repair: look again
+        return -1
 
 
 def test_driver_killed_five_times_loses_nothing(storage):
@@ -33,7 +37,10 @@ def test_driver_killed_five_times_loses_nothing(storage):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
     kills = 0
     for _ in range(5):
-        before = _trial_count(path)
+        # a random moment, counted in progress, not in seconds: after 1 to 24 new rows (of 192);
+        # five runs cannot finish the experiment however fast the machine, and each gets far
+        # enough to be killed in the middle of its work however slow
+        target = _rows(path) + int(rng.integers(1, 25))
         proc = subprocess.Popen(
             cmd,
             start_new_session=True,
@@ -42,10 +49,9 @@ def test_driver_killed_five_times_loses_nothing(storage):
             text=True,
             env=env,
         )
-        deadline = time.time() + 90
-        while _trial_count(path) <= before and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.1)  # wait until this run has started trials of its own
-        time.sleep(float(rng.uniform(0.2, 1.5)))
+        deadline = time.monotonic() + 90
+        while _rows(path) < target and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1

@@ -116,9 +116,12 @@ def test_own_copy_of_a_vanished_checkpoint_skips_the_exploit(tmp_path, caplog):
     d = Decision.exploit(
         {"lr": 0.1}, Checkpoint(str(tmp_path / "gone" / "checkpoint_000002")), donor="00001"
     )
-    with caplog.at_level(logging.ERROR, logger="raytune_lite"):
+    with caplog.at_level(logging.WARNING, logger="raytune_lite"):
         assert own_copy(d, str(tmp_path / "mine"), "00002") is Decision.CONTINUE
-    assert "exploit of trial 00002 skipped" in caplog.text
+    assert "exploit of trial 00002 (from trial 00001) skipped" in caplog.text
+    assert "does not exist" in caplog.text
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING and record.exc_info is None  # no traceback
     with pytest.raises(ValueError, match="needs a decision with a checkpoint"):
         own_copy(Decision.STOP, str(tmp_path), "00002")
 
@@ -137,3 +140,32 @@ def test_saving_a_folder_again_replaces_its_record_and_never_deletes_it(tmp_path
 
 def _save_again(root, step: int) -> str:
     return os.path.join(str(root), "checkpoints", f"checkpoint_{step:06d}")
+
+
+def test_a_protected_checkpoint_outlives_num_to_keep_until_released():
+    removed: list[str] = []
+    keep = CheckpointRetention(1, None, None, Mode.MIN, remove=removed.append)
+    keep.add("donor", {"training_iteration": 4}, "d4")
+    keep.protect("d4")  # an exploit will copy it
+    keep.protect("d4")  # and a second one
+    assert keep.add("donor", {"training_iteration": 5}, "d5") == []
+    keep.release("d4")
+    assert keep.add("donor", {"training_iteration": 6}, "d6") == ["d5"]  # d4 still protected
+    keep.release("d4")
+    assert keep.add("donor", {"training_iteration": 7}, "d7") == ["d4", "d6"]
+    assert removed == ["d5", "d4", "d6"] and keep.kept("donor") == ["d7"]
+
+
+def test_num_to_keep_1_never_deletes_the_exploiters_copy_before_it_restarted():
+    removed: list[str] = []
+    keep = CheckpointRetention(1, None, None, Mode.MIN, remove=removed.append)
+    keep.add("me", {"training_iteration": 8}, "me/checkpoint_000008")
+    # the exploiter's copy of the donor's checkpoint at iteration 8 takes its own folder's name
+    assert keep.adopt("me", "me/checkpoint_000008", 8) == []  # same folder: not deleted
+    assert keep.kept("me") == ["me/checkpoint_000008"]
+    keep.add("me", {"training_iteration": 9}, "me/checkpoint_000009")  # restarted: now it may go
+    assert removed == ["me/checkpoint_000008"]
+    # a copy at another iteration: the abandoned state goes, the copy stays the newest
+    assert keep.adopt("me", "me/checkpoint_000012", 12) == ["me/checkpoint_000009"]
+    assert keep.kept("me") == ["me/checkpoint_000012"]
+    assert CheckpointRetention(None, None, None, Mode.MIN).adopt("me", "x", 1) == []

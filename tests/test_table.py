@@ -58,5 +58,9 @@ def test_the_summary_counts_every_status_and_lists_running_trials():
         "ERROR": 0,
     }
     assert len(s["running"]) == RUNNING_SHOWN
-    assert s["running"][:3] == [("00002", 2, 0.2), ("00003", 3, None), ("00004", 0, None)]
+    assert s["running"][:3] == [
+        ("00002", 2, 0.2, {"i": 2}),
+        ("00003", 3, None, {"i": 3}),
+        ("00004", 0, None, {"i": 4}),
+    ]  # with their configs, for the live table
     assert s["best"] == {"trial_id": "00000", "value": 0.0, "config": {"i": 0}}

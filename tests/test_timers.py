@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from raytune_lite.controller.timers import TIME_BUDGET, enforce_time_budget, every
@@ -21,8 +22,10 @@ def test_every_calls_on_after_an_error_until_cancelled(caplog):
         while len(calls) < 4:
             await asyncio.sleep(0.01)
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task  # the cancellation has landed
         n = len(calls)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # five periods: a loop still alive would have ticked
         assert len(calls) == n
 
     with caplog.at_level(logging.ERROR, logger="raytune_lite"):

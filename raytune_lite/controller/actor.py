@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import time
 from collections import deque
 from typing import Any
@@ -22,12 +21,21 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite.attempt import AttemptEnd, AttemptResult, Message, TrialContext
+from raytune_lite.controller.failing import (
+    Escalation,
+    FailureLog,
+    NodeWait,
+    crash_message,
+    node_of,
+)
 from raytune_lite.controller.outcome import Next, attempt_outcome
 from raytune_lite.controller.recovery import recover
 from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
+from raytune_lite.events import Event, EventKind, EventLog
+from raytune_lite.multiobjective import feasible, parse_constraints
 from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
@@ -40,6 +48,7 @@ from raytune_lite.store import (
     PluginState,
     checkpoint_iteration,
 )
+from raytune_lite.transfer import start_depot
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
@@ -47,6 +56,7 @@ logger = logging.getLogger("raytune_lite")
 SNAPSHOT_EVERY_S = 2.0
 CAPACITY_EVERY_S = 5.0
 CANCEL_GRACE_S = 2.0
+STOP_GRACE_S = 5.0  # a trial told to end that goes on reporting is cancelled after this
 SYSTEM_FAILURE_GRACE_S = 1.5
 
 
@@ -61,12 +71,19 @@ class Controller:
         scheduler: Scheduler,
         trainable: list[Any],
         restored: dict[str, Any] | None = None,
+        events: bool = False,
     ) -> None:
         self.spec = spec
+        #: what happened to the trials, for the driver's callbacks (None: no callbacks)
+        self.events: EventLog | None = EventLog() if events else None
         self.space = Space(param_space)
+        self.constraints = parse_constraints(
+            None if isinstance(spec.constraints, str) else spec.constraints
+        )
         self.searcher = searcher
         self.scheduler = scheduler
         self.trainable = trainable[0]  # an ObjectRef: put once, resolved by every task
+        self.task_name = str(trainable[1]) if len(trainable) > 1 else "run_attempt"
         self.store = ExperimentStore(spec.path)
         self.trials = TrialTable(spec.metric, spec.mode)
         self.queue: deque[str] = deque()  # retries and exploits, launched first
@@ -76,18 +93,27 @@ class Controller:
         self.cancelled: set[str] = set()  # attempts the controller cancelled
         self.resume_asked: set[str] = set()  # resumed before their pause took effect
         self.supply = TrialSupply(
-            searcher, spec.points_to_evaluate, spec.num_samples, self.space.grid_size
+            searcher,
+            spec.points_to_evaluate,
+            spec.num_samples * spec.repeats,  # each config runs `repeats` times
+            self.space.grid_size,
         )
         self.retention = CheckpointRetention(
             spec.num_to_keep, spec.checkpoint_score, spec.metric, spec.mode
         )
         self.stopping: str | None = None  # why the experiment stops early
+        self.crash: str | None = None  # what broke the controller's own work
+        self.failing = FailureLog(spec.fail_fast, spec.systematic_failures, self.store.trial_dir)
+        self.nodes = NodeWait(spec.wait_for_nodes_s)
+        self.unrunnable: dict[str, str] = {}  # attempts cancelled as no node can run them
+        self.told = Escalation(self._cancel, lambda t: self.refs.get(t), STOP_GRACE_S)
         self.capacity = spec.max_concurrent or max(1, res.cluster_fits(spec.resources))
         self.started = time.time()
         self.wake: asyncio.Event | None = None
         self.dirty = True
         self.sync = scheduler.sync_policy()
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
+        self._depot: Any = None
         if restored:
             self._restore(restored)
 
@@ -98,8 +124,8 @@ class Controller:
         self.name = ray.get_runtime_context().get_actor_name() or ""
         self.node_id = ray.get_runtime_context().get_node_id()
         timers = [asyncio.ensure_future(every(SNAPSHOT_EVERY_S, self._snapshot))]
-        if self.spec.max_concurrent is None:
-            timers.append(asyncio.ensure_future(every(CAPACITY_EVERY_S, self._recount)))
+        recount_s = min(CAPACITY_EVERY_S, max(0.2, (self.spec.wait_for_nodes_s or 60.0) / 4))
+        timers.append(asyncio.ensure_future(every(recount_s, self._recount)))
         if self.spec.time_budget_s is not None:
             left = self.spec.time_budget_s - (time.time() - self.started)
             timers.append(
@@ -130,30 +156,55 @@ class Controller:
                 await asyncio.wait_for(self.wake.wait(), timeout=0.2)
         for t in timers:
             t.cancel()
-        for trial in self.trials:
-            if trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
-                self._finish(
-                    trial,
-                    TrialStatus.STOPPED_EARLY,
-                    reason=self.stopping or "paused, never resumed",
-                )
-        self._write_experiment(ExperimentStatus.FINISHED)
-        self.store.close()
+        try:
+            for trial in self.trials:
+                if trial.status is TrialStatus.PENDING and self.nodes.gave_up:  # unrunnable
+                    trial.error = self.nodes.gave_up
+                    self.store.write_error(trial.trial_id, trial.attempts, trial.error)
+                    self._finish(trial, TrialStatus.ERROR, reason=self.stopping)
+                elif trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
+                    reason = self.stopping or "paused, never resumed"
+                    self._finish(trial, TrialStatus.STOPPED_EARLY, reason=reason)
+            status = ExperimentStatus.FAILED if self.crash else ExperimentStatus.FINISHED
+            self._write_experiment(status)
+            self.store.close()
+        except Exception as e:
+            self._crashed(e)
         return self.progress()
+
+    def _crashed(self, e: BaseException) -> None:
+        """The controller's own work raised: stop the experiment, say what and where."""
+        logger.error("raytune_lite: controller error", exc_info=e)
+        if self.crash is None:
+            self.crash = crash_message(
+                e, self.spec.path, type(self.searcher).__name__, type(self.scheduler).__name__
+            )
+        self.stop_experiment(self.crash)
+        for tid, ref in list(self.refs.items()):
+            self._cancel(tid, ref, force=False)
 
     def _fill(self) -> None:
         created = self.supply.created
-        self._fill_slots()
-        if self.supply.created != created:  # the searcher moved on: keep its state in step on disk
-            self._write_experiment(ExperimentStatus.RUNNING)
+        try:
+            self._fill_slots()
+            if self.supply.created != created:  # the searcher moved on: keep its state on disk
+                self._write_experiment(ExperimentStatus.RUNNING)
+        except Exception as e:  # the searcher, the scheduler or the store raised
+            self._crashed(e)
+
+    def _tell_capacity(self) -> None:
+        s = self.supply
+        self.scheduler.set_capacity(self.capacity, 0 if s.exhausted else s.budget - s.created)
 
     def _fill_slots(self) -> None:
         while len(self.running) < self.capacity and not self.stopping:
+            self._tell_capacity()
             if self.queue:
                 self._launch(self.trials[self.queue.popleft()])
             elif (rid := self.scheduler.next_to_resume()) is not None:
                 trial = self.trials.get(rid)
                 if trial is not None and trial.status is TrialStatus.PAUSED:
+                    self._resume(trial)
                     self._launch(trial)
                 elif trial is not None and self.decided.get(rid) == Decision.PAUSE:
                     self.resume_asked.add(rid)  # its attempt is still ending: resume it then
@@ -166,6 +217,7 @@ class Controller:
                     )
             elif not self._new_trial():
                 break
+        self._tell_capacity()
 
     def _new_trial(self) -> bool:
         new = self.supply.next()
@@ -173,6 +225,7 @@ class Controller:
             return False
         tid, config = new.trial_id, new.config
         trial = Trial(tid, config, dict(self.spec.resources), from_searcher=new.from_searcher)
+        trial.info = dict(self.searcher.trial_info(tid)) if new.from_searcher else {}
         trial.config_history.append({"training_iteration": 0, "config": config})
         self.trials.add(trial)
         self.store.add_trial(tid, config)
@@ -197,8 +250,12 @@ class Controller:
             self.sync,
             self.spec.stop,
             self.name,
+            storage_node=self.node_id,
         )
         ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
+        self._event(
+            EventKind.TRIAL_START, trial.trial_id, config=trial.config, attempt=trial.attempts
+        )
         self.refs[trial.trial_id] = ref
         self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
         self.dirty = True
@@ -206,18 +263,15 @@ class Controller:
     def _own_node_died(self, e: Exception) -> bool:
         if isinstance(e, ray.exceptions.LocalRayletDiedError):
             return True
-        m = re.search(r"node ID: ([0-9a-f]+)", str(e))
-        return (
-            isinstance(e, ray.exceptions.NodeDiedError)
-            and m is not None
-            and m.group(1) == self.node_id
-        )
+        return isinstance(e, ray.exceptions.NodeDiedError) and node_of(e) == self.node_id
 
     def _task(self, resources: dict[str, float]) -> Any:
         key = tuple(sorted(resources.items()))
         task = self._tasks.get(key)
         if task is None:
-            task = self._tasks[key] = run_trial.options(**res.ray_options(resources))
+            task = self._tasks[key] = run_trial.options(
+                **res.ray_options(resources, self.spec.placement), name=self.task_name
+            )
         return task
 
     async def _await(self, trial: Trial, ref: ray.ObjectRef) -> None:
@@ -237,12 +291,16 @@ class Controller:
                 await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
         except Exception as e:  # e.g. the result could not be deserialized
             result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
+        if trial.trial_id in self.unrunnable:  # no node could run it: ERROR, not stopped
+            result = AttemptResult(AttemptEnd.FAILED, error=self.unrunnable.pop(trial.trial_id))
         self.running.pop(trial.trial_id, None)
         self.refs.pop(trial.trial_id, None)
+        self.cancelled.discard(trial.trial_id)
+        self.told.ended(trial.trial_id)
         try:
             self._end_attempt(trial, result)
-        except Exception:
-            logger.exception("raytune_lite: error while ending trial %s", trial.trial_id)
+        except Exception as e:
+            self._crashed(e)
         if self.wake is not None:
             self.wake.set()
 
@@ -252,10 +310,16 @@ class Controller:
         trial = self.trials.get(trial_id)
         if trial is None or attempt != trial.attempts:
             return Decision.STOP  # a stale attempt: its trial has moved on
-        self._ingest(trial, messages)
+        try:
+            self._ingest(trial, messages)
+        except Exception as e:  # the store, the searcher or the scheduler raised
+            self._crashed(e)
         if self.stopping and trial_id not in self.decided:
             self.decided[trial_id] = Decision.STOP
-        return self.decided.get(trial_id)
+        decision = self.decided.get(trial_id)
+        if decision is not None:  # told to end: cancelled if it goes on past a grace
+            self.told.told(trial_id, self.refs.get(trial_id))
+        return decision
 
     def _ingest(self, trial: Trial, messages: list[Message]) -> None:
         tid = trial.trial_id
@@ -263,6 +327,7 @@ class Controller:
         metric, mode = self.spec.metric, self.spec.mode
         for row, ckpt in messages:
             trial.observe(row, metric, mode, checkpoint=ckpt)
+            self._event(EventKind.TRIAL_RESULT, tid, row=row, checkpoint=ckpt)
             if ckpt is not None:
                 self.retention.add(tid, row, ckpt)
             self.trials.offer(row, tid)
@@ -270,7 +335,8 @@ class Controller:
             if tid not in self.decided:
                 d = self.scheduler.on_result(trial.snapshot(), row)
                 if d.action is Action.EXPLOIT and d.checkpoint is not None:
-                    d = own_copy(d, self.store.trial_dir(tid), tid)
+                    # copied once this attempt has ended; protected from retention until then
+                    self.retention.protect(d.checkpoint.path)
                 if d.action is not Action.CONTINUE:
                     self.decided[tid] = d
         self.dirty = True
@@ -284,6 +350,13 @@ class Controller:
             trial.failures += 1
             trial.error = result.error
             self.store.write_error(trial.trial_id, trial.attempts, result.error or "")
+            if (
+                self.failing.failed(trial.trial_id, trial.failures, result.error, result.exception)
+                and not self.crash
+            ):
+                self.stop_experiment(self.failing.fatal.reason if self.failing.fatal else "")
+        elif not self.stopping:
+            self.failing.succeeded()
         out = attempt_outcome(
             result,
             decision,
@@ -298,21 +371,39 @@ class Controller:
                 self.store.write_error(trial.trial_id, trial.attempts, out.error)
             self._finish(trial, out.status, reason=out.reason)
         elif out.next is Next.EXPLOIT and decision is not None:
+            trial.status = out.status
             self._exploit(trial, decision)
+            self.queue.appendleft(trial.trial_id)
         else:  # RETRY (launched again first) or PAUSE (until the scheduler resumes it)
             trial.status = out.status
+            if out.next is Next.PAUSE and trial.trial_id in self.resume_asked:
+                self._resume(trial)
             if out.next is Next.RETRY or trial.trial_id in self.resume_asked:
                 self.resume_asked.discard(trial.trial_id)
                 self.queue.append(trial.trial_id)
             self.store.write_trial(trial.trial_id, trial.to_json())
+        if decision is not None and decision.action is Action.EXPLOIT and decision.checkpoint:
+            self.retention.release(decision.checkpoint.path)
+
+    def _resume(self, trial: Trial) -> None:
+        """A paused trial starts again: the scheduler may have it exploit a donor instead."""
+        d = self.scheduler.on_resume(trial.snapshot())
+        if d.action is Action.EXPLOIT and d.checkpoint is not None:
+            self._exploit(trial, d)
 
     def _exploit(self, trial: Trial, decision: Decision) -> None:
+        """Restarts ``trial`` (not running) from its own copy of the donor's checkpoint with
+        the decision's config; where the copy fails it keeps its own state (logged)."""
+        if decision.checkpoint is not None:
+            decision = own_copy(decision, self.store.trial_dir(trial.trial_id), trial.trial_id)
+            if decision.action is not Action.EXPLOIT:
+                return
         assert decision.config is not None
         ckpt = decision.checkpoint
-        trial.adopt(
-            decision.config, ckpt, checkpoint_iteration(ckpt.path if ckpt else None), decision.donor
-        )
-        self.queue.appendleft(trial.trial_id)
+        iteration = checkpoint_iteration(ckpt.path if ckpt else None)
+        trial.adopt(decision.config, ckpt, iteration, decision.donor)
+        if ckpt is not None:
+            self.retention.adopt(trial.trial_id, ckpt.path, iteration)
         self.store.write_trial(trial.trial_id, trial.to_json())
 
     def _finish(self, trial: Trial, status: TrialStatus, reason: str | None = None) -> None:
@@ -324,7 +415,11 @@ class Controller:
         self.store.close_trial(trial.trial_id)
         self.store.write_trial(trial.trial_id, trial.to_json())
         self.scheduler.on_complete(trial.snapshot())
-        self.searcher.on_complete(trial.trial_id, trial.last_result, status is TrialStatus.ERROR)
+        # an infeasible trial (constraints=...) is learnt as failed: never a best to move to
+        failed = status is TrialStatus.ERROR or not feasible(trial.last_result, self.constraints)
+        self.searcher.on_complete(trial.trial_id, trial.last_result, failed)
+        kind = EventKind.TRIAL_ERROR if status is TrialStatus.ERROR else EventKind.TRIAL_COMPLETE
+        self._event(kind, trial.trial_id, status=status.value, error=trial.error, reason=reason)
         self.dirty = True
 
     # -- timers ------------------------------------------------------------------------------
@@ -334,11 +429,22 @@ class Controller:
 
     def _recount(self) -> None:
         fits = res.cluster_fits(self.spec.resources)
-        if fits == 0:
-            logger.warning("raytune_lite: %s", res.unsatisfiable_message(self.spec.resources))
-        self.capacity = max(1, fits)
+        message = self.nodes.update(fits, lambda: res.unsatisfiable_message(self.spec.resources))
+        if message and not self.stopping:  # waited long enough for a node: give up
+            self.stop_experiment(message)
+            for tid, ref in list(self.refs.items()):
+                self.unrunnable[tid] = message
+                self._cancel(tid, ref, force=True)
+        if self.spec.max_concurrent is None:
+            self.capacity = max(1, fits)
         if self.wake is not None:
             self.wake.set()
+
+    def depot(self) -> Any:
+        """This node's checkpoint depot (:mod:`raytune_lite.transfer`), started lazily."""
+        if self._depot is None:
+            self._depot = start_depot(self.store.path, self.node_id)
+        return self._depot
 
     def _cancel(self, trial_id: str, ref: ray.ObjectRef, force: bool) -> None:
         self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
@@ -386,10 +492,22 @@ class Controller:
         )
         self.queue.extend(got.to_run)
 
-    def progress(self) -> dict[str, Any]:
-        """Counts, best so far and the running trials, for the live table."""
+    def _event(self, kind: EventKind, trial_id: str, **data: Any) -> None:
+        if self.events is not None:  # the trial's dicts are replaced, never changed: no copy
+            self.events.add(kind, trial_id, data)
+
+    def drain_events(self) -> tuple[list[Event], int]:
+        """The events since the last drain, and how many were dropped (see
+        :mod:`raytune_lite.events`)."""
+        return self.events.drain() if self.events is not None else ([], 0)
+
+    def progress(self, failures_since: int = 0) -> dict[str, Any]:
+        """Counts, best so far and the running trials, for the live table; the first-failure
+        lines from number ``failures_since`` on; what ended the experiment early, if any."""
         return {
             **self.trials.summary(),
+            **self.failing.progress(failures_since),
+            "crash": self.crash,
             "created": self.supply.created,
             "budget": self.supply.budget,
             "elapsed": time.time() - self.started,

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -72,6 +74,7 @@ class CheckpointRetention:
         self._higher_is_better = score_key != metric or mode is Mode.MAX
         self._remove = remove
         self._kept: dict[str, list[_Kept]] = {}
+        self._protected: Counter[str] = Counter()
 
     def score(self, row: dict[str, Any]) -> float:
         """The row's rank for keeping its checkpoint: higher is better.
@@ -108,12 +111,50 @@ class CheckpointRetention:
         # the new record replaces the old one, which must not be deleted as a separate entry
         kept[:] = [k for k in kept if k.path != path]
         kept.append(_Kept(self.score(row), int(row.get("training_iteration", 0)), path))
+        return self._trim(kept)
+
+    def _trim(self, kept: list[_Kept]) -> list[str]:
         gone = []
+        assert self.num_to_keep is not None
         while len(kept) > self.num_to_keep:
-            victim = min(kept[:-1], key=lambda k: (k.score, k.iteration))
+            candidates = [k for k in kept[:-1] if k.path not in self._protected]
+            if not candidates:  # the rest are protected: deleted once released and beyond
+                break
+            victim = min(candidates, key=lambda k: (k.score, k.iteration))
             kept.remove(victim)
             self._remove(victim.path)
             gone.append(victim.path)
+        return gone
+
+    def protect(self, path: str) -> None:
+        """Never deletes ``path`` until as many :meth:`release` calls (an exploit copies it)."""
+        self._protected[path] += 1
+
+    def release(self, path: str) -> None:
+        """Undoes one :meth:`protect` of ``path``."""
+        self._protected[path] -= 1
+        if self._protected[path] <= 0:
+            del self._protected[path]
+
+    def adopt(self, trial_id: str, path: str, iteration: int) -> list[str]:
+        """A trial restarts from ``path`` (its copy of a donor's checkpoint, PBT).
+
+        The copy becomes the trial's only recorded checkpoint: the newest, so it stays until
+        the restarted trial saves newer ones. The trial's earlier checkpoints (the state it
+        abandons) are deleted, except protected ones.
+
+        Returns:
+            The folders deleted.
+        """
+        if self.num_to_keep is None:
+            return []
+        old = [k for k in self._kept.get(trial_id, []) if k.path != path]
+        self._kept[trial_id] = [_Kept(-math.inf, iteration, path)]  # first to go later
+        gone = []
+        for k in old:
+            if k.path not in self._protected:
+                self._remove(k.path)
+                gone.append(k.path)
         return gone
 
     def kept(self, trial_id: str) -> list[str]:
@@ -128,8 +169,9 @@ class CheckpointRetention:
 def own_copy(decision: Decision, trial_dir: str, trial_id: str) -> Decision:
     """Copies an exploit's donor checkpoint into the exploiting trial's own folder.
 
-    The copy is made at once, so that the donor may delete or replace its checkpoint while
-    this trial waits to restart.
+    Called once the exploiting trial's attempt has ended (nothing else writes its folder);
+    the donor's checkpoint is protected from retention until then (see
+    :meth:`CheckpointRetention.protect`).
 
     Args:
         decision: an EXPLOIT decision with a checkpoint.
@@ -137,14 +179,22 @@ def own_copy(decision: Decision, trial_dir: str, trial_id: str) -> Decision:
         trial_id: the exploiting trial (for the log).
 
     Returns:
-        The decision pointing at the copy, or ``Decision.CONTINUE`` (logged) where the
-        checkpoint could not be copied.
+        The decision pointing at the copy, or ``Decision.CONTINUE`` where the checkpoint
+        could not be copied (a warning line says why; the trial resumes its own state).
     """
     if decision.checkpoint is None:
         raise ValueError("own_copy needs a decision with a checkpoint")
     dest = checkpoint_dir(trial_dir, checkpoint_iteration(decision.checkpoint.path))
     try:
+        if not os.path.isdir(decision.checkpoint.path):
+            raise CheckpointError(f"{decision.checkpoint.path!r} does not exist")
         return replace(decision, checkpoint=decision.checkpoint.persist(dest))
-    except CheckpointError:
-        logger.exception("raytune_lite: exploit of trial %s skipped", trial_id)
+    except CheckpointError as e:
+        logger.warning(
+            "raytune_lite: exploit of trial %s (from trial %s) skipped: %s; it resumes "
+            "its own checkpoint",
+            trial_id,
+            decision.donor,
+            e,
+        )
         return Decision.CONTINUE

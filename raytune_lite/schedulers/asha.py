@@ -29,7 +29,7 @@ from raytune_lite.schedulers._common import (
     rung_levels,
 )
 from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
-from raytune_lite.trial import Mode, TrialSnapshot
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot
 
 
 class _Rung:
@@ -135,7 +135,7 @@ class ASHA(Scheduler):
         self._last: dict[str, float] = {}  # trial -> last finite score seen
         self._warned_time = False
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         super().setup(metric, mode, seed)
         self.rng = np.random.default_rng(seed)
         self._reset()

@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.trial import Mode, TrialSnapshot
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot
 
 
 class Action(Enum):
@@ -89,7 +89,8 @@ SyncPolicy.NEVER = SyncPolicy()
 class Scheduler(ABC):
     """Base class of trial schedulers.
 
-    Subclasses implement :meth:`on_result`; every other hook does nothing by default.
+    Subclasses implement :meth:`on_result`; every other hook does nothing by default
+    (:meth:`on_resume` resumes the trial as it was).
     """
 
     #: True when the scheduler pauses or exploits trials and so needs their checkpoints.
@@ -102,7 +103,7 @@ class Scheduler(ABC):
     #: True when the scheduler needs ``metric`` to be set.
     requires_metric: bool = True
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         """Called once by the Tuner with the experiment's metric and mode."""
         if self.requires_metric and metric is None:
             raise ValueError(
@@ -126,6 +127,20 @@ class Scheduler(ABC):
     def on_complete(self, trial: TrialSnapshot) -> None:
         """A trial ended for good (terminated, stopped or errored)."""
 
+    def set_capacity(self, slots: int, to_come: float) -> None:
+        """The controller tells how many trials run at once and how many are still to come.
+
+        Optional; does nothing by default. Called before the controller fills free slots.
+        A scheduler that time-shares the slots (PBT) pauses trials when more are waiting
+        than fit.
+
+        Args:
+            slots: how many trials may run at once now (``max_concurrent`` or what the
+                cluster fits).
+            to_come: how many trials the experiment may still create (``math.inf`` without
+                a ``num_samples`` limit; 0 once the searcher is done).
+        """
+
     def next_to_resume(self) -> str | None:
         """The id of a PAUSED trial to resume now, or None. Called when a slot is free.
 
@@ -135,6 +150,16 @@ class Scheduler(ABC):
         run end as STOPPED_EARLY.
         """
         return None
+
+    def on_resume(self, trial: TrialSnapshot) -> Decision:
+        """A paused trial named by :meth:`next_to_resume` is about to start again.
+
+        Optional; the default resumes it (``Decision.CONTINUE``: from its own checkpoint,
+        with its config). ``Decision.exploit(config, checkpoint, donor)`` restarts it from
+        another trial's checkpoint instead (PBT judges time-shared trials here, once the
+        others have caught up). Any other decision is treated as CONTINUE.
+        """
+        return Decision.CONTINUE
 
     def state(self) -> dict[str, Any]:
         """JSON-able state for resuming an experiment."""

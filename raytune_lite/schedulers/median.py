@@ -18,7 +18,7 @@ import numpy as np
 from raytune_lite._checks import check_int
 from raytune_lite.schedulers._common import check_time_attr, row_score, row_time
 from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
-from raytune_lite.trial import Mode, TrialSnapshot
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot
 
 
 class MedianStatistic(str, Enum):
@@ -131,7 +131,7 @@ class MedianStopping(Scheduler):
         self._hist: dict[str, _History] = {}
         self._clock: dict[str, tuple[float, bool]] = {}  # trial -> (last sync, past grace)
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         super().setup(metric, mode, seed)
         self._hist = {}
         self._clock = {}

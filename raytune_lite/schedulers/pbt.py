@@ -1,66 +1,69 @@
-"""Population Based Training (Jaderberg et al. 2017), asynchronous.
+"""Population Based Training (Jaderberg et al. 2017), asynchronous, with time-sharing.
 
-Every ``perturbation_interval`` (in ``time_attr`` units) a trial waits for a decision. If its
-metric ranks in the bottom ``quantile_fraction`` of the N trials that have reached that point
-of training (each compared by the value it reported when it got there, so trials that ran
-ahead are judged fairly; each quantile holds ``floor(quantile_fraction * N)`` trials), it
-EXPLOITs a trial of the top quantile that is still running. A trial that gets to a point
-before ``1 / quantile_fraction`` trials and half of the running ones have is judged later, at
-one of its next reports, once they have (that decision takes effect at its following report):
-otherwise the trials that run ahead would never be judged. On an EXPLOIT the controller ends
-the trial and restarts it from the donor's checkpoint with the donor's config, *explored*:
-each key of ``hyperparam_mutations`` is, with ``resample_probability``, drawn afresh from its
-domain, else perturbed -- numbers multiplied by one of ``perturbation_factors`` and kept within the
-domain's bounds (integers rounded, moving at least one step), categorical values and value
-lists moved to a neighbouring choice. A trial with a NaN/inf metric ranks last. A donor
-without a checkpoint, or one that has finished, is never used (the trial CONTINUEs). Each
-trial's config changes are kept in :attr:`PBT.history`: the schedule PBT discovered.
+**Perturbation points.** A trial reaches point ``k`` the first time it reports a ``time_attr``
+at or past ``k * perturbation_interval``; it waits for the decision there. Its score at that
+report is its score at the point.
+
+**Time-sharing.** When more trials are waiting to run than there are slots (a trial PBT paused,
+or trials still to be created: the controller tells, see :meth:`set_capacity`), a trial that
+reaches a point is PAUSED (its function ends after that report's checkpoint) and
+:meth:`next_to_resume` hands out the paused trial furthest behind (the least ``time_attr``;
+the one paused first on ties), after any trial still to be created. So a population larger
+than the slots advances together, in turns, as Ray Tune's PBT does. With the whole
+population running at once nothing is paused. ``time_sharing=False`` turns it off (a warning
+says when the population cannot then advance together).
+
+**Judging (exploit).** A trial is judged at a point against the N trials that have reached the
+same point, each by its score there, never against a peer that has not got there: it is judged
+when it is resumed (time-sharing), else at the point or, when too few have got there yet, at
+one of its next reports, once at least ``1 / quantile_fraction`` trials and half of the live
+ones have (at the latest of its points that is then ready; older ones are dropped). If it
+ranks in the bottom ``floor(quantile_fraction * N)`` of them (N also counting the live trials
+still on their way to the point), it EXPLOITs a trial of the top quantile
+that is still live and has a checkpoint: the controller restarts it from the donor's
+checkpoint with the donor's config, *explored* (see :mod:`raytune_lite.schedulers._explore`).
+A trial with a NaN/inf metric ranks last. Each trial's config changes are kept in
+:attr:`PBT.history`: the schedule PBT discovered.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from raytune_lite.checkpoint import Checkpoint
+from raytune_lite.schedulers._explore import Bounds, Explorer, Mutation, flatten_mutations
 from raytune_lite.schedulers.base import Decision, Scheduler, SyncPolicy
-from raytune_lite.space import Categorical, Domain, Float, Integer, SampleFrom
-from raytune_lite.trial import Mode, TrialSnapshot, TrialStatus, metric_value
+from raytune_lite.trial import Mode, ModeName, TrialSnapshot, TrialStatus, metric_value
 
-#: How one key is explored: a domain, a list of values, or a callable drawing a value.
-Mutation = Domain | list[Any] | Callable[[], Any]
+__all__ = ["PBT", "Bounds", "Mutation"]
 
 
-def _flatten_mutations(
-    node: Mapping[str, Any], prefix: tuple[str, ...] = ()
-) -> dict[tuple[str, ...], Mutation]:
-    out: dict[tuple[str, ...], Mutation] = {}
-    for key, v in node.items():
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"hyperparam_mutations keys must be non-empty strings; got {key!r}")
-        path = prefix + tuple(key.split("/"))
-        if isinstance(v, Mapping):
-            out.update(_flatten_mutations(v, path))
-        elif isinstance(v, SampleFrom):
-            raise ValueError(
-                f"hyperparam_mutations[{'/'.join(path)!r}]: sample_from cannot be "
-                "resampled without a config; use a domain, a list or a callable"
-            )
-        elif isinstance(v, Domain) or callable(v):
-            out[path] = v
-        elif isinstance(v, (list, tuple)) and len(v) > 0:
-            out[path] = list(v)
-        else:
-            raise ValueError(
-                f"hyperparam_mutations[{'/'.join(path)!r}] must be a domain "
-                f"(e.g. rt.loguniform), a non-empty list of values or a "
-                f"callable; got {v!r}"
-            )
-    return out
+@dataclass
+class _Member:
+    """What PBT knows of one trial."""
+
+    config: dict[str, Any]
+    checkpoint: str | None = None
+    scores: dict[str, float | None] = field(default_factory=dict)  #: point -> score there
+    last_point: int = 0  #: the last point reached (0: none yet)
+    time: float = 0.0  #: the last reported ``time_attr``
+    pending: list[int] = field(default_factory=list)  #: points reached, not judged yet
+    paused: bool = False  #: paused by PBT, waiting for next_to_resume
+    paused_seq: int = 0  #: order of pausing (ties of next_to_resume)
+    done: bool = False
+    error: bool = False
+    exploits: int = 0
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> _Member:
+        return cls(**{**d, "pending": [int(p) for p in d.get("pending", [])]})
 
 
 class PBT(Scheduler):
@@ -69,7 +72,7 @@ class PBT(Scheduler):
     Args:
         time_attr: the row key that measures training progress.
         perturbation_interval: a trial is considered for exploitation each time ``time_attr``
-            has grown by this much.
+            reaches a multiple of this.
         quantile_fraction: the share of trials in the top (donors) and bottom (exploiters)
             quantiles, in ``(0, 0.5]``.
         resample_probability: chance that a key is drawn afresh instead of perturbed.
@@ -77,6 +80,11 @@ class PBT(Scheduler):
             or ``"a/b"`` paths): the keys to explore. Callables are called without arguments;
             prefer domains or lists, which draw from this scheduler's seeded generator.
         perturbation_factors: the multipliers for numeric values, one drawn at random.
+        bounds: what a perturbation does at a domain's bounds: ``"reflect"`` (default:
+            mirrored back inside, so it always moves), ``"clip"`` (stays at the bound), or
+            ``"ignore"`` (Ray Tune's behaviour: multiplied regardless of the domain).
+        time_sharing: pause trials at their points so that a population larger than the
+            slots advances together (see the module docstring).
         synch: only asynchronous PBT (False) is supported.
 
     Example:
@@ -98,6 +106,8 @@ class PBT(Scheduler):
         resample_probability: float = 0.25,
         hyperparam_mutations: Mapping[str, Any] | None = None,
         perturbation_factors: Sequence[float] = (0.8, 1.2),
+        bounds: Bounds | str = Bounds.REFLECT,
+        time_sharing: bool = True,
         synch: bool = False,
     ):
         super().__init__()
@@ -141,6 +151,8 @@ class PBT(Scheduler):
                 f"perturbation_factors must be a non-empty list of numbers > 0; "
                 f"got {perturbation_factors=}"
             )
+        if not isinstance(time_sharing, bool):
+            raise ValueError(f"time_sharing must be True or False; got {time_sharing=}")
         if synch is not False:
             raise ValueError(f"only asynchronous PBT is supported; got {synch=} (use False)")
         self.time_attr = time_attr
@@ -148,80 +160,153 @@ class PBT(Scheduler):
         self.quantile_fraction = float(quantile_fraction)
         self.resample_probability = float(resample_probability)
         self.hyperparam_mutations = hyperparam_mutations
-        self._mutations = _flatten_mutations(hyperparam_mutations)
         self.perturbation_factors = [float(f) for f in factors]
+        self.bounds = Bounds.parse(bounds)
+        self.time_sharing = time_sharing
         self.synch = synch
+        self._explorer = Explorer(
+            flatten_mutations(hyperparam_mutations),
+            self.resample_probability,
+            self.perturbation_factors,
+            self.bounds,
+        )
         self.rng = np.random.default_rng()
+        self._reset()
+
+    def _reset(self) -> None:
         #: per trial, its config changes: ``[{"time", "donor", "config"}, ...]``
         self.history: dict[str, list[dict[str, Any]]] = {}
-        self._trials: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, _Member] = {}
+        self._slots: int | None = None  # unknown until the controller tells
+        self._to_come = 0.0
+        self._probed = False  # next_to_resume let a new trial go first; none came since
+        self._seq = 0
+        self._warned: set[str] = set()
 
-    def setup(self, metric: str | None, mode: Mode | str, seed: int | None = None) -> None:
+    def setup(self, metric: str | None, mode: Mode | ModeName, seed: int | None = None) -> None:
         super().setup(metric, mode, seed)
         self.rng = np.random.default_rng(seed)
-        self.history, self._trials = {}, {}
+        self._reset()
 
     def sync_policy(self) -> SyncPolicy:
         return SyncPolicy(self.time_attr, interval=self.perturbation_interval)
 
+    @property
+    def num_exploits(self) -> int:
+        """How many exploits PBT has decided so far."""
+        return sum(len(h) for h in self.history.values())
+
     # -- bookkeeping -----------------------------------------------------------------------
-    def _record(self, trial: TrialSnapshot) -> dict[str, Any]:
-        rec = self._trials.setdefault(
-            trial.trial_id,
-            {
-                "scores": {},
-                "last_k": None,
-                "last_perturb": 0.0,
-                "pending": None,
-                "done": False,
-                "error": False,
-            },
-        )
-        rec["config"] = copy.deepcopy(dict(trial.config))
+    def _member(self, trial: TrialSnapshot) -> _Member:
+        m = self._members.get(trial.trial_id)
+        if m is None:
+            m = self._members[trial.trial_id] = _Member(copy.deepcopy(dict(trial.config)))
+        else:
+            m.config = copy.deepcopy(dict(trial.config))
         if trial.checkpoint is not None:
-            rec["checkpoint"] = trial.checkpoint.path
-        rec.setdefault("checkpoint", None)
-        return rec
+            m.checkpoint = trial.checkpoint.path
+        return m
+
+    def _live(self) -> int:
+        return sum(1 for m in self._members.values() if not m.done)
+
+    def set_capacity(self, slots: int, to_come: float) -> None:
+        self._slots, self._to_come = slots, to_come
+        if not self.time_sharing and self._live() + to_come > slots:
+            self._warn_once(
+                "waves",
+                f"PBT: {self._live() + to_come:g} trials but {slots} slots and "
+                "time_sharing=False: the population runs in waves, trials are compared with "
+                "the few that reached the same point, and exploits are rare. Leave "
+                "time_sharing=True to have the population advance together.",
+            )
+
+    def _others_wait(self, trial_id: str) -> bool:
+        """Whether a trial is waiting for a slot: paused by PBT, or still to be created."""
+        if not self.time_sharing or self._slots is None:
+            return False
+        return self._to_come > 0 or any(
+            m.paused and not m.done for tid, m in self._members.items() if tid != trial_id
+        )
 
     def on_add(self, trial: TrialSnapshot) -> None:
-        self._record(trial)
+        self._member(trial)
+        self._probed = False
 
     def on_complete(self, trial: TrialSnapshot) -> None:
-        rec = self._record(trial)
-        rec["done"] = True
-        rec["error"] = trial.status is TrialStatus.ERROR
+        m = self._member(trial)
+        m.done, m.paused = True, False
+        m.error = trial.status is TrialStatus.ERROR
 
+    # -- decisions ---------------------------------------------------------------------------
     def on_result(self, trial: TrialSnapshot, row: dict[str, Any]) -> Decision:
-        rec = self._record(trial)
+        m = self._member(trial)
+        m.paused = False  # it runs (also when resumed without next_to_resume, e.g. restored)
         t = metric_value(row, self.time_attr)
         if t is None:
             return Decision.CONTINUE
+        m.time = t
         v = metric_value(row, self.metric)
-        score = None if v is None else self.mode.sign() * v
-        # the score at each point k * interval of training: the report that reached it
-        k = str(int(t / self.perturbation_interval + 1e-9))
-        due = t - rec["last_perturb"] >= self.perturbation_interval
-        if k != rec["last_k"] or due:
-            rec["scores"][k] = score
-            rec["last_k"] = k
-        if due:
-            rec["last_perturb"] = t
-            rec["pending"] = k
-        if rec.get("pending") is None:
-            return Decision.CONTINUE
-        ready, donor = self._judge(trial.trial_id, rec["pending"])
-        if not ready:
-            return Decision.CONTINUE  # too few peers at that point yet: judged later
-        point, rec["pending"] = rec["pending"], None
-        if donor is None:
-            return Decision.CONTINUE
-        drec = self._trials[donor]
-        new_config = self.explore(drec["config"])
-        rec["scores"][point] = drec["scores"][point]  # it now continues from the donor's state
-        self.history.setdefault(trial.trial_id, []).append(
+        k = int(t / self.perturbation_interval + 1e-9)
+        if k > m.last_point:  # a new point: the score there is this report's
+            m.scores[str(k)] = None if v is None else self.mode.sign() * v
+            m.last_point = k
+            m.pending.append(k)
+            if self._others_wait(trial.trial_id):
+                if trial.checkpoint is not None:
+                    self._seq += 1
+                    m.paused, m.paused_seq = True, self._seq
+                    return Decision.PAUSE  # judged when resumed, once the others caught up
+                self._warn_once(
+                    "checkpoint",
+                    f"PBT cannot pause trial {trial.trial_id} at {self.time_attr}={t:g} to "
+                    "let others run: it has saved no checkpoint. Report "
+                    "checkpoint=rt.Checkpoint.from_dict(...) at every perturbation point.",
+                )
+        return self._judge_pending(trial.trial_id, m, t)
+
+    def next_to_resume(self) -> str | None:
+        paused = [(m.time, m.paused_seq, tid) for tid, m in self._members.items() if m.paused]
+        if not paused:
+            return None
+        if self._to_come > 0 and not self._probed:
+            self._probed = True  # a new trial (at time 0) goes first; asked again: resume
+            return None
+        _, _, tid = min(paused)
+        self._members[tid].paused = False
+        return tid
+
+    def on_resume(self, trial: TrialSnapshot) -> Decision:
+        m = self._member(trial)
+        m.paused = False
+        return self._judge_pending(trial.trial_id, m, m.time)
+
+    def _judge_pending(self, trial_id: str, m: _Member, t: float) -> Decision:
+        """Judges the trial at the latest of its pending points that is ready."""
+        for point in reversed(m.pending):
+            ready, donor = self._judge(trial_id, str(point))
+            if not ready:
+                continue
+            m.pending = [p for p in m.pending if p > point]
+            if donor is None:
+                return Decision.CONTINUE
+            return self._exploit(trial_id, m, point, donor, t)
+        return Decision.CONTINUE
+
+    def _exploit(self, trial_id: str, m: _Member, point: int, donor: str, t: float) -> Decision:
+        d = self._members[donor]
+        assert d.checkpoint is not None
+        new_config = self._explorer.explore(d.config, self.rng)
+        # its own score at the point stays: the others at that point are judged against what
+        # each trial had there (a copied score would push the next trial into the bottom)
+        m.config = copy.deepcopy(new_config)
+        m.last_point, m.time, m.pending = max(d.last_point, point), d.time, []
+        m.checkpoint = None  # its own copy is made by the controller: known at its next report
+        m.exploits += 1
+        self.history.setdefault(trial_id, []).append(
             {"time": t, "donor": donor, "config": copy.deepcopy(new_config)}
         )
-        return Decision.exploit(new_config, Checkpoint(drec["checkpoint"]), donor)
+        return Decision.exploit(new_config, Checkpoint(d.checkpoint), donor)
 
     def _judge(self, trial_id: str, k: str) -> tuple[bool, str | None]:
         """Whether enough trials have reached point ``k`` to judge ``trial_id`` there, and
@@ -229,18 +314,24 @@ class PBT(Scheduler):
 
         Trials are ranked by their score at that point of training (trials that ran ahead
         are compared by the value they had there). A judgement waits until at least
-        ``1 / quantile_fraction`` trials, and half of those still running, have reached the
-        point. Donors must still be running and have a checkpoint."""
+        ``1 / quantile_fraction`` trials, and half of those still live, have reached the
+        point. Each quantile holds ``floor(quantile_fraction * N)`` trials, N counting the
+        live trials still on their way to the point. Donors must still be live and have a
+        checkpoint."""
         peers = []
-        for tid, r in self._trials.items():
-            if k in r["scores"] and not r["error"]:
-                sc = r["scores"][k]
+        for tid, r in self._members.items():
+            if k in r.scores and not r.error:
+                sc = r.scores[k]
                 peers.append((math.inf if sc is None else sc, tid))
-        alive = sum(1 for r in self._trials.values() if not r["done"])
-        if len(peers) < max(math.ceil(1 / self.quantile_fraction - 1e-9), math.ceil(alive / 2)):
+        if len(peers) < max(
+            math.ceil(1 / self.quantile_fraction - 1e-9), math.ceil(self._live() / 2)
+        ):
             return False, None
         peers.sort()
-        n = int(len(peers) * self.quantile_fraction + 1e-9)
+        # the quantiles are shares of the whole population: the trials still on their way
+        # to the point count too, so a judgement does not depend on how many have arrived
+        behind = sum(1 for r in self._members.values() if not r.done and k not in r.scores)
+        n = int((len(peers) + behind) * self.quantile_fraction + 1e-9)
         if trial_id not in {tid for _, tid in peers[-n:]}:
             return True, None
         top = [
@@ -248,8 +339,8 @@ class PBT(Scheduler):
             for sc, tid in peers[:n]
             if math.isfinite(sc)
             and tid != trial_id
-            and not self._trials[tid]["done"]
-            and self._trials[tid]["checkpoint"] is not None
+            and not self._members[tid].done
+            and self._members[tid].checkpoint is not None
         ]
         if not top:
             return True, None
@@ -258,64 +349,38 @@ class PBT(Scheduler):
     # -- explore ---------------------------------------------------------------------------
     def explore(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of ``config`` with every ``hyperparam_mutations`` key resampled or perturbed."""
-        new = copy.deepcopy(dict(config))
-        for path, mutation in self._mutations.items():
-            node: Any = new
-            for p in path[:-1]:
-                if not isinstance(node.get(p), dict):
-                    node[p] = {}
-                node = node[p]
-            key = path[-1]
-            if key in node and self.rng.random() >= self.resample_probability:
-                node[key] = self._perturb(node[key], mutation)
-            else:
-                node[key] = self._resample(mutation)
-        return new
+        return self._explorer.explore(config, self.rng)
 
-    def _resample(self, mutation: Mutation) -> Any:
-        if isinstance(mutation, Domain):
-            return mutation.sample(self.rng)
-        if isinstance(mutation, list):
-            return copy.deepcopy(mutation[int(self.rng.integers(len(mutation)))])
-        return mutation()
-
-    def _perturb(self, value: Any, mutation: Mutation) -> Any:
-        factor = self.perturbation_factors[int(self.rng.integers(len(self.perturbation_factors)))]
-        choices = (
-            mutation.choices
-            if isinstance(mutation, Categorical)
-            else mutation
-            if isinstance(mutation, list)
-            else None
-        )
-        if choices is not None:
-            idx = next((i for i, c in enumerate(choices) if c is value or c == value), None)
-            if idx is None:
-                return self._resample(mutation)
-            step = -1 if factor < 1 else 1
-            return copy.deepcopy(choices[min(max(idx + step, 0), len(choices) - 1)])
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return self._resample(mutation)
-        if isinstance(mutation, Integer):
-            target = round(value * factor)
-            if target == value and factor != 1:  # small ints: move at least one step
-                target = int(value) + (1 if factor > 1 else -1)
-            return int(min(max(target, mutation.low), mutation.high - 1))
-        if isinstance(mutation, Float):
-            x = min(max(value * factor, mutation.low), mutation.high)
-            return mutation.from_unit(mutation.to_unit(x)) if mutation.q is not None else x
-        return round(value * factor) if isinstance(value, int) else value * factor
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     # -- state -----------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {
             "rng": self.rng.bit_generator.state,
-            "trials": copy.deepcopy(self._trials),
+            "members": {tid: asdict(m) for tid, m in self._members.items()},
             "history": copy.deepcopy(self.history),
+            "to_come": self._to_come if math.isfinite(self._to_come) else None,  # None: inf
+            "slots": self._slots,
+            "probed": self._probed,
+            "seq": self._seq,
+            "warned": sorted(self._warned),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
+        self._reset()
         if "rng" in state:
             self.rng.bit_generator.state = state["rng"]
-        self._trials = copy.deepcopy(state.get("trials", {}))
+        self._members = {
+            str(tid): _Member.from_json(d) for tid, d in state.get("members", {}).items()
+        }
         self.history = copy.deepcopy(state.get("history", {}))
+        to_come = state.get("to_come", 0.0)
+        self._to_come = math.inf if to_come is None else float(to_come)
+        slots = state.get("slots")
+        self._slots = None if slots is None else int(slots)
+        self._probed = bool(state.get("probed", False))
+        self._seq = int(state.get("seq", 0))
+        self._warned = set(state.get("warned", []))

@@ -15,7 +15,10 @@ from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.cmaes import CMAES
 from raytune_lite.search.evolution import GeneticSearch
 from raytune_lite.search.local import LocalSearch, Restart
+from raytune_lite.search.nsga2 import NSGA2
 from raytune_lite.search.pso import Bounds, ParticleSwarm
+from raytune_lite.search.repeated import Repeated
+from raytune_lite.search.staged import Narrow, Staged
 
 if TYPE_CHECKING:
     from raytune_lite.search.bayes import BayesOpt, Pending
@@ -30,17 +33,21 @@ _LAZY = {
 __all__ = [
     "CMAES",
     "FINISHED",
+    "NSGA2",
     "TPE",
     "BasicSearch",
     "BayesOpt",
     "Bounds",
     "GeneticSearch",
     "LocalSearch",
+    "Narrow",
     "ParticleSwarm",
     "Pending",
+    "Repeated",
     "Restart",
     "SearchStatus",
     "Searcher",
+    "Staged",
     "Suggestion",
 ]
 

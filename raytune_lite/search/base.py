@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 
 class SearchStatus(Enum):
@@ -56,11 +56,19 @@ class Searcher(ABC):
     #: True when the searcher needs ``metric`` to be set (model-based ones do).
     requires_metric: bool = False
 
+    #: True when the searcher ranks trials by several objectives (``Tuner(metric=[...])``).
+    #: The Tuner sets :attr:`objectives` (a :class:`~raytune_lite.multiobjective.Objectives`)
+    #: and :attr:`constraints` after :meth:`setup`; single-objective searchers see the first
+    #: metric as ``metric``.
+    supports_multi_objective: bool = False
+    objectives: Any = None
+    constraints: Any = None
+
     def setup(
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:
@@ -89,6 +97,12 @@ class Searcher(ABC):
 
     def on_result(self, trial_id: str, row: dict[str, Any]) -> None:
         """An intermediate row of a trial (most searchers ignore these)."""
+
+    def trial_info(self, trial_id: str) -> dict[str, Any]:
+        """What the searcher records about a trial it just suggested (JSON-able; e.g. the
+        stage of a staged search): kept in the trial's summary and shown as columns of
+        ``results.dataframe()``. Default: nothing."""
+        return {}
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
         """A trial ended: ``row`` is its last row (None if it reported none); ``error`` says

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
+from raytune_lite.trial import Mode, ModeName
 
 
 class BasicSearch(Searcher):
@@ -23,22 +24,29 @@ class BasicSearch(Searcher):
         ([1, 2, 1, 2], <SearchStatus.FINISHED: 'FINISHED'>)
     """
 
+    supports_multi_objective = True  # random search ranks nothing
+
     def __init__(self, *, max_pending: int | None = None):
         super().__init__(max_pending=max_pending)
         self._count = 0
-        self._grid: list[dict[Any, Any]] = [{}]
+        self._grid_size = 1
 
     def setup(
-        self, space: Any, metric: str | None, mode: Any, seed: int | None, num_samples: int = 1
+        self,
+        space: Any,
+        metric: str | None,
+        mode: Mode | ModeName,
+        seed: int | None,
+        num_samples: int = 1,
     ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
-        self._grid = list(self.space.grid_points()) or [{}]
+        self._grid_size = self.space.grid_size  # points are made one at a time, never listed
 
     def suggest(self, trial_id: str) -> Suggestion:
-        total = self.num_samples * len(self._grid)
+        total = self.num_samples * self._grid_size
         if self.num_samples >= 0 and self._count >= total:
             return FINISHED
-        point = self._grid[self._count % len(self._grid)]
+        point = self.space.grid_point(self._count % self._grid_size)
         self._count += 1
         return self.space.sample(self.rng, grid_point=point)
 

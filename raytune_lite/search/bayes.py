@@ -55,7 +55,7 @@ from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
 from raytune_lite.search._observations import Observations
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 __all__ = ["BELIEVER_PESSIMISM", "BayesOpt", "Pending"]
 
@@ -171,7 +171,7 @@ class BayesOpt(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

@@ -49,7 +49,7 @@ import numpy as np
 from raytune_lite.search._cmaes.distribution import Distribution, Sample
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Categorical, Float, Integer, Space
-from raytune_lite.trial import Mode, metric_value
+from raytune_lite.trial import Mode, ModeName, metric_value
 
 
 def _check_positive(name: str, value: Any, *, upper: float | None = None) -> float:
@@ -153,7 +153,7 @@ class CMAES(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

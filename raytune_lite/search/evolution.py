@@ -37,7 +37,7 @@ from raytune_lite.search._population import (
 )
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Categorical, Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 
 class GeneticSearch(Searcher):
@@ -111,7 +111,7 @@ class GeneticSearch(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

@@ -47,7 +47,7 @@ from raytune_lite.search._population import (
 )
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Categorical, Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 __all__ = ["LocalSearch", "Probe", "ProbeKind", "Restart"]
 
@@ -188,7 +188,7 @@ class LocalSearch(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

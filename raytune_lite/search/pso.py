@@ -35,7 +35,7 @@ from raytune_lite._checks import check_int
 from raytune_lite.search._population import Codec, check_float, reflect, score_of
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 
 class Bounds(str, Enum):
@@ -157,7 +157,7 @@ class ParticleSwarm(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

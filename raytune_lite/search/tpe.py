@@ -35,7 +35,7 @@ from raytune_lite.search._tpe.parzen import Dim, ParzenConfig, ParzenEstimator, 
 from raytune_lite.search._tpe.space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
-from raytune_lite.trial import Mode
+from raytune_lite.trial import Mode, ModeName
 
 __all__ = ["TPE", "default_gamma"]
 
@@ -137,7 +137,7 @@ class TPE(Searcher):
         self,
         space: Space,
         metric: str | None,
-        mode: Mode | str,
+        mode: Mode | ModeName,
         seed: int | None,
         num_samples: int = 1,
     ) -> None:

@@ -11,13 +11,15 @@ import numpy as np
 
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
-from raytune_lite.trial import Mode, Trial, TrialStatus
+from raytune_lite.trial import Mode, ModeName, Trial, TrialStatus
 
 
 class _Sim:
     """A tiny single-process stand-in for the controller's bookkeeping (no Ray)."""
 
-    def __init__(self, n_trials: int, max_t: int, concurrency: int, seed: int, mode: str):
+    def __init__(
+        self, n_trials: int, max_t: int, concurrency: int, seed: int, mode: Mode | ModeName
+    ):
         self.rng = np.random.default_rng(seed)
         self.max_t = max_t
         self.concurrency = concurrency
@@ -38,6 +40,7 @@ class _Sim:
     def step(self, s: Scheduler) -> bool:
         """One event; returns False when everything has ended."""
         if len(self.running()) < self.concurrency:
+            s.set_capacity(self.concurrency, len(self.todo))
             rid = s.next_to_resume()
             if rid is not None:
                 tr = self.trials.get(rid)
@@ -45,7 +48,11 @@ class _Sim:
                     f"next_to_resume returned {rid!r}, which is not a paused trial"
                 )
                 tr.status = TrialStatus.RUNNING
-                self.log.append((rid, "resume", ""))
+                d = s.on_resume(tr.snapshot())
+                assert isinstance(d, Decision), f"on_resume must return a Decision; got {d!r}"
+                if d.action is Action.EXPLOIT:
+                    self._exploit(tid=rid, d=d)
+                self.log.append((rid, "resume", d.action.value))
                 return True
             if self.todo:
                 tid = self.todo.pop(0)
@@ -71,9 +78,8 @@ class _Sim:
         d = s.on_result(tr.snapshot(), dict(row))
         assert isinstance(d, Decision), f"on_result must return a Decision; got {d!r}"
         self.log.append((tid, d.action.value, str(t)))
-        if d.action in (Action.STOP, Action.COMPLETE) or (
-            d.action is Action.CONTINUE and t >= self.max_t
-        ):
+        if d.action in (Action.STOP, Action.COMPLETE) or t >= self.max_t:
+            # max_t is the stop criterion: it ends the trial whatever the decision was
             tr.status = (
                 TrialStatus.STOPPED_EARLY if d.action is Action.STOP else TrialStatus.TERMINATED
             )
@@ -81,10 +87,17 @@ class _Sim:
         elif d.action is Action.PAUSE:
             tr.status = TrialStatus.PAUSED
         elif d.action is Action.EXPLOIT:
-            assert d.donor in self.trials and d.donor != tid, f"bad exploit donor {d.donor!r}"
-            assert isinstance(d.config, dict)
-            tr.config = copy.deepcopy(d.config)
+            self._exploit(tid, d)
         return True
+
+    def _exploit(self, tid: str, d: Decision) -> None:
+        assert d.donor in self.trials and d.donor != tid, f"bad exploit donor {d.donor!r}"
+        assert isinstance(d.config, dict)
+        donor = self.trials[d.donor]
+        assert d.checkpoint is not None and not donor.status.is_finished, "exploits a live donor"
+        tr = self.trials[tid]
+        tr.config = copy.deepcopy(d.config)
+        self.iteration[tid] = self.iteration[d.donor]  # it continues from the donor's state
 
 
 def check_scheduler(

@@ -11,6 +11,7 @@ import numpy as np
 
 from raytune_lite import space as sp
 from raytune_lite.search.base import FINISHED, Searcher
+from raytune_lite.trial import Mode, ModeName
 
 #: A mixed space: floats (linear, log, quantized), ints (linear, log), a categorical, a
 #: constant, a nested dict and a conditional value.
@@ -46,7 +47,7 @@ def _drive(
     n: int,
     seed: int,
     pending: int,
-    mode: str = "min",
+    mode: Mode | ModeName = "min",
     fail_every: int = 0,
 ) -> list[dict[str, Any]]:
     """Runs ``n`` trials with up to ``pending`` outstanding, completing in shuffled order."""
@@ -161,7 +162,7 @@ def drive(
     fn: Callable[[dict[str, Any]], float],
     n: int,
     seed: int,
-    mode: str = "min",
+    mode: Mode | ModeName = "min",
 ) -> list[tuple[dict[str, Any], float]]:
     """Runs ``searcher`` sequentially for ``n`` trials on ``fn`` (no Ray): suggest, evaluate,
     ``on_complete``; returns each (config, value) in order.

@@ -1,0 +1,60 @@
+"""Several objectives and constraints through the Tuner and ResultGrid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import raytune_lite as rt
+from raytune_lite.schedulers import ASHA
+from raytune_lite.search import NSGA2, TPE
+
+
+def two_losses(config: dict[str, Any]) -> None:
+    x = config["x"]
+    rt.report({"loss": x, "latency": (1 - x) ** 2, "memory_mb": 1000 * x})
+
+
+def test_searchers_and_schedulers_that_rank_by_one_metric_are_refused() -> None:
+    space = {"x": rt.uniform(0, 1)}
+    with pytest.raises(ValueError, match=r"TPE optimises one: use rt\.search\.BasicSearch"):
+        rt.Tuner(two_losses, space, metric=["loss", "latency"], mode=["min", "min"], searcher=TPE())
+    with pytest.raises(ValueError, match="ASHA ranks trials by one metric"):
+        rt.Tuner(two_losses, space, metric=["loss", "latency"], scheduler=ASHA(max_t=4))
+    with pytest.raises(ValueError, match="needs a mode per metric"):
+        rt.Tuner(two_losses, space, metric=["loss", "latency"], mode=["min"])
+    with pytest.raises(ValueError, match="a constraint reads 'key <= number'"):
+        rt.Tuner(two_losses, space, metric="loss", constraints=["memory < lots"])
+
+
+@pytest.mark.ray
+def test_the_pareto_front_best_refusal_weights_and_constraints(
+    ray_local: Any, storage: str
+) -> None:
+    results = rt.Tuner(
+        two_losses, {"x": rt.grid([0.0, 0.25, 0.5, 0.75, 1.0])},
+        metric=["loss", "latency"], mode=["min", "min"], constraints=["memory_mb <= 800"],
+        storage_path=storage, verbose=0,
+    ).fit()  # fmt: skip
+    front = results.pareto_front()
+    assert [r.config["x"] for r in front] == [0.0, 0.25, 0.5, 0.75]  # x=1 is infeasible
+    with pytest.raises(ValueError, match=r"there is no single best; see results\.pareto_front"):
+        _ = results.best
+    assert results.get_best(weights={"loss": 1.0, "latency": 1.0}).config["x"] == 0.5
+    assert results.get_best(metric="latency").config["x"] == 1.0  # one metric, as asked
+    df = results.dataframe().sort_values("config/x")
+    assert list(df["pareto"]) == [True, True, True, True, False]
+    assert list(df["feasible"]) == [True, True, True, True, False]
+    again = rt.ResultGrid.from_path(results.path)
+    assert again.objectives.metrics == ("loss", "latency")
+
+
+@pytest.mark.ray
+def test_nsga2_runs_through_the_tuner(ray_local: Any, storage: str) -> None:
+    results = rt.Tuner(
+        two_losses, {"x": rt.uniform(0, 1)}, metric=["loss", "latency"], mode="min",
+        searcher=NSGA2(population_size=4), num_samples=10, storage_path=storage, verbose=0,
+        seed=0,
+    ).fit()  # fmt: skip
+    assert len(results) == 10 and len(results.pareto_front()) == 10  # every x is a trade-off
