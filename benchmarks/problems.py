@@ -357,7 +357,6 @@ PROBLEMS: dict[str, Any] = {
 
 def get_problem(name: str) -> Problem:
     """A fresh problem by its name (one of :data:`PROBLEMS`)."""
-    try:
-        return PROBLEMS[name]()  # type: ignore[no-any-return]
-    except KeyError:
-        raise ValueError(f"unknown problem {name!r}; known: {sorted(PROBLEMS)}") from None
+    if name not in PROBLEMS:
+        raise ValueError(f"unknown problem {name!r}; known: {sorted(PROBLEMS)}")
+    return PROBLEMS[name]()  # type: ignore[no-any-return]
