@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,43 +13,18 @@ import numpy as np
 from raytune_lite._spans import assign_slots, trial_spans
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.multiobjective import Objectives, feasible, pareto_mask
+from raytune_lite.results_io import live_status, rows_frame
 from raytune_lite.space import flatten
 from raytune_lite.store import (
-    RESULT_FILE,
-    REWIND_KEY,
-    TRIAL_FILE,
     ExperimentStatus,
     load_experiment,
     load_trials,
-    read_rows,
     trial_dir,
 )
 from raytune_lite.trial import Mode, ModeName, TrialStatus, metric_value
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _live_status(path: str, trial: dict[str, Any]) -> TrialStatus:
-    """A trial's status in a live experiment. trial.json is written at status changes, not at
-    launch, so: a trial with no trial.json yet was launched at once (its params.json is
-    written just before); an unfinished trial was launched again when result.jsonl has more
-    rows than its trial.json counted, or ends in a restart marker (a relaunch writes one)."""
-    status = TrialStatus(trial["status"])
-    if status.is_finished or status is TrialStatus.RUNNING:
-        return status
-    folder = trial_dir(path, trial["trial_id"])
-    if not os.path.exists(os.path.join(folder, TRIAL_FILE)):
-        return TrialStatus.RUNNING
-    try:
-        with open(os.path.join(folder, RESULT_FILE)) as f:
-            lines = [ln for ln in f.read().splitlines() if ln.strip()]
-    except FileNotFoundError:
-        return status
-    markers = sum(REWIND_KEY in ln for ln in lines)
-    relaunched = bool(lines) and REWIND_KEY in lines[-1]
-    more_rows = len(lines) - markers > int(trial.get("num_results") or 0)
-    return TrialStatus.RUNNING if relaunched or more_rows else status
 
 
 def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -70,43 +44,6 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: the controller and the workers never need it
 
     return pd.DataFrame.from_records(records)
-
-
-def _fast_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
-    """:func:`~raytune_lite.store.read_rows`, parsed in one ``json.loads`` when the file has
-    no restart marker and no torn line (the common case; 2-3 times faster)."""
-    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
-    try:
-        with open(file) as f:
-            text = f.read()
-    except FileNotFoundError:
-        return []
-    if REWIND_KEY not in text:
-        try:
-            rows = json.loads("[" + ",".join(ln for ln in text.splitlines() if ln.strip()) + "]")
-        except ValueError:
-            rows = None
-        if isinstance(rows, list):
-            return rows
-    return read_rows(path, trial_id)
-
-
-def _rows_frame(path: str, ids: list[str]) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
-
-    rows: list[dict[str, Any]] = []
-    counts = []
-    for tid in ids:
-        got = _fast_rows(path, tid)
-        rows.extend(got)
-        counts.append(len(got))
-    df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
-    if rows:
-        if "trial_id" in df.columns:  # a metric of that name: the trial's id wins
-            del df["trial_id"]
-        df.insert(0, "trial_id", np.repeat(np.array(ids, dtype=object), counts))
-    return df
 
 
 @dataclass(frozen=True)
@@ -168,7 +105,7 @@ class ResultGrid:
                 trial_id=t["trial_id"],
                 config=t["config"],
                 metrics=t.get("last_result") or {},
-                status=_live_status(path, t) if live else TrialStatus(t["status"]),
+                status=live_status(path, t) if live else TrialStatus(t["status"]),
                 checkpoint=Checkpoint(t["checkpoint"]) if t.get("checkpoint") else None,
                 error=t.get("error"),
                 path=trial_dir(path, t["trial_id"]),
@@ -377,7 +314,7 @@ class ResultGrid:
             ids = [r.trial_id for r in self._results]
         else:
             ids = [trial_id] if isinstance(trial_id, str) else list(trial_id)
-        return _rows_frame(self.path, ids)
+        return rows_frame(self.path, ids)
 
     def attempts(self) -> pd.DataFrame:
         """One row per attempt that reported results: ``trial_id``, ``attempt`` (its number),

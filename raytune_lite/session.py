@@ -30,14 +30,13 @@ from typing import Any
 
 from raytune_lite import transfer
 from raytune_lite.attempt import (
-    CONTROLLER_NAMESPACE,
     AttemptEnd,
-    Message,
     TrialContext,
     TrialInterrupt,
 )
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.outbox import Outbox, controller_handle, ended_message
+from raytune_lite.schedulers.base import Action
 from raytune_lite.spec import missing_stop_keys, stop_reached
 from raytune_lite.store import REWIND_KEY, checkpoint_dir
 
@@ -47,117 +46,6 @@ RESERVED_KEYS = ("training_iteration", "timestamp", "time_this_iter_s", "time_to
 CONFIG_PREFIX = "config/"
 
 logger = logging.getLogger("raytune_lite")
-
-#: How long the outbox waits for more rows before sending a batch (seconds).
-LINGER_S = 0.02
-
-
-_handles: dict[str, Any] = {}
-
-
-def _controller(name: str) -> Any:
-    """The controller's actor handle, looked up once per worker process and experiment
-    (sending the handle with every task costs more than the task itself)."""
-    handle = _handles.get(name)
-    if handle is None:
-        import ray
-
-        handle = _handles[name] = ray.get_actor(name, namespace=CONTROLLER_NAMESPACE)
-    return handle
-
-
-class _Outbox:
-    """Batches rows to the controller from a background thread."""
-
-    def __init__(self, ctx: TrialContext):
-        self._ctx = ctx
-        self._cv = threading.Condition()
-        self._buf: list[Message] = []
-        self._queued = 0
-        self._acked = 0
-        self._flush = False
-        self._closed = False
-        self._first_at = 0.0
-        self._decision: Decision | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    def put(self, msg: Message, wait: bool) -> Decision | None:
-        """Queues ``msg``; with ``wait``, returns only once the controller has it on disk."""
-        with self._cv:
-            if self._closed:
-                raise RuntimeError(_ended(self._ctx))
-            if self._error is not None:
-                raise RuntimeError(
-                    "raytune_lite lost its connection to the controller"
-                ) from self._error
-            if not self._buf:
-                self._first_at = time.monotonic()
-            self._buf.append(msg)
-            self._queued += 1
-            seq = self._queued
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, daemon=True, name=f"rtl-outbox-{self._ctx.trial_id}"
-                )
-                self._thread.start()
-            if wait:
-                self._flush = True
-            self._cv.notify_all()
-            while wait and self._acked < seq and self._error is None:
-                self._cv.wait()
-            if self._error is not None:
-                raise RuntimeError(
-                    "raytune_lite lost its connection to the controller"
-                ) from self._error
-            return self._decision
-
-    def _loop(self) -> None:
-        ctx = self._ctx
-        while True:
-            with self._cv:
-                while not self._buf and not self._closed:
-                    self._cv.wait()
-                if self._closed:
-                    return  # close() takes what is left
-                while not self._flush and not self._closed:
-                    left = self._first_at + LINGER_S - time.monotonic()
-                    if left <= 0:
-                        break
-                    self._cv.wait(left)
-                if self._closed:
-                    return
-                batch, self._buf, self._flush = self._buf, [], False
-            try:
-                import ray
-
-                handle = _controller(ctx.controller)
-                decision = ray.get(handle.report.remote(ctx.trial_id, ctx.attempt, batch))
-            except BaseException as e:  # the controller is gone: report() raises
-                with self._cv:
-                    self._error = e
-                    self._cv.notify_all()
-                return
-            with self._cv:
-                self._acked += len(batch)
-                if decision is not None and self._decision is None:
-                    self._decision = decision
-                self._cv.notify_all()
-
-    def close(self) -> list[Message]:
-        """Stops the thread (after its call in flight) and returns the rows never sent."""
-        with self._cv:
-            self._closed = True
-            self._cv.notify_all()
-        if self._thread is not None:
-            self._thread.join()
-        with self._cv:
-            rest, self._buf = self._buf, []
-        return rest
-
-    @property
-    def decision(self) -> Decision | None:
-        return self._decision
 
 
 def _clean_value(key: str, v: Any) -> Any:
@@ -185,7 +73,7 @@ class _Session:
         self.iteration = ctx.start_iteration
         self.started = time.time()
         self.last = self.started
-        self.outbox = _Outbox(ctx)
+        self.outbox = Outbox(ctx)
         self._fetched: Checkpoint | None = None
         self._scratch: str | None = None
         #: set once the attempt is told to end: every later report() raises it again
@@ -228,7 +116,7 @@ class _Session:
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
         if self.ended:
-            raise RuntimeError(_ended(self.ctx))
+            raise RuntimeError(ended_message(self.ctx))
         if self.interrupt is not None:
             # told to stop already (a broad except swallowed it): stop again, send nothing
             raise TrialInterrupt(self.interrupt.end, self.interrupt.reason)
@@ -296,7 +184,7 @@ class _Session:
         return saved
 
     def _depot(self) -> Any:
-        return transfer.depot_for(_controller(self.ctx.controller), self.ctx.controller)
+        return transfer.depot_for(controller_handle(self.ctx.controller), self.ctx.controller)
 
     def checkpoint(self) -> Checkpoint | None:
         """The checkpoint to start from, fetched to this node first where the experiment
@@ -333,14 +221,6 @@ class _Session:
             logger.exception("raytune_lite: files of trial %s not saved", self.ctx.trial_id)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _ended(ctx: TrialContext) -> str:
-    return (
-        f"raytune_lite: a report from trial {ctx.trial_id} attempt {ctx.attempt}, which has "
-        "ended (a thread the training function left running?): refused. Join your threads "
-        "before the training function returns"
-    )
 
 
 #: the attempt running in this thread's context (set by the runner for the attempt's thread)
@@ -397,7 +277,7 @@ def _session(fn: str) -> _Session:
             "training function that you pass to raytune_lite.Tuner"
         )
     if sess.ended:
-        raise RuntimeError(_ended(sess.ctx))
+        raise RuntimeError(ended_message(sess.ctx))
     return sess
 
 

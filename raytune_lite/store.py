@@ -387,51 +387,6 @@ def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def read_segment_ends(
-    path: str, trial_id: str
-) -> list[tuple[dict[str, Any], dict[str, Any]] | None]:
-    """The first and last row of each attempt of a trial since its first row, superseded
-    rows included: result.jsonl split at each restart marker (None for an attempt that
-    reported nothing). Only those lines are parsed, so it is quick on long trials; a torn
-    last line is ignored."""
-    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
-    try:
-        with open(file) as f:
-            lines = [ln for ln in f.read().splitlines() if ln.strip()]
-    except FileNotFoundError:
-        return []
-    if lines:
-        try:
-            json.loads(lines[-1])
-        except ValueError:
-            lines.pop()  # a write cut short by a crash
-    groups: list[list[str]] = [[]]
-    for ln in lines:
-        if REWIND_KEY in ln and REWIND_KEY in json.loads(ln):
-            groups.append([])
-        else:
-            groups[-1].append(ln)
-    if groups == [[]]:
-        return []
-    return [(json.loads(g[0]), json.loads(g[-1])) if g else None for g in groups]
-
-
-def failed_attempts(path: str, trial_id: str) -> set[int]:
-    """The numbers of the attempts whose failure error.txt records."""
-    file = os.path.join(trial_dir(path, trial_id), ERROR_FILE)
-    try:
-        with open(file) as f:
-            heads = [ln.rstrip() for ln in f if ln.startswith("--- attempt ")]
-    except FileNotFoundError:
-        return set()
-    out = set()
-    for h in heads:
-        num = h[len("--- attempt ") :].removesuffix("---").strip()
-        if num.isdigit():
-            out.add(int(num))
-    return out
-
-
 def _iteration(row: dict[str, Any]) -> float:
     it = row.get("training_iteration", 0)
     return it if isinstance(it, (int, float)) and not isinstance(it, bool) else 0
