@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import deque
 from typing import Any
@@ -20,25 +19,23 @@ from typing import Any
 import ray
 
 from raytune_lite import resources as res
-from raytune_lite.attempt import AttemptEnd, AttemptResult, Message, TrialContext
+from raytune_lite.attempt import AttemptEnd, AttemptResult, Message
+from raytune_lite.controller.driver_calls import CANCEL_GRACE_S, DriverCalls
 from raytune_lite.controller.failing import (
     Escalation,
     FailureLog,
     NodeWait,
-    crash_message,
-    node_of,
 )
+from raytune_lite.controller.launching import Launching
 from raytune_lite.controller.outcome import Next, attempt_outcome
 from raytune_lite.controller.persistence import ExperimentOnDisk
-from raytune_lite.controller.recovery import needs_rewind
 from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
-from raytune_lite.events import Event, EventKind, EventLog
+from raytune_lite.events import EventKind, EventLog
 from raytune_lite.experiment_lock import ExperimentLock
 from raytune_lite.multiobjective import feasible, parse_constraints
-from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Space
@@ -49,21 +46,17 @@ from raytune_lite.store import (
     StaleWriter,
     checkpoint_iteration,
 )
-from raytune_lite.transfer import start_depot
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
 
 SNAPSHOT_EVERY_S = 2.0
 CAPACITY_EVERY_S = 5.0
-CANCEL_GRACE_S = 2.0
 STOP_GRACE_S = 5.0  # a trial told to end that goes on reporting is cancelled after this
-SYSTEM_FAILURE_GRACE_S = 1.5
 #: the experiment's stop reason after Ctrl-C in the driver
-INTERRUPTED_BY_USER = "interrupted by the user"
 
 
-class Controller(ExperimentOnDisk):
+class Controller(ExperimentOnDisk, DriverCalls, Launching):
     """Runs one experiment (constructed by :class:`~raytune_lite.tuner.Tuner` as an actor)."""
 
     def __init__(
@@ -187,17 +180,6 @@ class Controller(ExperimentOnDisk):
             self.lock.release()
         return self.progress()
 
-    def _crashed(self, e: BaseException) -> None:
-        """The controller's own work raised: stop the experiment, say what and where."""
-        logger.error("raytune_lite: controller error", exc_info=e)
-        if self.crash is None:
-            self.crash = crash_message(
-                e, self.spec.path, type(self.searcher).__name__, type(self.scheduler).__name__
-            )
-        self.stop_experiment(self.crash)
-        for tid, ref in list(self.refs.items()):
-            self._cancel(tid, ref, force=False)
-
     def _fill(self) -> None:
         created = self.supply.created
         try:
@@ -247,80 +229,6 @@ class Controller(ExperimentOnDisk):
         self.scheduler.on_add(trial.snapshot())
         self._launch(trial)
         return True
-
-    def _launch(self, trial: Trial) -> None:
-        start = trial.checkpoint_iteration if trial.checkpoint else 0
-        self.store.open_attempt(trial.trial_id, trial.attempts + 1)
-        if needs_rewind(trial):  # rows on disk, whatever the attempt count says
-            self.store.rewind(trial.trial_id, start)
-        trial.attempts += 1
-        trial.status = TrialStatus.RUNNING
-        trial.start_time = trial.start_time or time.time()
-        ctx = TrialContext(
-            trial.trial_id,
-            trial.attempts,
-            self.store.trial_dir(trial.trial_id),
-            trial.config,
-            trial.checkpoint,
-            start,
-            self.sync,
-            self.spec.stop,
-            self.name,
-            storage_node=self.node_id,
-        )
-        ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
-        self._event(
-            EventKind.TRIAL_START, trial.trial_id, config=trial.config, attempt=trial.attempts
-        )
-        self.refs[trial.trial_id] = ref
-        self.running[trial.trial_id] = asyncio.ensure_future(
-            self._await(trial, ref, trial.attempts)
-        )
-        self.dirty = True
-
-    def _own_node_died(self, e: Exception) -> bool:
-        if isinstance(e, ray.exceptions.LocalRayletDiedError):
-            return True
-        return isinstance(e, ray.exceptions.NodeDiedError) and node_of(e) == self.node_id
-
-    def _task(self, resources: dict[str, float]) -> Any:
-        key = tuple(sorted(resources.items()))
-        task = self._tasks.get(key)
-        if task is None:
-            task = self._tasks[key] = run_trial.options(
-                **res.ray_options(resources, self.spec.placement), name=self.task_name
-            )
-        return task
-
-    async def _await(self, trial: Trial, ref: ray.ObjectRef, attempt: int) -> None:
-        try:
-            result: AttemptResult = await ref
-        except ray.exceptions.TaskCancelledError:
-            result = AttemptResult(AttemptEnd.INTERRUPTED)
-        except ray.exceptions.RayError as e:  # the worker or its node died
-            if self._own_node_died(e):
-                return  # the whole experiment is going down: resuming will rerun the trial
-            result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
-            if trial.trial_id in self.cancelled:  # we killed it
-                result = AttemptResult(AttemptEnd.INTERRUPTED)
-            else:
-                # A dying driver or head node fails its tasks before the controller notices:
-                # wait a little so that the controller goes first and the trial is not blamed.
-                await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
-        except Exception as e:  # e.g. the result could not be deserialized
-            result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
-        if trial.trial_id in self.unrunnable:  # no node could run it: ERROR, not stopped
-            result = AttemptResult(AttemptEnd.FAILED, error=self.unrunnable.pop(trial.trial_id))
-        self.running.pop(trial.trial_id, None)
-        self.refs.pop(trial.trial_id, None)
-        self.cancelled.discard(trial.trial_id)
-        self.told.ended(trial.trial_id)
-        try:
-            self._end_attempt(trial, result, attempt)
-        except Exception as e:
-            self._crashed(e)
-        if self.wake is not None:
-            self.wake.set()
 
     # -- rows from trials ------------------------------------------------------------------
     async def report(self, trial_id: str, attempt: int, messages: list[Message]) -> Decision | None:
@@ -451,81 +359,3 @@ class Controller(ExperimentOnDisk):
         kind = EventKind.TRIAL_ERROR if status is TrialStatus.ERROR else EventKind.TRIAL_COMPLETE
         self._event(kind, trial.trial_id, status=status.value, error=trial.error, reason=reason)
         self.dirty = True
-
-    # -- timers ------------------------------------------------------------------------------
-    def _snapshot(self) -> None:
-        if self.dirty:
-            self._write_experiment(ExperimentStatus.RUNNING)
-
-    def _recount(self) -> None:
-        fits = res.cluster_fits(self.spec.resources)
-        message = self.nodes.update(fits, lambda: res.unsatisfiable_message(self.spec.resources))
-        if message and not self.stopping:  # waited long enough for a node: give up
-            self.stop_experiment(message)
-            for tid, ref in list(self.refs.items()):
-                self.unrunnable[tid] = message
-                self._cancel(tid, ref, force=True)
-        if self.spec.max_concurrent is None:
-            self.capacity = max(1, fits)
-        if self.wake is not None:
-            self.wake.set()
-
-    def depot(self) -> Any:
-        """This node's checkpoint depot (:mod:`raytune_lite.transfer`), started lazily."""
-        if self._depot is None:
-            self._depot = start_depot(self.store.path, self.node_id)
-        return self._depot
-
-    def _cancel(self, trial_id: str, ref: ray.ObjectRef, force: bool) -> None:
-        self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
-        ray.cancel(ref, force=force)
-
-    async def interrupt(self) -> None:
-        """Ctrl-C in the driver: launches nothing more; running trials end at their next
-        report (interrupted and cancelled after a grace period if they do not report) as
-        INTERRUPTED, to continue from their last checkpoint on resume."""
-        if self.stopping:
-            return
-        self.interrupted = True
-        self.by_interrupt.update(t for t in self.running if t not in self.decided)
-        self.stop_experiment(INTERRUPTED_BY_USER)
-        self._interrupt_timer = asyncio.ensure_future(
-            enforce_time_budget(
-                0.0, lambda _reason: None, lambda: self.refs, self._cancel, CANCEL_GRACE_S
-            )
-        )
-
-    def stop_experiment(self, reason: str = "stopped by the user") -> None:
-        """Launches nothing more; running trials stop at their next report."""
-        if self.stopping:
-            return
-        self.stopping = reason
-        for tid in self.running:
-            self.decided.setdefault(tid, Decision.STOP)
-        if self.wake is not None:
-            self.wake.set()
-
-    # -- state -------------------------------------------------------------------------------
-    def _event(self, kind: EventKind, trial_id: str, **data: Any) -> None:
-        if self.events is not None:  # the trial's dicts are replaced, never changed: no copy
-            self.events.add(kind, trial_id, data)
-
-    def drain_events(self) -> tuple[list[Event], int]:
-        """The events since the last drain, and how many were dropped (see
-        :mod:`raytune_lite.events`)."""
-        return self.events.drain() if self.events is not None else ([], 0)
-
-    def progress(self, failures_since: int = 0) -> dict[str, Any]:
-        """Counts, best so far and the running trials, for the live table; the first-failure
-        lines from number ``failures_since`` on; what ended the experiment early, if any."""
-        return {
-            **self.trials.summary(),
-            **self.failing.progress(failures_since),
-            "crash": self.crash,
-            "created": self.supply.created,
-            "budget": self.supply.budget,
-            "elapsed": time.time() - self.started,
-            "metric": self.spec.metric,
-            "stopping": self.stopping,
-            "pid": os.getpid(),
-        }
