@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
-import logging
 import os
 import sys
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -18,15 +15,12 @@ import ray
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
 from raytune_lite._resume import resume_hint, resumed_plugins
-from raytune_lite.attempt import CONTROLLER_NAMESPACE
 from raytune_lite.callbacks.base import Callback
 from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
-from raytune_lite.controller import Controller
-from raytune_lite.experiment_lock import default_owner, lock_wait_s
+from raytune_lite.driver import kill, start_controller, take_lock, watch
 from raytune_lite.failures import (
     ExperimentError,
     TrialError,
-    controller_lost,
     raise_if_ended_badly,
 )
 from raytune_lite.multiobjective import Constraints, Objectives, parse_constraints
@@ -41,7 +35,7 @@ from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
-from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
+from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget, default_name
 from raytune_lite.store import PluginState, StoreError, read_experiment
 from raytune_lite.trial import Mode, ModeName
 from raytune_lite.tuner_checks import (
@@ -54,7 +48,6 @@ from raytune_lite.tuner_checks import (
     check_storage,
     check_trainable,
     check_unlimited,
-    unpicklable_message,
 )
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
@@ -232,7 +225,7 @@ class Tuner:
                 "name=... (and the same storage_path)"
             )
         root = os.path.abspath(os.path.expanduser(storage_path or DEFAULT_STORAGE))
-        name = name or self._default_name(root)
+        name = name or default_name(root, getattr(self.trainable, "__name__", "experiment"))
         self.spec = ExperimentSpec(
             name=name,
             path=os.path.join(root, name),
@@ -267,16 +260,6 @@ class Tuner:
         self.interrupted = False
         check_storage(root)
 
-    def _default_name(self, root: str) -> str:
-        base = (
-            f"{getattr(self.trainable, '__name__', 'experiment')}_{dt.datetime.now():%Y%m%d_%H%M%S}"
-        )
-        name, i = base, 1
-        while os.path.exists(os.path.join(root, name)):
-            i += 1
-            name = f"{base}_{i}"
-        return name
-
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
         """Runs the experiment and returns its results.
@@ -305,45 +288,16 @@ class Tuner:
         init_ray(self.address, self.verbose)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))
-        try:
-            trainable_ref = ray.put(self.trainable)
-        except Exception as e:
-            raise TypeError(
-                f"the trainable {self.trainable!r} could not be pickled to send it "
-                f"to the workers: {e}. Pass large objects with "
-                "rt.with_parameters(train, data=...) and do not capture locks, "
-                "open files or connections"
-            ) from None
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-        here = ray.get_runtime_context().get_node_id()
-        actor_cls = ray.remote(Controller).options(
-            name=f"controller_{uuid.uuid4().hex}",
-            namespace=CONTROLLER_NAMESPACE,
-            lifetime=None,
-            num_cpus=0,
-            max_restarts=0,
-            max_concurrency=10_000,
-            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
+        controller = start_controller(
+            self.spec,
+            self.param_space,
+            self.searcher,
+            self.scheduler,
+            self.trainable,
+            resume=self.resume,
+            events=bool(self.callbacks),
         )
-        try:
-            # in a list, so that the controller never unpickles (imports) the user's code
-            controller: Any = actor_cls.remote(
-                self.spec,
-                self.param_space,
-                self.searcher,
-                self.scheduler,
-                [trainable_ref, getattr(self.trainable, "__name__", None) or "train"],
-                self.resume,
-                events=bool(self.callbacks),
-            )
-        except Exception as e:
-            raise TypeError(
-                unpicklable_message(
-                    e, self.param_space, self.searcher, self.scheduler, self.spec.stop
-                )
-            ) from None
-        self._start(controller)
+        take_lock(controller, self.spec.path)
         reporter = ProgressReporter(self.verbose, self.spec)
         dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
         if self.auto_reason is not None:
@@ -354,7 +308,7 @@ class Tuner:
         final: dict[str, Any] = {}
         self.interrupted = False
         try:
-            final = self._watch(controller, run_ref, reporter, dispatcher)
+            final = watch(controller, run_ref, reporter, dispatcher, self.spec.path)
         except KeyboardInterrupt:
             self.interrupted = True
             reporter.note("interrupted: saving the running trials (Ctrl-C again to abort)")
@@ -367,7 +321,7 @@ class Tuner:
             with contextlib.suppress(ray.exceptions.RayError):
                 dispatcher.drain(controller)  # what happened after the last poll
             dispatcher.end()
-        _kill(controller)
+        kill(controller)
         if self.interrupted:
             print(resume_hint(self.spec.path, self.trainable), file=sys.stderr, flush=True)
             raise KeyboardInterrupt
@@ -381,40 +335,6 @@ class Tuner:
                 "trials restarted from another's checkpoint; see results.config_history())"
             )
         return results
-
-    def _start(self, controller: Any) -> None:
-        """The controller takes the experiment's lock (and, on resume, its state)."""
-        try:
-            ray.get(controller.start.remote(default_owner(), lock_wait_s()))
-        except ray.exceptions.RayTaskError as e:
-            _kill(controller)
-            cause = e.cause
-            if isinstance(cause, StoreError):
-                raise cause from None
-            raise
-        except ray.exceptions.RayActorError as e:
-            raise ExperimentError(controller_lost(e, self.spec.path)) from None
-
-    def _watch(
-        self,
-        controller: Any,
-        run_ref: Any,
-        reporter: ProgressReporter,
-        dispatcher: Dispatcher | None = None,
-    ) -> dict[str, Any]:
-        while True:
-            ready, _ = ray.wait([run_ref], timeout=reporter.interval)
-            try:
-                if ready:
-                    final: dict[str, Any] = ray.get(run_ref)
-                    reporter.update(final, final=True)
-                    return final
-                progress = controller.progress.remote(reporter.failures_seen)
-                reporter.update(ray.get(progress, timeout=30))
-                if dispatcher is not None:
-                    dispatcher.drain(controller)
-            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
-                raise ExperimentError(controller_lost(e, self.spec.path)) from None
 
     # -- resuming ----------------------------------------------------------------------------
     @classmethod
@@ -471,13 +391,6 @@ class Tuner:
         # the stored points are already completed configs: run them as they were
         tuner.spec = dataclasses.replace(tuner.spec, points_to_evaluate=spec.points_to_evaluate)
         return tuner
-
-
-def _kill(controller: Any) -> None:
-    try:
-        ray.kill(controller)
-    except Exception:  # already gone
-        logging.getLogger("raytune_lite").debug("controller already gone")
 
 
 __all__ = ["ExperimentError", "StoreError", "TrialError", "Tuner", "init_ray"]
