@@ -37,10 +37,10 @@ def _peak_of(pid: int) -> int:
 def big_checkpoint(config):
     import shutil
 
-    from raytune_lite import session, transfer
+    from raytune_lite import outbox, session, transfer
 
-    ctx = session._current.ctx  # type: ignore[union-attr]
-    controller = session._controller(ctx.controller)
+    ctx = session._current().ctx  # type: ignore[union-attr]
+    controller = outbox.controller_handle(ctx.controller)
     t0 = time.perf_counter()
     ckpt = rt.get_checkpoint()  # the retry's fetch happens here
     fetch_s = time.perf_counter() - t0

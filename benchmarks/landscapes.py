@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.problems import Problem
+from benchmarks._problem import Problem
 from raytune_lite.space import choice, loguniform
 
 TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "landscapes.json")

@@ -17,10 +17,11 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
+from benchmarks._problem import Problem
 from raytune_lite.space import Domain, choice, lograndint, loguniform, randint, uniform
 
 __all__ = [
@@ -45,28 +46,6 @@ def _box(dim: int, low: float, high: float) -> dict[str, Domain]:
 
 def _vector(config: Mapping[str, Any], dim: int) -> np.ndarray:
     return np.array([float(config[f"x{i}"]) for i in range(dim)], dtype=float)
-
-
-@dataclass
-class Problem:
-    """Base of the test problems: minimize ``self(config)``; ``optimum`` is the best value."""
-
-    name: str = "problem"
-    dim: int = 0
-    param_space: dict[str, Any] = field(default_factory=dict)
-    mode: ClassVar[str] = "min"
-
-    @property
-    def optimum(self) -> float:
-        """The global minimum of the function."""
-        raise NotImplementedError
-
-    def __call__(self, config: Mapping[str, Any]) -> float:
-        raise NotImplementedError
-
-    def regret(self, value: float) -> float:
-        """Simple regret of a best value found (``value - optimum``)."""
-        return float(value) - self.optimum
 
 
 @dataclass
@@ -357,7 +336,6 @@ PROBLEMS: dict[str, Any] = {
 
 def get_problem(name: str) -> Problem:
     """A fresh problem by its name (one of :data:`PROBLEMS`)."""
-    try:
-        return PROBLEMS[name]()  # type: ignore[no-any-return]
-    except KeyError:
-        raise ValueError(f"unknown problem {name!r}; known: {sorted(PROBLEMS)}") from None
+    if name not in PROBLEMS:
+        raise ValueError(f"unknown problem {name!r}; known: {sorted(PROBLEMS)}")
+    return PROBLEMS[name]()  # type: ignore[no-any-return]

@@ -124,9 +124,35 @@ def tables(
         for s in searchers:
             cells = [median_iqr(r.get((p, s, k, b), [])) for k in pending]
             if any(c != "-" for c in cells):
-                n = max(len(r.get((p, s, k, b), [])) for k in pending)
-                rows.append([p, s, *cells, n])
-    return table(["problem", "searcher", *[f"{k} pending" for k in pending], "seeds"], rows)
+                n = [len(r.get((p, s, k, b), [])) for k in pending]
+                rows.append([p, s, *cells, "/".join(map(str, n))])
+    return table(
+        ["problem", "searcher", *[f"{k} pending" for k in pending], "seeds (per column)"], rows
+    )
+
+
+def degradation(
+    r: Regrets, problems: list[str], searchers: list[str], pending: list[int], b: int
+) -> str:
+    """Per searcher and concurrency: on how many problems the median regret at ``b``
+    evaluations is more than 1.5x (and 2x) the sequential one."""
+    rows = []
+    for s in searchers:
+        cells = []
+        for k in (k for k in pending if k > 1):
+            worse15 = worse2 = total = 0
+            for p in problems:
+                seq, par = med(r, (p, s, 1, b)), med(r, (p, s, k, b))
+                if seq is None or par is None:
+                    continue
+                total += 1
+                ratio = par / seq if seq > 1e-9 else (1.0 if par <= 1e-9 else math.inf)
+                worse15 += ratio > 1.5
+                worse2 += ratio > 2.0
+            cells.append(f"{worse15} / {worse2} of {total}" if total else "-")
+        rows.append([s, *cells])
+    heads = [f"{k} pending: > 1.5x / > 2x" for k in pending if k > 1]
+    return table(["searcher", *heads], rows)
 
 
 def target_notes(r: Regrets, problems: list[str], searchers: list[str]) -> list[str]:
@@ -201,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     ap.add_argument("--cache", default=CACHE, help="JSON file of finished runs (reused)")
     ap.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
+    ap.add_argument(
+        "--from-cache", action="store_true", help="run nothing: tabulate the cached runs only"
+    )
+    ap.add_argument("--section", default="search_quality", help="BENCHMARKS.md section name")
+    ap.add_argument("--title", default="Search quality with trials pending", help="its title")
     args = ap.parse_args(argv)
 
     seeds = args.seeds or (2 if args.quick else 10)
@@ -220,14 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     budgets = sorted({b for b in BUDGETS if b <= budget} | {budget})
 
     cache = load_cache(args.cache)
+    # seed by seed, so that a run cut short still covers every cell with its first seeds
     tasks = [
         (p, s, seed, budget, k)
+        for seed in range(seeds)
+        for k in pending
         for p in problems
         for s in searchers
-        for k in pending
-        for seed in range(seeds)
     ]
-    todo = [t for t in tasks if _key(t) not in cache]
+    todo = [] if args.from_cache else [t for t in tasks if _key(t) not in cache]
     print(f"{len(tasks)} runs, {len(todo)} to do", flush=True)
     t0 = time.time()
     times: dict[str, list[float]] = {}
@@ -257,6 +289,13 @@ def main(argv: list[str] | None = None) -> int:
         body = tables(r, problems, searchers, pending, b)
         parts.append(f"### Regret after {b} evaluations\n\n{body}")
         print(f"\nregret@{b}\n{body}")
+    for b in budgets:
+        body = degradation(r, problems, searchers, pending, b)
+        parts.append(
+            f"### Degradation with trials pending ({b} evaluations)\n\nProblems on which "
+            f"the median regret is more than 1.5x / 2x the sequential one.\n\n{body}"
+        )
+        print(f"\ndegradation@{b}\n{body}")
     tnotes = target_notes(r, problems, searchers)
     print()
     for n in tnotes:
@@ -266,8 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     text = (
         f"Simple regret (best value found minus the optimum; lower is better): median "
-        f"[25th, 75th percentile] over {seeds} seeds. Searchers are driven in-process (no Ray) "
-        f"with N suggestions pending at all times, completing in a random order. "
+        f"[25th, 75th percentile] over the seeds shown (up to {seeds}). Searchers are driven "
+        f"in-process (no Ray): with N suggestions pending, completing in random order. "
         f"optuna-tpe is `TPESampler(multivariate=True, constant_liar=True)`, optuna-gp "
         f"`GPSampler()`, optuna-cmaes `CmaEsSampler()`, all through ask/tell with the same "
         f"number of trials pending; ours run with their defaults. The real-model landscapes "
@@ -279,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         + "\n\n### Targets (issue 19)\n\n"
         + "\n".join(f"- {n}" for n in tnotes + notes)
     )
-    write_section("search_quality", "Search quality with trials pending", text)
-    print("wrote the search_quality section of BENCHMARKS.md")
+    write_section(args.section, args.title, text)
+    print(f"wrote the {args.section} section of BENCHMARKS.md")
     return 0
 
 

@@ -20,11 +20,14 @@ Example:
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from raytune_lite.store import failed_attempts, read_segment_ends
+from raytune_lite._safe_files import check_plain
+from raytune_lite.store import ERROR_FILE, RESULT_FILE, REWIND_KEY, trial_dir
 from raytune_lite.trial import TrialStatus
 
 
@@ -115,4 +118,56 @@ def assign_slots(spans: list[Span]) -> list[int]:
         else:
             slots_end[free] = s.end
         out[i] = free
+    return out
+
+
+# -- the readers the spans need (what result.jsonl and error.txt say of attempts) ----------
+
+
+def read_segment_ends(
+    path: str, trial_id: str
+) -> list[tuple[dict[str, Any], dict[str, Any]] | None]:
+    """The first and last row of each attempt of a trial since its first row, superseded
+    rows included: result.jsonl split at each restart marker (None for an attempt that
+    reported nothing). Only those lines are parsed, so it is quick on long trials; a torn
+    last line is ignored."""
+    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
+    if os.path.lexists(file):
+        check_plain(path, file)  # never read through a symlink
+    try:
+        with open(file) as f:
+            lines = [ln for ln in f.read().splitlines() if ln.strip()]
+    except FileNotFoundError:
+        return []
+    if lines:
+        try:
+            json.loads(lines[-1])
+        except ValueError:
+            lines.pop()  # a write cut short by a crash
+    groups: list[list[str]] = [[]]
+    for ln in lines:
+        if REWIND_KEY in ln and REWIND_KEY in json.loads(ln):
+            groups.append([])
+        else:
+            groups[-1].append(ln)
+    if groups == [[]]:
+        return []
+    return [(json.loads(g[0]), json.loads(g[-1])) if g else None for g in groups]
+
+
+def failed_attempts(path: str, trial_id: str) -> set[int]:
+    """The numbers of the attempts whose failure error.txt records."""
+    file = os.path.join(trial_dir(path, trial_id), ERROR_FILE)
+    if os.path.lexists(file):
+        check_plain(path, file)
+    try:
+        with open(file) as f:
+            heads = [ln.rstrip() for ln in f if ln.startswith("--- attempt ")]
+    except FileNotFoundError:
+        return set()
+    out = set()
+    for h in heads:
+        num = h[len("--- attempt ") :].removesuffix("---").strip()
+        if num.isdigit():
+            out.add(int(num))
     return out

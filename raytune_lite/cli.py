@@ -11,7 +11,9 @@ Usage::
 
 ``ls``, ``show``, ``plot`` and ``report`` only read the folders' JSON files (no Ray);
 ``resume`` continues the experiment with the training function named ``module:function``
-(importable from the current directory), like ``rt.Tuner.restore(path, train).fit()``.
+(looked up in the current directory first; the current directory never shadows installed
+packages), like ``rt.Tuner.restore(path, train).fit()``: the searcher and the scheduler are
+rebuilt from the folder. Ctrl-C saves the running trials as INTERRUPTED.
 Exit codes: 0 done, 1 the experiment could not go on (or a trial's error under
 ``fail_fast``), 2 a bad argument or folder, 130 interrupted (Ctrl-C).
 """
@@ -20,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.machinery import PathFinder
 from typing import Any
 
 from raytune_lite.failures import ExperimentError
@@ -52,12 +56,30 @@ PLOT_KINDS = (
 
 
 def _load_trainable(spec: str) -> Callable[..., Any]:
+    """Imports ``module:function``, the module from the current directory if it is there,
+    without letting the current directory shadow installed packages: it goes at the *end*
+    of ``sys.path`` (a ``pandas.py`` lying there is never imported in pandas' place)."""
     module, sep, name = spec.partition(":")
     if not sep or not module or not name:
         raise ValueError(f"--trainable must be 'module:function'; got {spec!r}")
-    sys.path.insert(0, os.getcwd())
+    here = os.getcwd()
+    if here not in sys.path:
+        sys.path.append(here)  # after the installed packages: for the module's own imports
     try:
-        fn = getattr(importlib.import_module(module), name)
+        top = module.split(".")[0]
+        found = PathFinder.find_spec(top, [here])
+        if top not in sys.modules and found is not None and found.loader is not None:
+            mod = importlib.util.module_from_spec(found)
+            sys.modules[top] = mod  # the current directory's module, not an installed one
+            try:
+                found.loader.exec_module(mod)
+            except BaseException:
+                sys.modules.pop(top, None)
+                raise
+        obj: Any = importlib.import_module(module)
+        for part in name.split("."):
+            obj = getattr(obj, part)
+        fn = obj
     except (ImportError, AttributeError) as e:
         raise ValueError(f"could not load the trainable {spec!r}: {e}") from None
     if not callable(fn):

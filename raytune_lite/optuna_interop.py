@@ -27,7 +27,7 @@ from raytune_lite.space import flatten
 from raytune_lite.trial import Mode, TrialStatus, metric_value
 
 if TYPE_CHECKING:
-    from raytune_lite.results import ResultGrid
+    from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 
 __all__ = ["distributions", "prior_results", "to_optuna_study"]
 

@@ -13,7 +13,7 @@ from raytune_lite.failures import error_summary
 from raytune_lite.spec import ExperimentSpec
 
 if TYPE_CHECKING:
-    from raytune_lite.results import ResultGrid
+    from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 
 _ORDER = ("RUNNING", "PENDING", "PAUSED", "TERMINATED", "STOPPED_EARLY", "ERROR")
 _SHORT = {

@@ -33,7 +33,7 @@ def run_attempt(
 ) -> AttemptResult:
     """Runs ``trainable(config)`` with a session for ``ctx``; never raises for user errors."""
     sess = session._Session(ctx)
-    session._current = sess
+    token = session.bind(sess)
     result = AttemptResult(AttemptEnd.RETURNED)
     try:
         value = trainable(dict(ctx.config))
@@ -51,7 +51,7 @@ def run_attempt(
         result.error = traceback.format_exc()
         result.exception = _pickled(e)
     finally:
-        session._current = None
+        session.unbind(sess, token)  # a report from a thread it leaves running raises
         result.messages = sess.outbox.close()
         sess.release()
         for stream in (sys.stdout, sys.stderr):  # the trial's prints reach the driver's log

@@ -6,142 +6,46 @@ call). The training function only waits for the controller when a decision is ne
 step (the scheduler's :class:`~raytune_lite.schedulers.base.SyncPolicy`) or when the row
 carries a checkpoint. Rows still in the outbox when the function ends travel back with the
 task's return value, so no row is lost and a short trial costs no extra round trip.
+
+A session is bound to its attempt (trial id and attempt number travel with every batch).
+Worker processes are reused between trials, so a thread that a finished trial left running
+must never report into the next trial on the same worker: the attempt's own thread finds its
+session in a context variable, and every other thread is attributed to the attempt during
+which it was started (:func:`bind` / :func:`unbind`). A report from an attempt that has ended
+raises in the thread that made it; it never becomes a row of another trial.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from raytune_lite import transfer
 from raytune_lite.attempt import (
-    CONTROLLER_NAMESPACE,
     AttemptEnd,
-    Message,
     TrialContext,
     TrialInterrupt,
 )
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.schedulers.base import Action, Decision
+from raytune_lite.outbox import Outbox, controller_handle, ended_message
+from raytune_lite.schedulers.base import Action
 from raytune_lite.spec import missing_stop_keys, stop_reached
-from raytune_lite.store import checkpoint_dir
+from raytune_lite.store import REWIND_KEY, checkpoint_dir
+
+#: row keys raytune_lite writes itself; a metric of one of these names is refused
+RESERVED_KEYS = ("training_iteration", "timestamp", "time_this_iter_s", "time_total_s", REWIND_KEY)
+#: the prefix of the config columns of ``ResultGrid.dataframe()``; refused in metric names
+CONFIG_PREFIX = "config/"
 
 logger = logging.getLogger("raytune_lite")
-
-#: How long the outbox waits for more rows before sending a batch (seconds).
-LINGER_S = 0.02
-
-
-_handles: dict[str, Any] = {}
-
-
-def _controller(name: str) -> Any:
-    """The controller's actor handle, looked up once per worker process and experiment
-    (sending the handle with every task costs more than the task itself)."""
-    handle = _handles.get(name)
-    if handle is None:
-        import ray
-
-        handle = _handles[name] = ray.get_actor(name, namespace=CONTROLLER_NAMESPACE)
-    return handle
-
-
-class _Outbox:
-    """Batches rows to the controller from a background thread."""
-
-    def __init__(self, ctx: TrialContext):
-        self._ctx = ctx
-        self._cv = threading.Condition()
-        self._buf: list[Message] = []
-        self._queued = 0
-        self._acked = 0
-        self._flush = False
-        self._closed = False
-        self._first_at = 0.0
-        self._decision: Decision | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    def put(self, msg: Message, wait: bool) -> Decision | None:
-        """Queues ``msg``; with ``wait``, returns only once the controller has it on disk."""
-        with self._cv:
-            if self._error is not None:
-                raise RuntimeError(
-                    "raytune_lite lost its connection to the controller"
-                ) from self._error
-            if not self._buf:
-                self._first_at = time.monotonic()
-            self._buf.append(msg)
-            self._queued += 1
-            seq = self._queued
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, daemon=True, name=f"rtl-outbox-{self._ctx.trial_id}"
-                )
-                self._thread.start()
-            if wait:
-                self._flush = True
-            self._cv.notify_all()
-            while wait and self._acked < seq and self._error is None:
-                self._cv.wait()
-            if self._error is not None:
-                raise RuntimeError(
-                    "raytune_lite lost its connection to the controller"
-                ) from self._error
-            return self._decision
-
-    def _loop(self) -> None:
-        ctx = self._ctx
-        while True:
-            with self._cv:
-                while not self._buf and not self._closed:
-                    self._cv.wait()
-                if self._closed:
-                    return  # close() takes what is left
-                while not self._flush and not self._closed:
-                    left = self._first_at + LINGER_S - time.monotonic()
-                    if left <= 0:
-                        break
-                    self._cv.wait(left)
-                if self._closed:
-                    return
-                batch, self._buf, self._flush = self._buf, [], False
-            try:
-                import ray
-
-                handle = _controller(ctx.controller)
-                decision = ray.get(handle.report.remote(ctx.trial_id, ctx.attempt, batch))
-            except BaseException as e:  # the controller is gone: report() raises
-                with self._cv:
-                    self._error = e
-                    self._cv.notify_all()
-                return
-            with self._cv:
-                self._acked += len(batch)
-                if decision is not None and self._decision is None:
-                    self._decision = decision
-                self._cv.notify_all()
-
-    def close(self) -> list[Message]:
-        """Stops the thread (after its call in flight) and returns the rows never sent."""
-        with self._cv:
-            self._closed = True
-            self._cv.notify_all()
-        if self._thread is not None:
-            self._thread.join()
-        with self._cv:
-            rest, self._buf = self._buf, []
-        return rest
-
-    @property
-    def decision(self) -> Decision | None:
-        return self._decision
 
 
 def _clean_value(key: str, v: Any) -> Any:
@@ -169,11 +73,12 @@ class _Session:
         self.iteration = ctx.start_iteration
         self.started = time.time()
         self.last = self.started
-        self.outbox = _Outbox(ctx)
+        self.outbox = Outbox(ctx)
         self._fetched: Checkpoint | None = None
         self._scratch: str | None = None
         #: set once the attempt is told to end: every later report() raises it again
         self.interrupt: TrialInterrupt | None = None
+        self.ended = False
         self._next_milestone = 0
         self._last_sync = float(ctx.start_iteration)
         ms = ctx.sync.milestones
@@ -210,12 +115,26 @@ class _Session:
         return stop_reached(stop, row)
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
+        if self.ended:
+            raise RuntimeError(ended_message(self.ctx))
         if self.interrupt is not None:
             # told to stop already (a broad except swallowed it): stop again, send nothing
             raise TrialInterrupt(self.interrupt.end, self.interrupt.reason)
         if not isinstance(metrics, Mapping):
             raise TypeError(
                 f"report() needs a dict of metrics; got {type(metrics).__name__}: {metrics!r}"
+            )
+        reserved = [
+            k
+            for k in metrics
+            if isinstance(k, str) and (k in RESERVED_KEYS or k.startswith(CONFIG_PREFIX))
+        ]
+        if reserved:
+            raise ValueError(
+                f"report(): the metric name(s) {reserved} are reserved: raytune_lite sets "
+                "training_iteration, timestamp, time_this_iter_s and time_total_s itself, "
+                f"{REWIND_KEY!r} marks restarts in result.jsonl and {CONFIG_PREFIX!r}... names "
+                "the config columns of results.dataframe(); rename them"
             )
         row: dict[str, Any] = {}
         for k, v in metrics.items():
@@ -265,7 +184,7 @@ class _Session:
         return saved
 
     def _depot(self) -> Any:
-        return transfer.depot_for(_controller(self.ctx.controller), self.ctx.controller)
+        return transfer.depot_for(controller_handle(self.ctx.controller), self.ctx.controller)
 
     def checkpoint(self) -> Checkpoint | None:
         """The checkpoint to start from, fetched to this node first where the experiment
@@ -304,23 +223,70 @@ class _Session:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-_current: _Session | None = None
+#: the attempt running in this thread's context (set by the runner for the attempt's thread)
+_context: contextvars.ContextVar[_Session | None] = contextvars.ContextVar(
+    "raytune_lite_session", default=None
+)
+#: the attempt running in this worker process now
+_active: _Session | None = None
+#: threads seen at an attempt's start or end -> the attempt they belong to (None: not a
+#: trial's, e.g. Ray's own threads, there before any attempt)
+_owners: weakref.WeakKeyDictionary[threading.Thread, _Session | None] = weakref.WeakKeyDictionary()
+_owners_lock = threading.Lock()
+
+
+def bind(sess: _Session) -> contextvars.Token[_Session | None]:
+    """Makes ``sess`` the attempt of the calling thread and of the threads it starts."""
+    global _active
+    with _owners_lock:
+        for t in threading.enumerate():
+            _owners.setdefault(t, None)  # there before this attempt: not its threads
+        _active = sess
+    return _context.set(sess)
+
+
+def unbind(sess: _Session, token: contextvars.Token[_Session | None]) -> None:
+    """Ends ``sess``: threads started during it stay its own, and their reports raise."""
+    global _active
+    with _owners_lock:
+        sess.ended = True
+        for t in threading.enumerate():
+            if t not in _owners:
+                _owners[t] = sess
+        if _active is sess:
+            _active = None
+    _context.reset(token)
+
+
+def _current() -> _Session | None:
+    sess = _context.get()
+    if sess is not None:
+        return sess
+    with _owners_lock:
+        thread = threading.current_thread()
+        if thread in _owners and _owners[thread] is not None:
+            return _owners[thread]  # started by an earlier attempt (ended: report raises)
+        return _active
 
 
 def _session(fn: str) -> _Session:
-    if _current is None:
+    sess = _current()
+    if sess is None:
         raise RuntimeError(
             f"raytune_lite.{fn}() was called outside a trial: call it from the "
             "training function that you pass to raytune_lite.Tuner"
         )
-    return _current
+    if sess.ended:
+        raise RuntimeError(ended_message(sess.ctx))
+    return sess
 
 
 def report(metrics: Mapping[str, Any], checkpoint: Checkpoint | None = None) -> None:
     """Reports one row of metrics (and optionally a checkpoint) from inside a trial.
 
     Adds ``training_iteration`` (1, 2, ...), ``timestamp``, ``time_this_iter_s`` and
-    ``time_total_s``. Ends the function (by raising a BaseException) when a stop criterion is
+    ``time_total_s``; metrics of those names, ``__rewind__`` or ``config/...`` are refused
+    (``ValueError``). Ends the function (by raising a BaseException) when a stop criterion is
     met or the scheduler stops, pauses or exploits the trial.
 
     Example:
@@ -366,5 +332,6 @@ def get_seed() -> int | None:
 
 
 def in_trial() -> bool:
-    """Whether the caller runs inside a trial."""
-    return _current is not None
+    """Whether the caller runs inside a trial (an attempt that has not ended)."""
+    sess = _current()
+    return sess is not None and not sess.ended

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import math
 import os
@@ -227,3 +228,13 @@ def check_time_budget(time_budget_s: Any) -> None:
         raise ValueError(
             f"time_budget_s must be a positive number of seconds or None; got {time_budget_s=}"
         )
+
+
+def default_name(root: str, function_name: str) -> str:
+    """``<function>_<date>_<time>`` (``_2``, ``_3``, ... when taken): a new folder in ``root``."""
+    base = f"{function_name}_{dt.datetime.now():%Y%m%d_%H%M%S}"
+    name, i = base, 1
+    while os.path.exists(os.path.join(root, name)):
+        i += 1
+        name = f"{base}_{i}"
+    return name

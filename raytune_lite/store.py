@@ -22,9 +22,20 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import IO, Any
+
+from raytune_lite._safe_files import StoreError as StoreError
+from raytune_lite._safe_files import (
+    check_plain,
+    inside,
+    open_append,
+    parse_json,
+    read_json,
+    repair_tail,
+)
+from raytune_lite.experiment_state import ExperimentState as ExperimentState
+from raytune_lite.experiment_state import ExperimentStatus as ExperimentStatus
+from raytune_lite.experiment_state import PluginState as PluginState
 
 FORMAT_VERSION = 1
 REWIND_KEY = "__rewind__"
@@ -68,8 +79,8 @@ def checkpoint_iteration(path: str | None) -> int:
     return int(m.group(1)) if m else 0
 
 
-class StoreError(RuntimeError):
-    """The experiment directory is missing, unreadable or not an experiment."""
+class StaleWriter(StoreError):
+    """Rows of an attempt the controller no longer runs: refused, never appended."""
 
 
 def write_json_atomic(path: str, data: Any) -> None:
@@ -105,6 +116,7 @@ class ExperimentStore:
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
         self._files: dict[str, IO[str]] = {}
+        self._attempts: dict[str, int] = {}  # the attempt each running trial may append for
         try:
             os.makedirs(os.path.join(self.path, TRIALS_DIR), exist_ok=True)
         except OSError as e:
@@ -121,16 +133,39 @@ class ExperimentStore:
         status change; until then readers take the trial as pending)."""
         d = self.trial_dir(trial_id)
         os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, PARAMS_FILE), "w") as f:
-            json.dump(config, f, default=_json_default)
+        write_json_atomic(os.path.join(d, PARAMS_FILE), config)
 
-    def append_rows(self, trial_id: str, rows: list[dict[str, Any]]) -> None:
-        """Appends rows and flushes them to the OS before returning."""
+    # -- rows: one writer, fenced by attempt ------------------------------------------------
+    def open_attempt(self, trial_id: str, attempt: int) -> None:
+        """From now on only ``attempt`` of the trial may append rows (see :meth:`append_rows`)."""
+        self.close_trial(trial_id)
+        self._attempts[trial_id] = attempt
+
+    def append_rows(
+        self, trial_id: str, rows: list[dict[str, Any]], attempt: int | None = None
+    ) -> None:
+        """Appends rows and flushes them to the OS before returning.
+
+        Args:
+            trial_id: the trial.
+            rows: the rows, in order.
+            attempt: the attempt that reported them; when given, it must be the attempt opened
+                by :meth:`open_attempt` and not closed since.
+
+        Raises:
+            StaleWriter: for rows of an attempt that is not (or no longer) the running one.
+            StoreError: when result.jsonl is a symlink or leaves the folder.
+        """
+        if attempt is not None and self._attempts.get(trial_id) != attempt:
+            raise StaleWriter(
+                f"rows of trial {trial_id} attempt {attempt} refused: the running attempt "
+                f"is {self._attempts.get(trial_id)}"
+            )
         f = self._files.get(trial_id)
         if f is None:
             file = os.path.join(self.trial_dir(trial_id), RESULT_FILE)
-            _repair_tail(file)
-            f = self._files[trial_id] = open(file, "a")  # noqa: SIM115 - open while it runs
+            repair_tail(self.path, file)
+            f = self._files[trial_id] = open_append(self.path, file)
         f.write("".join(json.dumps(r, default=_json_default) + "\n" for r in rows))
         f.flush()
 
@@ -139,6 +174,8 @@ class ExperimentStore:
         self.append_rows(trial_id, [{REWIND_KEY: iteration}])
 
     def close_trial(self, trial_id: str) -> None:
+        """Closes the trial's result.jsonl; its attempt may append no more."""
+        self._attempts.pop(trial_id, None)
         f = self._files.pop(trial_id, None)
         if f is not None:
             f.close()
@@ -163,146 +200,35 @@ class ExperimentStore:
             self.close_trial(tid)
 
 
-def _repair_tail(file: str) -> None:
-    """Cuts a last line left unfinished by a crash, so that appends start on a new line."""
-    try:
-        with open(file, "rb+") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            if size == 0:
-                return
-            f.seek(size - 1)
-            if f.read(1) == b"\n":
-                return
-            chunk = min(size, 1 << 20)
-            f.seek(size - chunk)
-            tail = f.read(chunk)
-            cut = tail.rfind(b"\n")
-            f.truncate(size - chunk + cut + 1 if cut >= 0 else 0)
-    except FileNotFoundError:
-        return
-
-
 def saved_checkpoints(trial_path: str) -> dict[int, str]:
-    """``{iteration: path}`` of a trial's complete (renamed into place) checkpoints."""
+    """``{iteration: path}`` of a trial's complete (renamed into place) checkpoints.
+
+    Raises:
+        StoreError: for a checkpoint folder that is a symlink (never followed).
+    """
     root = os.path.join(trial_path, CHECKPOINTS_DIR)
     out = {}
+    if os.path.islink(root):
+        check_plain(trial_path, root)
     for name in os.listdir(root) if os.path.isdir(root) else []:
         iteration = checkpoint_iteration(name)
         if iteration and name == os.path.basename(checkpoint_dir(root, iteration)):
+            check_plain(trial_path, os.path.join(root, name))
             out[iteration] = os.path.join(root, name)
     return out
 
 
-# -- experiment.json ---------------------------------------------------------------------
-
-
-class ExperimentStatus(str, Enum):
-    """The ``status`` experiment.json records."""
-
-    RUNNING = "running"
-    FINISHED = "finished"
-    FAILED = "failed"  #: stopped by an error of the controller's own work (store, plugins)
-
-
-@dataclass
-class PluginState:
-    """A searcher's or scheduler's record in experiment.json: its class and its state."""
-
-    kind: str
-    state: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"class": self.kind, "state": self.state}
-
-    @classmethod
-    def from_json(cls, d: Any) -> PluginState:
-        d = d if isinstance(d, dict) else {}
-        state = d.get("state")
-        return cls(str(d.get("class", "")), state if isinstance(state, dict) else {})
-
-
-@dataclass
-class ExperimentState:
-    """What experiment.json holds (besides its format version): the experiment's settings
-    (``ExperimentSpec.to_json()``), its space (``Space.to_json()``), the plugins' state, and
-    the trial supply's counts. The controller writes it; resume and the readers read it.
-
-    Attributes:
-        status: whether the experiment still runs.
-        spec: the experiment's settings, as JSON.
-        space: the search space, as JSON.
-        searcher: the searcher's class and state.
-        scheduler: the scheduler's class and state.
-        created: how many trials were created (the next trial's number).
-        points_left: the ``points_to_evaluate`` not launched yet.
-        searcher_done: whether the searcher said FINISHED.
-        started: when this run of the experiment started (epoch seconds).
-        updated: when this state was written (epoch seconds).
-    """
-
-    status: ExperimentStatus
-    spec: dict[str, Any]
-    space: Any
-    searcher: PluginState
-    scheduler: PluginState
-    created: int = 0
-    points_left: list[dict[str, Any]] = field(default_factory=list)
-    searcher_done: bool = False
-    started: float = 0.0
-    updated: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status.value,
-            "spec": self.spec,
-            "space": self.space,
-            "searcher": self.searcher.to_json(),
-            "scheduler": self.scheduler.to_json(),
-            "created": self.created,
-            "points_left": list(self.points_left),
-            "searcher_done": self.searcher_done,
-            "started": self.started,
-            "updated": self.updated,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> ExperimentState:
-        """Reads :meth:`to_json`'s output (as :func:`load_experiment` returns it)."""
-        try:
-            status = ExperimentStatus(d.get("status", "running"))
-        except ValueError:
-            status = ExperimentStatus.RUNNING
-        spec = d.get("spec")
-        return cls(
-            status=status,
-            spec=spec if isinstance(spec, dict) else {},
-            space=d.get("space", {}),
-            searcher=PluginState.from_json(d.get("searcher")),
-            scheduler=PluginState.from_json(d.get("scheduler")),
-            created=int(d.get("created", 0)),
-            points_left=list(d.get("points_left", [])),
-            searcher_done=bool(d.get("searcher_done", False)),
-            started=float(d.get("started", 0.0)),
-            updated=float(d.get("updated", 0.0)),
-        )
-
-
-# -- reading ------------------------------------------------------------------------------
+# -- reading: nothing in the folder is trusted (symlinks, paths leaving it, bad JSON) ---------
 
 
 def load_experiment(path: str) -> dict[str, Any]:
     """Reads experiment.json, checking that ``path`` is an experiment of a known format."""
     file = os.path.join(path, EXPERIMENT_FILE)
-    if not os.path.isfile(file):
+    if not os.path.lexists(file):
         raise StoreError(
             f"{path!r} is not a raytune_lite experiment directory: it has no {EXPERIMENT_FILE}"
         )
-    try:
-        with open(file) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        raise StoreError(f"cannot read {file!r}: {e}") from e
+    data = read_json(path, file)
     not_ours = f"not a raytune_lite experiment: {path!r} (its {EXPERIMENT_FILE}"
     if not isinstance(data, dict):
         raise StoreError(
@@ -323,25 +249,47 @@ def load_experiment(path: str) -> dict[str, Any]:
     return data
 
 
+def read_experiment(path: str) -> ExperimentState:
+    """experiment.json as an :class:`ExperimentState`; a malformed field is a StoreError."""
+    data = load_experiment(path)
+    try:
+        return ExperimentState.from_json(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        file = os.path.join(path, EXPERIMENT_FILE)
+        raise StoreError(f"{file!r} is malformed: {type(e).__name__}: {e}") from None
+
+
 def load_trials(path: str) -> list[dict[str, Any]]:
-    """Every trial's summary (trial.json), sorted by trial id."""
+    """Every trial's summary (trial.json), sorted by trial id.
+
+    A trial created but never summarized (no trial.json yet) is read from its params.json as
+    a pending trial. Recorded checkpoints must lie in the trial's own folder (a moved
+    experiment's are re-based onto it).
+
+    Raises:
+        StoreError: naming the file, for a symlink, a path leaving the folder, or a malformed
+            summary.
+    """
     root = os.path.join(path, TRIALS_DIR)
+    if os.path.islink(root):
+        check_plain(path, root)
     out = []
     for tid in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        file = os.path.join(root, tid, TRIAL_FILE)
+        tdir = os.path.join(root, tid)
+        check_plain(path, tdir)
+        file = os.path.join(tdir, TRIAL_FILE)
         try:
-            with open(file) as f:
-                out.append(json.load(f))
+            out.append(_checked_summary(path, tid, file, read_json(path, file)))
             continue
         except FileNotFoundError:  # no summary yet: read below as a pending trial
             pass
-        except ValueError as e:
-            raise StoreError(f"cannot read {file!r}: {e}") from e
+        params = os.path.join(tdir, PARAMS_FILE)
         try:  # created, never summarized: a pending trial
-            with open(os.path.join(root, tid, PARAMS_FILE)) as f:
-                config = json.load(f)
-        except (FileNotFoundError, ValueError):
+            config = read_json(path, params)
+        except FileNotFoundError:
             continue  # the crash came before its config was written: it never ran
+        if not isinstance(config, dict):
+            raise StoreError(f"{params!r} holds a JSON {type(config).__name__}, not a config")
         out.append(
             {
                 "trial_id": tid,
@@ -354,72 +302,91 @@ def load_trials(path: str) -> list[dict[str, Any]]:
     return out
 
 
+_STATUSES = ("PENDING", "RUNNING", "PAUSED", "INTERRUPTED", "TERMINATED", "STOPPED_EARLY", "ERROR")
+
+
+def _checked_summary(root: str, tid: str, file: str, d: Any) -> dict[str, Any]:
+    """A trial.json's content, checked field by field (StoreError naming the file)."""
+    bad = f"{file!r} is not a raytune_lite trial summary"
+    if not isinstance(d, dict):
+        raise StoreError(f"{bad}: it holds a JSON {type(d).__name__}")
+    if d.get("trial_id") != tid:
+        raise StoreError(f"{bad}: its trial_id is {d.get('trial_id')!r}, its folder {tid!r}")
+    if d.get("status") not in _STATUSES:
+        raise StoreError(f"{bad}: status {d.get('status')!r} is not one of {list(_STATUSES)}")
+    if not isinstance(d.get("config"), dict):
+        raise StoreError(f"{bad}: its config is not an object")
+    for key, kind in (("last_result", dict), ("resources", dict), ("config_history", list)):
+        if d.get(key) is not None and not isinstance(d[key], kind):
+            raise StoreError(f"{bad}: {key} is not a JSON {kind.__name__}")
+    ckpt = d.get("checkpoint")
+    if ckpt is not None:
+        d["checkpoint"] = _own_checkpoint(root, tid, file, ckpt)
+    return d
+
+
+def _own_checkpoint(root: str, tid: str, file: str, ckpt: Any) -> str:
+    """A recorded checkpoint path, inside the trial's own folder, else a StoreError."""
+    if not isinstance(ckpt, str):
+        raise StoreError(f"{file!r}: its checkpoint is not a path: {ckpt!r}")
+    own = trial_dir(root, tid)
+    parts = os.path.normpath(ckpt).split(os.sep)
+    if len(parts) >= 4 and parts[-4:-2] == [TRIALS_DIR, tid] and parts[-2] == CHECKPOINTS_DIR:
+        ckpt = os.path.join(own, CHECKPOINTS_DIR, parts[-1])  # the folder may have moved
+    if not inside(own, ckpt) or (os.path.lexists(ckpt) and os.path.islink(ckpt)):
+        raise StoreError(
+            f"{file!r} records the checkpoint {ckpt!r}, which is not in the trial's own "
+            f"folder {own!r}; refused (a folder from someone else is code: inspect it)"
+        )
+    return ckpt
+
+
+def _rewind_marker(row: dict[str, Any]) -> int | None:
+    """The iteration of a rewind marker line (``{"__rewind__": k}`` and nothing else)."""
+    if len(row) == 1 and REWIND_KEY in row:
+        k = row[REWIND_KEY]
+        if isinstance(k, int) and not isinstance(k, bool):
+            return k
+    return None
+
+
 def read_rows(path: str, trial_id: str) -> list[dict[str, Any]]:
-    """A trial's rows in order, superseded ones skipped; a torn last line is ignored."""
+    """A trial's rows in order, superseded ones skipped; a torn last line is ignored.
+
+    Raises:
+        StoreError: naming the file (and line), for a symlink or a line that is not a row.
+    """
     file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
     rows: list[dict[str, Any]] = []
+    if not os.path.lexists(file):
+        return rows
+    check_plain(path, file)
     try:
         with open(file) as f:
             lines = f.read().splitlines()
     except FileNotFoundError:
         return rows
+    except (OSError, UnicodeDecodeError) as e:
+        raise StoreError(f"cannot read {file!r}: {e}") from e
     for i, line in enumerate(lines):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except ValueError:
+            row = parse_json(file, line, f" line {i + 1}")
+        except StoreError:
             if i == len(lines) - 1:
                 break  # a write cut short by a crash
             raise StoreError(f"{file!r} line {i + 1} is not JSON") from None
-        if REWIND_KEY in row:
-            k = row[REWIND_KEY]
-            rows = [r for r in rows if r.get("training_iteration", 0) <= k]
+        if not isinstance(row, dict):
+            raise StoreError(f"{file!r} line {i + 1} is a JSON {type(row).__name__}, not a row")
+        k = _rewind_marker(row)
+        if k is not None:
+            rows = [r for r in rows if _iteration(r) <= k]
         else:
             rows.append(row)
     return rows
 
 
-def read_segment_ends(
-    path: str, trial_id: str
-) -> list[tuple[dict[str, Any], dict[str, Any]] | None]:
-    """The first and last row of each attempt of a trial since its first row, superseded
-    rows included: result.jsonl split at each restart marker (None for an attempt that
-    reported nothing). Only those lines are parsed, so it is quick on long trials; a torn
-    last line is ignored."""
-    file = os.path.join(trial_dir(path, trial_id), RESULT_FILE)
-    try:
-        with open(file) as f:
-            lines = [ln for ln in f.read().splitlines() if ln.strip()]
-    except FileNotFoundError:
-        return []
-    if lines:
-        try:
-            json.loads(lines[-1])
-        except ValueError:
-            lines.pop()  # a write cut short by a crash
-    groups: list[list[str]] = [[]]
-    for ln in lines:
-        if REWIND_KEY in ln and REWIND_KEY in json.loads(ln):
-            groups.append([])
-        else:
-            groups[-1].append(ln)
-    if groups == [[]]:
-        return []
-    return [(json.loads(g[0]), json.loads(g[-1])) if g else None for g in groups]
-
-
-def failed_attempts(path: str, trial_id: str) -> set[int]:
-    """The numbers of the attempts whose failure error.txt records."""
-    file = os.path.join(trial_dir(path, trial_id), ERROR_FILE)
-    try:
-        with open(file) as f:
-            heads = [ln.rstrip() for ln in f if ln.startswith("--- attempt ")]
-    except FileNotFoundError:
-        return set()
-    out = set()
-    for h in heads:
-        num = h[len("--- attempt ") :].removesuffix("---").strip()
-        if num.isdigit():
-            out.add(int(num))
-    return out
+def _iteration(row: dict[str, Any]) -> float:
+    it = row.get("training_iteration", 0)
+    return it if isinstance(it, (int, float)) and not isinstance(it, bool) else 0

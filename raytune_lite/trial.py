@@ -18,6 +18,8 @@ class TrialStatus(str, Enum):
     PENDING = "PENDING"  #: created, not launched yet
     RUNNING = "RUNNING"  #: an attempt is launched (maybe queued by Ray for resources)
     PAUSED = "PAUSED"  #: ended by the scheduler, to be resumed from its checkpoint
+    #: ended by Ctrl-C in the driver: continues from its last checkpoint on resume
+    INTERRUPTED = "INTERRUPTED"
     TERMINATED = "TERMINATED"  #: finished: the function returned or a stop criterion hit
     STOPPED_EARLY = "STOPPED_EARLY"  #: stopped by the scheduler or the time budget
     ERROR = "ERROR"  #: failed more than ``max_failures`` times

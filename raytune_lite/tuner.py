@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
-import logging
 import os
-import uuid
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -16,17 +14,17 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite._checks import check_int
-from raytune_lite.attempt import CONTROLLER_NAMESPACE
+from raytune_lite._resume import resume_hint, resumed_plugins
 from raytune_lite.callbacks.base import Callback
 from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
-from raytune_lite.controller import Controller
+from raytune_lite.driver import kill, start_controller, take_lock, watch
 from raytune_lite.failures import (
     ExperimentError,
     TrialError,
-    controller_lost,
     raise_if_ended_badly,
 )
 from raytune_lite.multiobjective import Constraints, Objectives, parse_constraints
+from raytune_lite.plugin_config import check_same_kind
 from raytune_lite.progress import ProgressReporter
 from raytune_lite.ray_init import check_reachable, init_ray
 from raytune_lite.results import ResultGrid
@@ -37,8 +35,8 @@ from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.repeated import Repeated
 from raytune_lite.space import Space
-from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget
-from raytune_lite.store import ExperimentState, StoreError, load_experiment, load_trials
+from raytune_lite.spec import ExperimentSpec, check_stop, check_time_budget, default_name
+from raytune_lite.store import PluginState, StoreError, read_experiment
 from raytune_lite.trial import Mode, ModeName
 from raytune_lite.tuner_checks import (
     check_failure_options,
@@ -50,7 +48,6 @@ from raytune_lite.tuner_checks import (
     check_storage,
     check_trainable,
     check_unlimited,
-    unpicklable_message,
 )
 
 DEFAULT_STORAGE = os.path.join("~", "raytune_lite_results")
@@ -230,7 +227,7 @@ class Tuner:
                 "name=... (and the same storage_path)"
             )
         root = os.path.abspath(os.path.expanduser(storage_path or DEFAULT_STORAGE))
-        name = name or self._default_name(root)
+        name = name or default_name(root, getattr(self.trainable, "__name__", "experiment"))
         self.spec = ExperimentSpec(
             name=name,
             path=os.path.join(root, name),
@@ -265,20 +262,19 @@ class Tuner:
         self.interrupted = False
         check_storage(root)
 
-    def _default_name(self, root: str) -> str:
-        base = (
-            f"{getattr(self.trainable, '__name__', 'experiment')}_{dt.datetime.now():%Y%m%d_%H%M%S}"
-        )
-        name, i = base, 1
-        while os.path.exists(os.path.join(root, name)):
-            i += 1
-            name = f"{base}_{i}"
-        return name
-
     # -- running -----------------------------------------------------------------------------
     def fit(self) -> ResultGrid:
-        """Runs the experiment and returns its results."""
-        if os.path.exists(os.path.join(self.spec.path, "experiment.json")):
+        """Runs the experiment and returns its results.
+
+        One driver at a time runs an experiment: the controller holds a lock on its folder
+        until it has ended; another driver waits for a dying owner (up to 30 s,
+        ``RAYTUNE_LITE_LOCK_WAIT_S``), then raises :class:`~raytune_lite.StoreError`
+        ("experiment ... is in use by pid N on host H").
+
+        On Ctrl-C the running trials are saved as INTERRUPTED, the way to continue them is
+        printed, and ``KeyboardInterrupt`` is raised again (as Python programs end on Ctrl-C).
+        """
+        if os.path.lexists(os.path.join(self.spec.path, "experiment.json")):
             if not self.resume:
                 raise ValueError(
                     f"an experiment named {self.spec.name!r} already exists in "
@@ -286,53 +282,24 @@ class Tuner:
                     f"pass resume=True, or continue it with "
                     f"rt.Tuner.restore({self.spec.path!r}, train)"
                 )
-            self._restored = {
-                "experiment": load_experiment(self.spec.path),
-                "trials": load_trials(self.spec.path),
-            }
+            saved = read_experiment(self.spec.path)  # a malformed folder: StoreError, before Ray
+            check_same_kind(saved.searcher, self.searcher, "searcher")
+            check_same_kind(saved.scheduler, self.scheduler, "scheduler")
         if self.address is not None and self.address != "local":
             check_reachable(self.address)  # even when Ray is up: a wrong address is an error
         init_ray(self.address, self.verbose)
         if res.cluster_fits(self.resources) == 0:
             raise ValueError(res.unsatisfiable_message(self.resources))
-        try:
-            trainable_ref = ray.put(self.trainable)
-        except Exception as e:
-            raise TypeError(
-                f"the trainable {self.trainable!r} could not be pickled to send it "
-                f"to the workers: {e}. Pass large objects with "
-                "rt.with_parameters(train, data=...) and do not capture locks, "
-                "open files or connections"
-            ) from None
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-        here = ray.get_runtime_context().get_node_id()
-        actor_cls = ray.remote(Controller).options(
-            name=f"controller_{uuid.uuid4().hex}",
-            namespace=CONTROLLER_NAMESPACE,
-            lifetime=None,
-            num_cpus=0,
-            max_restarts=0,
-            max_concurrency=10_000,
-            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
+        controller = start_controller(
+            self.spec,
+            self.param_space,
+            self.searcher,
+            self.scheduler,
+            self.trainable,
+            resume=self.resume,
+            events=bool(self.callbacks),
         )
-        try:
-            # in a list, so that the controller never unpickles (imports) the user's code
-            controller: Any = actor_cls.remote(
-                self.spec,
-                self.param_space,
-                self.searcher,
-                self.scheduler,
-                [trainable_ref, getattr(self.trainable, "__name__", None) or "train"],
-                self._restored,
-                events=bool(self.callbacks),
-            )
-        except Exception as e:
-            raise TypeError(
-                unpicklable_message(
-                    e, self.param_space, self.searcher, self.scheduler, self.spec.stop
-                )
-            ) from None
+        take_lock(controller, self.spec.path)
         reporter = ProgressReporter(self.verbose, self.spec)
         dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
         if self.auto_reason is not None:
@@ -343,22 +310,23 @@ class Tuner:
         final: dict[str, Any] = {}
         self.interrupted = False
         try:
-            final = self._watch(controller, run_ref, reporter, dispatcher)
+            final = watch(controller, run_ref, reporter, dispatcher, self.spec.path)
         except KeyboardInterrupt:
             self.interrupted = True
-            reporter.note("interrupted: stopping the running trials (Ctrl-C again to abort)")
-            controller.stop_experiment.remote("interrupted by the user")
-            ray.wait([run_ref], timeout=30)
+            reporter.note("interrupted: saving the running trials (Ctrl-C again to abort)")
+            controller.interrupt.remote()
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: do not wait
+                ray.wait([run_ref], timeout=30)
         finally:
             reporter.close()
         if dispatcher is not None:
             with contextlib.suppress(ray.exceptions.RayError):
                 dispatcher.drain(controller)  # what happened after the last poll
             dispatcher.end()
-        try:
-            ray.kill(controller)
-        except Exception:  # already gone
-            logging.getLogger("raytune_lite").debug("controller already gone")
+        kill(controller)
+        if self.interrupted:
+            print(resume_hint(self.spec.path, self.trainable), file=sys.stderr, flush=True)
+            raise KeyboardInterrupt
         raise_if_ended_badly(final)  # fail_fast, systematic failures, a crashed controller
         results = ResultGrid.from_path(self.spec.path)
         reporter.errors(results)
@@ -369,27 +337,6 @@ class Tuner:
                 "trials restarted from another's checkpoint; see results.config_history())"
             )
         return results
-
-    def _watch(
-        self,
-        controller: Any,
-        run_ref: Any,
-        reporter: ProgressReporter,
-        dispatcher: Dispatcher | None = None,
-    ) -> dict[str, Any]:
-        while True:
-            ready, _ = ray.wait([run_ref], timeout=reporter.interval)
-            try:
-                if ready:
-                    final: dict[str, Any] = ray.get(run_ref)
-                    reporter.update(final, final=True)
-                    return final
-                progress = controller.progress.remote(reporter.failures_seen)
-                reporter.update(ray.get(progress, timeout=30))
-                if dispatcher is not None:
-                    dispatcher.drain(controller)
-            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as e:
-                raise ExperimentError(controller_lost(e, self.spec.path)) from None
 
     # -- resuming ----------------------------------------------------------------------------
     @classmethod
@@ -407,25 +354,26 @@ class Tuner:
     ) -> Tuner:
         """A Tuner that continues the interrupted experiment in ``path``.
 
-        Finished trials are kept; trials that were running restart from their last
-        checkpoint; the searcher's and scheduler's state are restored (pass the same kind of
-        searcher/scheduler and, if the space has ``sample_from`` values, the param_space).
+        Finished trials are kept; trials that were running or interrupted continue from their
+        last checkpoint; the searcher and the scheduler are rebuilt from experiment.json
+        (their class and constructor arguments) with their state restored. Pass them only if
+        they cannot be stored (a plugin of your own, a function argument): they must be of
+        the classes the experiment used. Pass ``param_space`` if it has ``sample_from``
+        values.
         """
         path = os.path.abspath(os.path.expanduser(path))
-        state = ExperimentState.from_json(load_experiment(path))
-        spec = ExperimentSpec.from_json(state.spec, path)
+        state = read_experiment(path)
+        try:
+            spec = ExperimentSpec.from_json(state.spec, path)
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"the spec in {path!r}/experiment.json is malformed: {e}") from None
         if param_space is None:
             param_space = Space.from_json(state.space).param_space  # sample_from: ValueError
-        inner = state.searcher.state.get("inner_class") if spec.repeats > 1 else None
-        for kind, obj, saved in (
-            ("searcher", searcher, str(inner or state.searcher.kind)),  # Repeated: its inner
-            ("scheduler", scheduler, state.scheduler.kind),
-        ):
-            default = "BasicSearch" if kind == "searcher" else "FIFO"
-            if obj is None and saved not in ("", default):
-                raise ValueError(
-                    f"the experiment used {kind} {saved}; pass {kind}={saved}(...) to Tuner.restore"
-                )
+        if spec.repeats > 1 and state.searcher.kind == "Repeated":  # Tuner(repeats=...)
+            # the Tuner wraps the searcher again: resume with (or rebuild) the inner one
+            inner = PluginState.from_json(state.searcher.state.get("inner_plugin"))
+            state = dataclasses.replace(state, searcher=inner)
+        searcher, scheduler = resumed_plugins(state, searcher, scheduler)
         if isinstance(spec.stop, str):
             raise ValueError(
                 "this experiment used a callable stop criterion, which is not "

@@ -281,7 +281,8 @@ def check_space(param_space: Any, where: str = "param_space") -> None:
     elif inspect.isfunction(param_space) and param_space.__name__ == "<lambda>":
         raise TypeError(
             f"{where} is a bare lambda, which would reach the trial as a function: wrap it "
-            "in rt.sample_from(lambda config: ...) to compute the value from the config"
+            "in rt.sample_from(lambda config: ...) to compute the value from the config (a "
+            "function meant as a constant: give it a name with def)"
         )
 
 

@@ -202,3 +202,21 @@ def test_an_experiment_that_cannot_go_on_exits_non_zero(experiment, capsys):
         json.dump(exp, f)
     assert main(["resume", path, "--trainable", "test_cli:blocks_its_rows", "--verbose", "0"]) == 1
     assert "the experiment stopped: writing the experiment folder" in capsys.readouterr().err
+
+
+def test_the_trainable_is_imported_without_shadowing_installed_modules(tmp_path, monkeypatch):
+    import sys
+
+    from raytune_lite.cli import _load_trainable
+
+    (tmp_path / "colorsys.py").write_text("SHADOWED = True\n")  # a stdlib name, not yet imported
+    (tmp_path / "my_trainable.py").write_text("def train(config):\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    monkeypatch.delitem(sys.modules, "my_trainable", raising=False)
+    fn = _load_trainable("my_trainable:train")
+    assert fn.__module__ == "my_trainable"
+    import colorsys
+
+    assert not hasattr(colorsys, "SHADOWED") and hasattr(colorsys, "rgb_to_hsv")

@@ -166,3 +166,44 @@ def test_a_trial_the_scheduler_ends_at_its_full_budget_is_terminated():
     # it must still have reported the metric, like any trial that ends normally
     out = _outcome(budget, Decision.COMPLETE, _trial({"acc": 1.0}))
     assert out.status is TrialStatus.ERROR and "never reported" in (out.error or "")
+
+
+@pytest.mark.parametrize(
+    "result, decision, by_interrupt, failures, expected",
+    [
+        (_interrupted(), Decision.STOP, True, 0, Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)),
+        (_interrupted(), None, False, 0, Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)),
+        (FAILED, None, False, 1, Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)),
+        (FAILED, None, False, 2, Outcome(Next.FINISH, TrialStatus.ERROR)),
+        (_interrupted(), Decision.PAUSE, False, 0, Outcome(Next.PAUSE, TrialStatus.PAUSED)),
+        (_interrupted(), EXPLOIT, False, 0, Outcome(Next.EXPLOIT, TrialStatus.PENDING)),
+        (
+            _interrupted(),
+            Decision.STOP,
+            False,
+            0,
+            Outcome(Next.FINISH, TrialStatus.STOPPED_EARLY, reason="scheduler"),
+        ),
+        (
+            AttemptResult(AttemptEnd.RETURNED),
+            None,
+            True,
+            0,
+            Outcome(Next.FINISH, TrialStatus.TERMINATED),
+        ),
+    ],
+)
+def test_after_ctrl_c_a_cut_attempt_is_interrupted_not_stopped(
+    result, decision, by_interrupt, failures, expected
+):
+    out = attempt_outcome(
+        result,
+        decision,
+        _trial({"loss": 1.0}, failures=failures),
+        max_failures=1,
+        metric="loss",
+        stopping="interrupted by the user",
+        interrupted=True,
+        by_interrupt=by_interrupt,
+    )
+    assert out == expected

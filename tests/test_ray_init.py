@@ -19,7 +19,7 @@ def test_an_unreachable_address_is_named_at_once():
 
 
 @pytest.mark.ray
-def test_a_local_ray_listens_on_127_0_0_1_only(monkeypatch):
+def test_a_local_ray_listens_on_127_0_0_1_only(monkeypatch, capfd):
     import ray
 
     if ray.is_initialized():
@@ -33,5 +33,6 @@ def test_a_local_ray_listens_on_127_0_0_1_only(monkeypatch):
         assert node.gcs_address.startswith("127.0.0.1:")
         assert node.node_ip_address == "127.0.0.1"
         assert all(n["NodeManagerAddress"] == "127.0.0.1" for n in ray.nodes())
+        assert "Token authentication is enabled" not in capfd.readouterr().err  # see README
     finally:
         ray.shutdown()

@@ -7,7 +7,7 @@ import json
 import os
 
 from raytune_lite.checkpoint import Checkpoint
-from raytune_lite.controller.recovery import recover, recover_trial
+from raytune_lite.controller.recovery import needs_rewind, recover, recover_trial
 from raytune_lite.schedulers import FIFO
 from raytune_lite.search import BasicSearch
 from raytune_lite.space import Space
@@ -18,6 +18,7 @@ from raytune_lite.store import (
     ExperimentStore,
     PluginState,
     checkpoint_dir,
+    load_trials,
 )
 from raytune_lite.trial import Mode, Trial, TrialStatus
 
@@ -175,3 +176,28 @@ def test_recover_finds_the_best_by_mode_and_keeps_the_first_on_ties(tmp_path):
     assert (
         recover(ExperimentState.from_json({"created": 9}), [], store, "loss", Mode.MIN).created == 9
     )
+
+
+def test_a_trial_killed_in_its_first_attempt_is_rewound_to_its_checkpoint(tmp_path):
+    # killed in its first attempt: rows and a checkpoint on disk, but no trial.json yet
+    store = _store(tmp_path)
+    store.add_trial("00000", {"x": 0})
+    _rows(store, "00000", [0.9, 0.8, 0.7, 0.6, 0.5])
+    _checkpoint(store, "00000", 3)
+    (summary,) = load_trials(store.path)
+    got = recover(ExperimentState.from_json({"created": 1}), [summary], store, "loss", Mode.MIN)
+    trial = got.table["00000"]
+    assert got.to_run == ["00000"] and trial.attempts == 0
+    assert (trial.num_results, trial.checkpoint_iteration) == (5, 3)
+    assert needs_rewind(trial)  # rows 4 and 5 are past the restart point: superseded first
+
+
+def test_an_interrupted_trial_is_launched_again_from_its_checkpoint(tmp_path):
+    store = _store(tmp_path)
+    interrupted = _trial(store, "00000", TrialStatus.INTERRUPTED, attempts=1)
+    _rows(store, "00000", [0.9, 0.8])
+    ckpt = _checkpoint(store, "00000", 2)
+    got = recover(ExperimentState.from_json({}), [interrupted], store, "loss", Mode.MIN)
+    assert got.to_run == ["00000"]
+    assert got.table["00000"].status is TrialStatus.PENDING
+    assert got.table["00000"].checkpoint.path == ckpt

@@ -65,16 +65,14 @@ def test_nsga2_runs_through_the_tuner(ray_local: Any, storage: str) -> None:
 def curves(config: dict[str, Any]) -> None:
     x, bad = config["x"], config["bad"]
     for i in range(1, 5):
-        rt.report(
-            {"loss": x + bad + 1 / i, "latency": 1 - x + bad + 1 / i, "training_iteration": i}
-        )
+        rt.report({"loss": x + bad + 1 / i, "latency": 1 - x + bad + 1 / i, "epoch": i})
 
 
 @pytest.mark.ray
 def test_moasha_runs_through_the_tuner_and_keeps_both_ends_of_the_front(
     ray_local: Any, storage: str
 ) -> None:
-    scheduler = MOASHA(max_t=4, grace_period=1, reduction_factor=2)
+    scheduler = MOASHA(time_attr="epoch", max_t=4, grace_period=1, reduction_factor=2)
     results = rt.Tuner(
         curves, {"x": rt.grid([0.0, 1.0]), "bad": rt.grid([0.0, 1.0])},
         metric=["loss", "latency"], mode=["min", "min"], scheduler=scheduler,
@@ -82,5 +80,6 @@ def test_moasha_runs_through_the_tuner_and_keeps_both_ends_of_the_front(
     ).fit()  # fmt: skip
     assert scheduler.objectives.metrics == ("loss", "latency")
     ends = [r for r in results if r.config["bad"] == 0.0]  # x=0 best loss, x=1 best latency
+    assert [r.error for r in ends] == [None, None]
     assert len(ends) == 2
-    assert all(r.metrics["training_iteration"] == 4 for r in ends)  # never stopped by rank
+    assert all(r.metrics["epoch"] == 4 for r in ends)  # never stopped by rank

@@ -8,7 +8,9 @@ are plain modules, each testable without Ray:
 - ``recovery.py``: the trial table and plugin state taken up on resume;
 - ``retention.py``: which checkpoints a trial keeps, and an exploiter's own copy;
 - ``table.py``: the trial table, the best so far, what the progress table shows;
-- ``timers.py``: periodic snapshots and the time budget.
+- ``timers.py``: periodic snapshots and the time budget;
+- ``failing.py``: first failures, fail_fast and systematic stops, crash messages, the grace of
+  a swallowed stop, the wait for a node that can run the trials.
 
 ``Controller`` is imported lazily, so that importing a rule module does not import Ray.
 """

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import deque
 from typing import Any
@@ -20,47 +19,44 @@ from typing import Any
 import ray
 
 from raytune_lite import resources as res
-from raytune_lite.attempt import AttemptEnd, AttemptResult, Message, TrialContext
+from raytune_lite.attempt import AttemptEnd, AttemptResult, Message
+from raytune_lite.controller.driver_calls import CANCEL_GRACE_S, DriverCalls
 from raytune_lite.controller.failing import (
     Escalation,
     FailureLog,
     NodeWait,
-    crash_message,
-    node_of,
 )
+from raytune_lite.controller.launching import Launching
 from raytune_lite.controller.outcome import Next, attempt_outcome
-from raytune_lite.controller.recovery import recover
+from raytune_lite.controller.persistence import ExperimentOnDisk
 from raytune_lite.controller.retention import CheckpointRetention, own_copy
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
-from raytune_lite.events import Event, EventKind, EventLog
+from raytune_lite.events import EventKind, EventLog
+from raytune_lite.experiment_lock import ExperimentLock
 from raytune_lite.multiobjective import feasible, parse_constraints
-from raytune_lite.runner import run_trial
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
 from raytune_lite.store import (
-    ExperimentState,
     ExperimentStatus,
     ExperimentStore,
-    PluginState,
+    StaleWriter,
     checkpoint_iteration,
 )
-from raytune_lite.transfer import start_depot
 from raytune_lite.trial import Trial, TrialStatus
 
 logger = logging.getLogger("raytune_lite")
 
 SNAPSHOT_EVERY_S = 2.0
 CAPACITY_EVERY_S = 5.0
-CANCEL_GRACE_S = 2.0
 STOP_GRACE_S = 5.0  # a trial told to end that goes on reporting is cancelled after this
-SYSTEM_FAILURE_GRACE_S = 1.5
+#: the experiment's stop reason after Ctrl-C in the driver
 
 
-class Controller:
+class Controller(ExperimentOnDisk, DriverCalls, Launching):
     """Runs one experiment (constructed by :class:`~raytune_lite.tuner.Tuner` as an actor)."""
 
     def __init__(
@@ -70,7 +66,7 @@ class Controller:
         searcher: Searcher,
         scheduler: Scheduler,
         trainable: list[Any],
-        restored: dict[str, Any] | None = None,
+        resume: bool = False,
         events: bool = False,
     ) -> None:
         self.spec = spec
@@ -114,8 +110,11 @@ class Controller:
         self.sync = scheduler.sync_policy()
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
         self._depot: Any = None
-        if restored:
-            self._restore(restored)
+        self.resume = resume
+        self.lock = ExperimentLock(spec.path)
+        self.interrupted = False  # Ctrl-C in the driver: running trials end INTERRUPTED
+        self.by_interrupt: set[str] = set()  # attempts ended by the interrupt itself
+        self._interrupt_timer: asyncio.Future[None] | None = None
 
     # -- the main loop ---------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
@@ -158,6 +157,8 @@ class Controller:
             t.cancel()
         try:
             for trial in self.trials:
+                if self.interrupted:
+                    break  # paused and pending trials stay so: resume takes them up
                 if trial.status is TrialStatus.PENDING and self.nodes.gave_up:  # unrunnable
                     trial.error = self.nodes.gave_up
                     self.store.write_error(trial.trial_id, trial.attempts, trial.error)
@@ -165,23 +166,19 @@ class Controller:
                 elif trial.status in (TrialStatus.PAUSED, TrialStatus.PENDING):
                     reason = self.stopping or "paused, never resumed"
                     self._finish(trial, TrialStatus.STOPPED_EARLY, reason=reason)
-            status = ExperimentStatus.FAILED if self.crash else ExperimentStatus.FINISHED
+            if self.crash:
+                status = ExperimentStatus.FAILED
+            elif self.interrupted:
+                status = ExperimentStatus.INTERRUPTED
+            else:
+                status = ExperimentStatus.FINISHED
             self._write_experiment(status)
             self.store.close()
         except Exception as e:
             self._crashed(e)
+        finally:
+            self.lock.release()
         return self.progress()
-
-    def _crashed(self, e: BaseException) -> None:
-        """The controller's own work raised: stop the experiment, say what and where."""
-        logger.error("raytune_lite: controller error", exc_info=e)
-        if self.crash is None:
-            self.crash = crash_message(
-                e, self.spec.path, type(self.searcher).__name__, type(self.scheduler).__name__
-            )
-        self.stop_experiment(self.crash)
-        for tid, ref in list(self.refs.items()):
-            self._cancel(tid, ref, force=False)
 
     def _fill(self) -> None:
         created = self.supply.created
@@ -233,97 +230,35 @@ class Controller:
         self._launch(trial)
         return True
 
-    def _launch(self, trial: Trial) -> None:
-        start = trial.checkpoint_iteration if trial.checkpoint else 0
-        if trial.attempts and trial.num_results:
-            self.store.rewind(trial.trial_id, start)
-        trial.attempts += 1
-        trial.status = TrialStatus.RUNNING
-        trial.start_time = trial.start_time or time.time()
-        ctx = TrialContext(
-            trial.trial_id,
-            trial.attempts,
-            self.store.trial_dir(trial.trial_id),
-            trial.config,
-            trial.checkpoint,
-            start,
-            self.sync,
-            self.spec.stop,
-            self.name,
-            storage_node=self.node_id,
-        )
-        ref = self._task(trial.resources).remote(self.trainable, ctx, self.spec.metric)
-        self._event(
-            EventKind.TRIAL_START, trial.trial_id, config=trial.config, attempt=trial.attempts
-        )
-        self.refs[trial.trial_id] = ref
-        self.running[trial.trial_id] = asyncio.ensure_future(self._await(trial, ref))
-        self.dirty = True
-
-    def _own_node_died(self, e: Exception) -> bool:
-        if isinstance(e, ray.exceptions.LocalRayletDiedError):
-            return True
-        return isinstance(e, ray.exceptions.NodeDiedError) and node_of(e) == self.node_id
-
-    def _task(self, resources: dict[str, float]) -> Any:
-        key = tuple(sorted(resources.items()))
-        task = self._tasks.get(key)
-        if task is None:
-            task = self._tasks[key] = run_trial.options(
-                **res.ray_options(resources, self.spec.placement), name=self.task_name
-            )
-        return task
-
-    async def _await(self, trial: Trial, ref: ray.ObjectRef) -> None:
-        try:
-            result: AttemptResult = await ref
-        except ray.exceptions.TaskCancelledError:
-            result = AttemptResult(AttemptEnd.INTERRUPTED)
-        except ray.exceptions.RayError as e:  # the worker or its node died
-            if self._own_node_died(e):
-                return  # the whole experiment is going down: resuming will rerun the trial
-            result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
-            if trial.trial_id in self.cancelled:  # we killed it
-                result = AttemptResult(AttemptEnd.INTERRUPTED)
-            else:
-                # A dying driver or head node fails its tasks before the controller notices:
-                # wait a little so that the controller goes first and the trial is not blamed.
-                await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
-        except Exception as e:  # e.g. the result could not be deserialized
-            result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
-        if trial.trial_id in self.unrunnable:  # no node could run it: ERROR, not stopped
-            result = AttemptResult(AttemptEnd.FAILED, error=self.unrunnable.pop(trial.trial_id))
-        self.running.pop(trial.trial_id, None)
-        self.refs.pop(trial.trial_id, None)
-        self.cancelled.discard(trial.trial_id)
-        self.told.ended(trial.trial_id)
-        try:
-            self._end_attempt(trial, result)
-        except Exception as e:
-            self._crashed(e)
-        if self.wake is not None:
-            self.wake.set()
-
     # -- rows from trials ------------------------------------------------------------------
     async def report(self, trial_id: str, attempt: int, messages: list[Message]) -> Decision | None:
         """Called by trials (batched rows); returns a decision that is not CONTINUE, or None."""
         trial = self.trials.get(trial_id)
-        if trial is None or attempt != trial.attempts:
+        if trial is None or attempt != trial.attempts or trial_id not in self.running:
+            logger.warning(
+                "raytune_lite: rows of ended attempt %s of %s refused", attempt, trial_id
+            )
             return Decision.STOP  # a stale attempt: its trial has moved on
         try:
-            self._ingest(trial, messages)
+            self._ingest(trial, messages, attempt)
+        except StaleWriter as e:
+            logger.warning("raytune_lite: %s", e)
+            return Decision.STOP
         except Exception as e:  # the store, the searcher or the scheduler raised
             self._crashed(e)
         if self.stopping and trial_id not in self.decided:
             self.decided[trial_id] = Decision.STOP
+            if self.interrupted:
+                self.by_interrupt.add(trial_id)
         decision = self.decided.get(trial_id)
         if decision is not None:  # told to end: cancelled if it goes on past a grace
             self.told.told(trial_id, self.refs.get(trial_id))
         return decision
 
-    def _ingest(self, trial: Trial, messages: list[Message]) -> None:
+    def _ingest(self, trial: Trial, messages: list[Message], attempt: int) -> None:
         tid = trial.trial_id
-        self.store.append_rows(tid, [row for row, _ in messages])  # on disk before anything
+        # on disk before anything; refused if this attempt is not the running one
+        self.store.append_rows(tid, [row for row, _ in messages], attempt)
         metric, mode = self.spec.metric, self.spec.mode
         for row, ckpt in messages:
             trial.observe(row, metric, mode, checkpoint=ckpt)
@@ -341,9 +276,9 @@ class Controller:
                     self.decided[tid] = d
         self.dirty = True
 
-    def _end_attempt(self, trial: Trial, result: AttemptResult) -> None:
+    def _end_attempt(self, trial: Trial, result: AttemptResult, attempt: int) -> None:
         if result.messages:
-            self._ingest(trial, result.messages)
+            self._ingest(trial, result.messages, attempt)
         decision = self.decided.pop(trial.trial_id, None)
         self.store.close_trial(trial.trial_id)
         if result.end is AttemptEnd.FAILED:
@@ -364,6 +299,8 @@ class Controller:
             max_failures=self.spec.max_failures,
             metric=self.spec.metric,
             stopping=self.stopping,
+            interrupted=self.interrupted,
+            by_interrupt=trial.trial_id in self.by_interrupt,
         )
         if out.next is Next.FINISH:
             if out.error is not None:  # it returned, but cannot be ranked
@@ -374,7 +311,8 @@ class Controller:
             trial.status = out.status
             self._exploit(trial, decision)
             self.queue.appendleft(trial.trial_id)
-        else:  # RETRY (launched again first) or PAUSE (until the scheduler resumes it)
+        else:  # RETRY (launched again first), PAUSE (until the scheduler resumes it),
+            # INTERRUPT (Ctrl-C: continued from its checkpoint on resume)
             trial.status = out.status
             if out.next is Next.PAUSE and trial.trial_id in self.resume_asked:
                 self._resume(trial)
@@ -421,97 +359,3 @@ class Controller:
         kind = EventKind.TRIAL_ERROR if status is TrialStatus.ERROR else EventKind.TRIAL_COMPLETE
         self._event(kind, trial.trial_id, status=status.value, error=trial.error, reason=reason)
         self.dirty = True
-
-    # -- timers ------------------------------------------------------------------------------
-    def _snapshot(self) -> None:
-        if self.dirty:
-            self._write_experiment(ExperimentStatus.RUNNING)
-
-    def _recount(self) -> None:
-        fits = res.cluster_fits(self.spec.resources)
-        message = self.nodes.update(fits, lambda: res.unsatisfiable_message(self.spec.resources))
-        if message and not self.stopping:  # waited long enough for a node: give up
-            self.stop_experiment(message)
-            for tid, ref in list(self.refs.items()):
-                self.unrunnable[tid] = message
-                self._cancel(tid, ref, force=True)
-        if self.spec.max_concurrent is None:
-            self.capacity = max(1, fits)
-        if self.wake is not None:
-            self.wake.set()
-
-    def depot(self) -> Any:
-        """This node's checkpoint depot (:mod:`raytune_lite.transfer`), started lazily."""
-        if self._depot is None:
-            self._depot = start_depot(self.store.path, self.node_id)
-        return self._depot
-
-    def _cancel(self, trial_id: str, ref: ray.ObjectRef, force: bool) -> None:
-        self.cancelled.add(trial_id)  # its attempt ends as stopped, not failed
-        ray.cancel(ref, force=force)
-
-    def stop_experiment(self, reason: str = "stopped by the user") -> None:
-        """Launches nothing more; running trials stop at their next report."""
-        if self.stopping:
-            return
-        self.stopping = reason
-        for tid in self.running:
-            self.decided.setdefault(tid, Decision.STOP)
-        if self.wake is not None:
-            self.wake.set()
-
-    # -- state -------------------------------------------------------------------------------
-    def _write_experiment(self, status: ExperimentStatus) -> None:
-        self.dirty = False
-        self.store.write_experiment(
-            ExperimentState(
-                status=status,
-                spec=self.spec.to_json(),
-                space=self.space.to_json(),
-                searcher=PluginState(type(self.searcher).__name__, self.searcher.state()),
-                scheduler=PluginState(type(self.scheduler).__name__, self.scheduler.state()),
-                created=self.supply.created,
-                points_left=list(self.supply.points),
-                searcher_done=self.supply.searcher_done,
-                started=self.started,
-            )
-        )
-
-    def _restore(self, restored: dict[str, Any]) -> None:
-        """Takes up an interrupted experiment (trial summaries and plugin state)."""
-        exp = ExperimentState.from_json(restored["experiment"])
-        got = recover(exp, restored["trials"], self.store, self.spec.metric, self.spec.mode)
-        self.searcher.load_state(got.searcher_state)
-        self.scheduler.load_state(got.scheduler_state)
-        self.trials = got.table
-        self.supply.resume(
-            got.created,
-            got.points_left,
-            got.searcher_done,
-            pending=sum(t.from_searcher and not t.status.is_finished for t in self.trials),
-        )
-        self.queue.extend(got.to_run)
-
-    def _event(self, kind: EventKind, trial_id: str, **data: Any) -> None:
-        if self.events is not None:  # the trial's dicts are replaced, never changed: no copy
-            self.events.add(kind, trial_id, data)
-
-    def drain_events(self) -> tuple[list[Event], int]:
-        """The events since the last drain, and how many were dropped (see
-        :mod:`raytune_lite.events`)."""
-        return self.events.drain() if self.events is not None else ([], 0)
-
-    def progress(self, failures_since: int = 0) -> dict[str, Any]:
-        """Counts, best so far and the running trials, for the live table; the first-failure
-        lines from number ``failures_since`` on; what ended the experiment early, if any."""
-        return {
-            **self.trials.summary(),
-            **self.failing.progress(failures_since),
-            "crash": self.crash,
-            "created": self.supply.created,
-            "budget": self.supply.budget,
-            "elapsed": time.time() - self.started,
-            "metric": self.spec.metric,
-            "stopping": self.stopping,
-            "pid": os.getpid(),
-        }

@@ -29,6 +29,7 @@ class Next(Enum):
     PAUSE = "PAUSE"  #: paused, until the scheduler resumes it
     EXPLOIT = "EXPLOIT"  #: restarted from the decision's donor checkpoint and config
     FINISH = "FINISH"  #: ended for good with ``Outcome.status``
+    INTERRUPT = "INTERRUPT"  #: Ctrl-C: INTERRUPTED, continued from its checkpoint on resume
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def attempt_outcome(
     max_failures: int,
     metric: str | None,
     stopping: str | None,
+    interrupted: bool = False,
+    by_interrupt: bool = False,
 ) -> Outcome:
     """Decides a trial's fate after one attempt.
 
@@ -68,10 +71,16 @@ def attempt_outcome(
         max_failures: how many failures a trial may have and still be retried.
         metric: the experiment's metric (a returned trial must have reported it, finite).
         stopping: why the experiment stops early, or None while it runs on.
+        interrupted: the driver was interrupted (Ctrl-C): see :func:`interrupted_outcome`.
+        by_interrupt: the attempt was ended by that interrupt (not by its scheduler).
 
     Returns:
         The outcome. Nothing is retried, paused or exploited while the experiment stops.
     """
+    if interrupted:
+        out = interrupted_outcome(result, decision, trial, max_failures, by_interrupt)
+        if out is not None:
+            return out
     if result.end is AttemptEnd.FAILED:
         if trial.failures <= max_failures and not stopping:
             return Outcome(Next.RETRY, TrialStatus.PENDING)
@@ -94,3 +103,39 @@ def attempt_outcome(
         return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason="scheduler: full budget")
     ended = "stop criterion" if result.end is AttemptEnd.STOP_CRITERION else None
     return Outcome(Next.FINISH, TrialStatus.TERMINATED, reason=ended)
+
+
+def interrupted_outcome(
+    result: AttemptResult,
+    decision: Decision | None,
+    trial: Trial,
+    max_failures: int,
+    by_interrupt: bool,
+) -> Outcome | None:
+    """The fate of an attempt that ended after Ctrl-C in the driver, or None where the
+    interrupt changes nothing (the function returned, met its stop criterion, or its
+    scheduler stopped or completed it).
+
+    An attempt ended by the interrupt, or failed within ``max_failures``, becomes INTERRUPTED
+    (continued from its last checkpoint on resume); one its scheduler paused stays PAUSED;
+    an exploit is carried out (the trial waits, PENDING, for the resume).
+
+    Example:
+        >>> from raytune_lite.trial import Trial
+        >>> cut = AttemptResult(AttemptEnd.INTERRUPTED)
+        >>> interrupted_outcome(cut, Decision.STOP, Trial("0", {}, {}), 0, True).status.name
+        'INTERRUPTED'
+    """
+    if result.end is AttemptEnd.FAILED:
+        if trial.failures <= max_failures:
+            return Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)
+        return None
+    if result.end is not AttemptEnd.INTERRUPTED:
+        return None
+    if by_interrupt or decision is None:
+        return Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)
+    if decision.action is Action.PAUSE:
+        return Outcome(Next.PAUSE, TrialStatus.PAUSED)
+    if decision.action is Action.EXPLOIT:
+        return Outcome(Next.EXPLOIT, TrialStatus.PENDING)
+    return None

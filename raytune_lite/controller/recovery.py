@@ -6,6 +6,11 @@ Plain JSON and file reads, no Ray. The snapshot is rewritten on a timer and at t
 boundaries, a trial's trial.json only at its status changes, while its rows are appended as
 they arrive: so an unfinished trial's summary is rebuilt from its rows on disk, and it
 restarts from its last saved checkpoint whose row made it to disk.
+
+A trial restarted from iteration ``k`` gets a rewind marker (:func:`needs_rewind`) whenever
+rows of it are on disk — whatever its attempt count says: a trial killed in its first attempt
+has rows but no trial.json (it is written at the first status change), so it comes back as a
+pending trial with no attempts and rows past its checkpoint.
 """
 
 from __future__ import annotations
@@ -46,6 +51,23 @@ def recover_trial(trial: Trial, store: ExperimentStore, metric: str | None, mode
         trial.checkpoint, trial.checkpoint_iteration = None, 0
 
 
+def needs_rewind(trial: Trial) -> bool:
+    """Whether launching ``trial`` again must first mark its rows after the restart point as
+    superseded: whenever rows of it are on disk (its ``num_results``, rebuilt from disk on
+    resume), whatever its attempt count. A marker that supersedes nothing is harmless.
+
+    Example:
+        >>> t = Trial("00000", {}, {}, num_results=5)  # killed in its first attempt
+        >>> t.attempts, needs_rewind(t)
+        (0, True)
+    """
+    return trial.num_results > 0
+
+
+#: statuses whose attempt died with the experiment (or was interrupted): launched again first
+_RELAUNCHED = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.INTERRUPTED)
+
+
 @dataclass
 class Recovered:
     """The controller's state taken up from an interrupted experiment.
@@ -78,8 +100,9 @@ def recover(
 ) -> Recovered:
     """Takes up an interrupted experiment.
 
-    Running trials become pending (their attempt died with the experiment); paused ones stay
-    paused, for the scheduler to resume; finished ones are taken as recorded.
+    Running and interrupted (Ctrl-C) trials become pending (their attempt died with the
+    experiment, or was ended by the interrupt): they continue from their last checkpoint;
+    paused ones stay paused, for the scheduler to resume; finished ones are taken as recorded.
 
     Args:
         experiment: what experiment.json holds.
@@ -105,7 +128,7 @@ def recover(
         out.created = max(out.created, int(trial.trial_id) + 1)
         if not trial.status.is_finished:
             recover_trial(trial, store, metric, mode)
-        if trial.status in (TrialStatus.RUNNING, TrialStatus.PENDING):
+        if trial.status in _RELAUNCHED:
             trial.status = TrialStatus.PENDING
             out.to_run.append(trial.trial_id)
         out.table.offer_value(trial.best_value, trial.trial_id)

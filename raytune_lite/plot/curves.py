@@ -20,7 +20,7 @@ from raytune_lite.plot._common import (
     new_axes,
     spans_decades,
 )
-from raytune_lite.results import ResultGrid
+from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 from raytune_lite.trial import Mode, TrialStatus
 
 if TYPE_CHECKING:

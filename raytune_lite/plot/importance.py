@@ -27,7 +27,7 @@ from raytune_lite.plot._common import (
     metric_of,
     new_axes,
 )
-from raytune_lite.results import ResultGrid
+from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 from raytune_lite.trial import TrialStatus
 
 if TYPE_CHECKING:

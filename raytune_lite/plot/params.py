@@ -27,7 +27,7 @@ from raytune_lite.plot._common import (
     pyplot,
     spans_decades,
 )
-from raytune_lite.results import ResultGrid
+from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 from raytune_lite.trial import Mode
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import numpy as np
 
 from raytune_lite.multiobjective import pareto_mask as _pareto_mask
 from raytune_lite.plot._common import BEST_COLOUR, legend, load, new_axes, spans_decades
-from raytune_lite.results import ResultGrid
+from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 from raytune_lite.trial import Mode, TrialStatus, metric_value
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from raytune_lite.plot._common import (
     new_axes,
     pyplot,
 )
-from raytune_lite.results import ResultGrid
+from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 from raytune_lite.space import flatten
 
 if TYPE_CHECKING:

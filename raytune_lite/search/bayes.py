@@ -298,7 +298,7 @@ class BayesOpt(Searcher):
         if self.warp_outputs and len(y) >= 5 and float(np.ptp(y)) > 1e-9:
             y = _standardize(scipy.stats.yeojohnson(y)[0])
         gp = GaussianProcess(xs, y, self._hyperparameters(xs, y))
-        strategy = resolve(self.pending, len(xp))
+        strategy = resolve(self.pending, len(xp) + 1)  # by concurrency
         if strategy is Pending.TRUST_REGION and not enc.layout.numeric:
             strategy = Pending.THOMPSON  # no box to draw in a purely categorical space
         anchors = xs[np.argsort(y, kind="stable")[:5]]

@@ -8,8 +8,11 @@ the child takes each key (each domain's path in the nested config; grid axes cou
 from one parent or the other at random (uniform crossover), then each key mutates with
 probability ``mutation_rate``: numbers move by a Gaussian step of ``mutation_sigma`` in the
 encoded unit interval (mirrored at the bounds, so log/int/quantized domains stay valid),
-categoricals are redrawn among the other choices. A child identical to a parent gets one
-forced mutation. ``sample_from`` values are recomputed from the child's assembled config.
+categoricals are redrawn among the other choices (but a ``choice`` of sorted numbers is
+ordinal: it steps to a nearby choice, a Gaussian number of ranks with std
+``mutation_sigma * n``). A child identical to a parent, to a trial of the pool or to one still
+running gets forced mutations. ``sample_from`` values are recomputed from the child's
+assembled config.
 
 Until ``population_size`` trials have finished successfully, suggestions are random draws of
 the space (never ``None``: no worker waits for the initial population). Failed trials and
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from raytune_lite._checks import check_int
+from raytune_lite.search._ordinal import ordinal
 from raytune_lite.search._population import (
     Codec,
     Genome,
@@ -196,8 +200,10 @@ class GeneticSearch(Searcher):
         rate = self.mutation_rate if self.mutation_rate is not None else 1.0 / dim
         for idx in np.flatnonzero(self.rng.random(dim) < rate):
             child[int(idx)] = self._mutate(int(idx), child[int(idx)])
+        # never a repeat of a parent, of a trial in the pool or of one still running
+        taken = [g for g, _ in pool] + list(self._pending.values())
         tries = 0
-        while child in (a, b) and tries < 10:
+        while (child in (a, b) or child in taken) and tries < 10:
             k = int(self.rng.integers(dim))
             child[k] = self._mutate(k, child[k])
             tries += 1
@@ -213,6 +219,12 @@ class GeneticSearch(Searcher):
                 cur = d.index(value)
             except ValueError:
                 return d.sample(self.rng)
+            if ordinal(d):  # sorted numbers: a step to a nearby choice, never nowhere
+                step = round(self.mutation_sigma * n * self.rng.standard_normal())
+                step = step or (1 if self.rng.random() < 0.5 else -1)
+                j = cur + step
+                j = -j if j < 0 else (2 * (n - 1) - j if j > n - 1 else j)
+                return d.choices[min(max(j, 0), n - 1)]
             other = int(self.rng.integers(n - 1))
             return d.choices[other + (other >= cur)]
         u = self._codec.value_unit(k, value) + self.mutation_sigma * self.rng.standard_normal()

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite.plugin_config import plugin_state
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Space
 from raytune_lite.trial import Mode, ModeName, metric_value
@@ -168,6 +169,7 @@ class Repeated(Searcher):
         return {
             **super().state(),
             "inner_class": type(self.searcher).__name__,
+            "inner_plugin": plugin_state(self.searcher).to_json(),  # rebuilds it on resume
             "inner": self.searcher.state(),
             "queue": [list(q) for q in self._queue],
             "configs": self._configs,

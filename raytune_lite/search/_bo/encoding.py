@@ -7,7 +7,9 @@ Every sampled domain and grid axis becomes columns of a *model vector*:
   unit values of the allowed levels (the kernel sees the snapped value, so the model knows
   that nearby points are the same config; Garrido-Merchán & Hernández-Lobato 2020). Past
   :data:`MAX_LEVELS` levels the column is treated as continuous (decoding still rounds);
-* a categorical (``choice``) or a grid axis -> one-hot columns, decoded by argmax.
+* a categorical (``choice``) or a grid axis -> one-hot columns, decoded by argmax; but a
+  ``choice`` of sorted numbers is *ordinal* (:mod:`.._ordinal`): one discrete column, its
+  choices equally spaced by rank.
 
 Values computed by ``sample_from`` are not modelled: :meth:`Encoding.decode` rebuilds them
 from the rest, as ``Space.sample`` does. Domains nested inside a chosen value are sampled.
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from raytune_lite.search._bo.acquisition import Layout
+from raytune_lite.search._ordinal import Ordinal, as_modelled
 from raytune_lite.space import Categorical, Domain, Float, Integer, Path, Space
 
 __all__ = ["MAX_LEVELS", "Encoding"]
@@ -52,6 +55,9 @@ class _Param:
 
 def _levels(d: Domain) -> tuple[np.ndarray, np.ndarray] | None:
     """Unit values of a discrete domain's levels and the unit thresholds between them."""
+    if isinstance(d, Ordinal):
+        points, edges = d.cells()
+        return points, edges[1:-1]
     if isinstance(d, Integer):
         if d.high - d.low > MAX_LEVELS:
             return None
@@ -96,6 +102,8 @@ class Encoding:
         items = [(p, d, False) for p, d in space.domains.items()]
         items += [(p, g, True) for p, g in space.grid_axes.items()]
         for path, d, is_grid in items:
+            if not is_grid:
+                d = as_modelled(d)  # a choice of sorted numbers is ordered
             if isinstance(d, Categorical):
                 cols = tuple(range(col, col + len(d.choices)))
                 layout.onehot.append(list(cols))
@@ -143,6 +151,8 @@ class Encoding:
                 v = _get(config, p.path)
                 if isinstance(p.domain, Categorical):
                     x[p.cols[p.domain.index(v)]] = 1.0
+                elif isinstance(p.domain, Ordinal):
+                    x[p.cols[0]] = p.domain.to_unit(v)
                 else:
                     fv = float(v)
                     if not math.isfinite(fv):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite.search._ordinal import Ordinal, as_modelled
 from raytune_lite.space import (
     Categorical,
     Domain,
@@ -77,6 +78,8 @@ class Param:
 def _discrete_cells(d: Domain) -> tuple[np.ndarray, np.ndarray] | None:
     """``(points, edges)`` of an integer or quantized domain: each value's unit position and
     the unit cell that decodes to it (None for continuous domains or too many values)."""
+    if isinstance(d, Ordinal):
+        return d.cells()
     if isinstance(d, Integer):
         if d.high - d.low > _MAX_DISCRETE:
             return None
@@ -162,6 +165,7 @@ class TreeSpace:
             self.group_members[()] = []
 
     def _add(self, path: Path, domain: Domain, context: Context, key: str) -> None:
+        domain = as_modelled(domain)  # a choice of sorted numbers is ordered
         cells = _discrete_cells(domain)
         points, edges = cells if cells is not None else (None, None)
         idx = len(self.params)

@@ -204,3 +204,18 @@ def test_attempts_are_read_from_rows_restarts_and_errors(tmp_path):
     assert list(att["end"]) == [12.0, 15.0, 17.5, 12.6]
     assert list(att["slot"]) == [0, 0, 0, 1]  # 00001 ran beside attempt 1 of 00000
     assert list(att["last_iteration"]) == [2, 3, 4, 1]
+
+
+def test_a_metric_never_overwrites_a_config_column(tmp_path):
+    from raytune_lite.store import ExperimentState, ExperimentStore
+
+    st = ExperimentStore(str(tmp_path / "exp"))
+    st.write_experiment(ExperimentState.from_json({"spec": {"metric": "loss"}}))
+    st.add_trial("00000", {"x": 1.0})
+    row = {"loss": 0.5, "config/x": 99.0, "training_iteration": 1}  # written by an old version
+    st.write_trial(
+        "00000",
+        {"trial_id": "00000", "config": {"x": 1.0}, "status": "TERMINATED", "last_result": row},
+    )
+    df = rt.ResultGrid.from_path(st.path).dataframe()
+    assert df.loc[0, "config/x"] == 1.0 and df.loc[0, "loss"] == 0.5
