@@ -64,3 +64,22 @@ def decode_args(config: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
             f"stored constructor arguments must be a list and an object; got {config!r}"
         )
     return [domain_from_json(a) for a in args], {k: domain_from_json(v) for k, v in kwargs.items()}
+
+
+class RecordsArgs:
+    """Remembers the arguments an instance was constructed with (the searcher and scheduler
+    bases use it), so that experiment.json can record them and a resume rebuild it."""
+
+    _init_args: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        obj = super().__new__(cls)
+        obj._init_args = (args, dict(kwargs))
+        return obj
+
+    def to_config(self) -> dict[str, Any] | None:
+        """The constructor arguments this plugin was built with, as JSON (recorded in
+        experiment.json to rebuild it on resume), or None when one cannot be stored (a
+        function). Subclasses whose arguments are not plain data or domains override it."""
+        args, kwargs = getattr(self, "_init_args", ((), {}))
+        return encode_args(args, kwargs)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
+from raytune_lite._plugin_args import RecordsArgs
 from raytune_lite.checkpoint import Checkpoint
 from raytune_lite.trial import Mode, ModeName, TrialSnapshot
 
@@ -86,7 +87,7 @@ class SyncPolicy:
 SyncPolicy.NEVER = SyncPolicy()
 
 
-class Scheduler(ABC):
+class Scheduler(RecordsArgs, ABC):
     """Base class of trial schedulers.
 
     Subclasses implement :meth:`on_result`; every other hook does nothing by default
@@ -95,21 +96,6 @@ class Scheduler(ABC):
 
     #: True when the scheduler pauses or exploits trials and so needs their checkpoints.
     needs_checkpoints: bool = False
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        # remember the constructor's arguments, so that a folder can rebuild the plugin
-        obj = super().__new__(cls)
-        obj._init_args = (args, dict(kwargs))  # type: ignore[attr-defined]
-        return obj
-
-    def to_config(self) -> dict[str, Any] | None:
-        """The constructor arguments this scheduler was built with, as JSON (recorded in
-        experiment.json to rebuild it on resume), or None when one cannot be stored (a
-        function). Subclasses whose arguments are not plain data or domains override it."""
-        from raytune_lite._plugin_args import encode_args
-
-        args, kwargs = getattr(self, "_init_args", ((), {}))
-        return encode_args(args, kwargs)
 
     def __init__(self) -> None:
         self.metric: str | None = None

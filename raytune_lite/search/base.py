@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from raytune_lite._plugin_args import RecordsArgs
 from raytune_lite.space import Space
 from raytune_lite.trial import Mode, ModeName
 
@@ -30,7 +31,7 @@ FINISHED = SearchStatus.FINISHED
 Suggestion = dict[str, Any] | None | SearchStatus
 
 
-class Searcher(ABC):
+class Searcher(RecordsArgs, ABC):
     """Base class of searchers.
 
     Subclasses implement :meth:`suggest`; every other hook does nothing by default.
@@ -40,21 +41,6 @@ class Searcher(ABC):
             (None: as many as the Tuner's ``max_concurrent`` allows). Model-based searchers
             use it to avoid suggesting blind while results are outstanding.
     """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        # remember the constructor's arguments, so that a folder can rebuild the plugin
-        obj = super().__new__(cls)
-        obj._init_args = (args, dict(kwargs))  # type: ignore[attr-defined]
-        return obj
-
-    def to_config(self) -> dict[str, Any] | None:
-        """The constructor arguments this searcher was built with, as JSON (recorded in
-        experiment.json to rebuild it on resume), or None when one cannot be stored (a
-        function). Subclasses whose arguments are not plain data or domains override it."""
-        from raytune_lite._plugin_args import encode_args
-
-        args, kwargs = getattr(self, "_init_args", ((), {}))
-        return encode_args(args, kwargs)
 
     def __init__(self, *, max_pending: int | None = None):
         if max_pending is not None and (
