@@ -15,11 +15,12 @@ from raytune_lite.spec import ExperimentSpec
 if TYPE_CHECKING:
     from raytune_lite.results_base import ResultsBase as ResultGrid  # the data part
 
-_ORDER = ("RUNNING", "PENDING", "PAUSED", "TERMINATED", "STOPPED_EARLY", "ERROR")
+_ORDER = ("RUNNING", "PENDING", "PAUSED", "INTERRUPTED", "TERMINATED", "STOPPED_EARLY", "ERROR")
 _SHORT = {
     "RUNNING": "running",
     "PENDING": "pending",
     "PAUSED": "paused",
+    "INTERRUPTED": "interrupted",
     "TERMINATED": "done",
     "STOPPED_EARLY": "stopped early",
     "ERROR": "errors",

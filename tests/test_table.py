@@ -53,6 +53,7 @@ def test_the_summary_counts_every_status_and_lists_running_trials():
         "PENDING": 0,
         "RUNNING": RUNNING_SHOWN + 1,
         "PAUSED": 0,
+        "INTERRUPTED": 0,
         "TERMINATED": 2,
         "STOPPED_EARLY": 0,
         "ERROR": 0,
