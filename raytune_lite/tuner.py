@@ -257,7 +257,6 @@ class Tuner:
         if not isinstance(resume, bool):
             raise ValueError(f"resume must be True or False; got {resume=}")
         self.resume = resume
-        self._restored: dict[str, Any] | None = None
         #: whether the last fit() was interrupted (Ctrl-C)
         self.interrupted = False
         check_storage(root)
