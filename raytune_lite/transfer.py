@@ -194,7 +194,7 @@ def _peak_rss() -> int:
             for line in f:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except OSError:  # no /proc (not Linux): a measurement only, reported as 0
         pass
     return 0
 

@@ -8,6 +8,7 @@ metric is NaN, infinite or not a number (such a trial counts as the worst).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from raytune_lite.trial import Mode, metric_value
@@ -85,3 +86,15 @@ def rung_levels(start: float, eta: float, stop: float) -> list[float]:
             return levels
         levels.append(level)
         k += 1
+
+
+def check_saved_rungs(saved: Any, rungs: Sequence[Sequence[Any]], scheduler: str) -> None:
+    """A saved state's rungs must have the shape of this scheduler's (same brackets and rungs
+    per bracket): else it was saved by one built with other arguments."""
+    if len(saved) != len(rungs) or any(
+        len(s) != len(r) for s, r in zip(saved, rungs, strict=False)
+    ):
+        raise ValueError(
+            f"{scheduler}.load_state: the saved rungs do not match this scheduler's "
+            "max_t/grace_period/reduction_factor/brackets"
+        )

@@ -23,6 +23,7 @@ from raytune_lite._checks import check_int
 from raytune_lite.schedulers._common import (
     check_positive,
     check_reduction_factor,
+    check_saved_rungs,
     check_time_attr,
     row_score,
     row_time,
@@ -219,13 +220,7 @@ class ASHA(Scheduler):
         self._last = {str(k): float(v) for k, v in state.get("last", {}).items()}
         self._warned_time = bool(state.get("warned_time", False))
         saved = state.get("rungs", [])
-        if len(saved) != len(self._rungs) or any(
-            len(s) != len(r) for s, r in zip(saved, self._rungs, strict=False)
-        ):
-            raise ValueError(
-                "ASHA.load_state: the saved rungs do not match this scheduler's "
-                "max_t/grace_period/reduction_factor/brackets"
-            )
+        check_saved_rungs(saved, self._rungs, "ASHA")
         for bracket, saved_bracket in zip(self._rungs, saved, strict=True):
             for rung, items in zip(bracket, saved_bracket, strict=True):
                 for tid, score in items:

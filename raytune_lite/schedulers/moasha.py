@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from raytune_lite.multiobjective import Objectives, crowding_distance, non_dominated_ranks
-from raytune_lite.schedulers._common import row_time
+from raytune_lite.schedulers._common import check_saved_rungs, row_time
 from raytune_lite.schedulers.asha import ASHA
 from raytune_lite.schedulers.base import Decision
 from raytune_lite.trial import TrialSnapshot
@@ -130,13 +130,7 @@ class MOASHA(ASHA):
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(state)
         saved = state.get("mo_rungs", [])
-        if len(saved) != len(self._mo_rungs) or any(
-            len(s) != len(r) for s, r in zip(saved, self._mo_rungs, strict=False)
-        ):
-            raise ValueError(
-                "MOASHA.load_state: the saved rungs do not match this scheduler's "
-                "max_t/grace_period/reduction_factor/brackets"
-            )
+        check_saved_rungs(saved, self._mo_rungs, "MOASHA")
         for bracket, saved_bracket in zip(self._mo_rungs, saved, strict=True):
             for rung, items in zip(bracket, saved_bracket, strict=True):
                 for tid, ls in items:

@@ -7,9 +7,9 @@ trials' workers, and a controller running another searcher) start faster.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from raytune_lite._lazy import lazy_exports
 from raytune_lite.search.base import FINISHED, Searcher, SearchStatus, Suggestion
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.search.cmaes import CMAES
@@ -52,13 +52,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)
