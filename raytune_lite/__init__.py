@@ -12,6 +12,8 @@ Example:
 
 from raytune_lite import callbacks, schedulers, search
 from raytune_lite.checkpoint import Checkpoint, CheckpointError
+from raytune_lite.define_by_run import ObjectiveTrial, TrialPruned
+from raytune_lite.define_by_run.objective import define_by_run
 from raytune_lite.parameters import with_parameters
 from raytune_lite.results import Result, ResultGrid
 from raytune_lite.session import (
@@ -44,15 +46,18 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "ExperimentError",
+    "ObjectiveTrial",
     "Result",
     "ResultGrid",
     "Space",
     "StoreError",
     "TrialError",
+    "TrialPruned",
     "TrialStatus",
     "Tuner",
     "callbacks",
     "choice",
+    "define_by_run",
     "get_checkpoint",
     "get_seed",
     "get_trial_dir",

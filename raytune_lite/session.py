@@ -114,7 +114,11 @@ class _Session:
                 raise ValueError(problem)
         return stop_reached(stop, row)
 
-    def report(self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None) -> None:
+    def report(
+        self, metrics: Mapping[str, Any], checkpoint: Checkpoint | None, final: bool = False
+    ) -> None:
+        """One row (see :func:`report`); ``final``: the function's last row (a define-by-run
+        objective's return value), sent without waiting at the scheduler's sync points."""
         if self.ended:
             raise RuntimeError(ended_message(self.ctx))
         if self.interrupt is not None:
@@ -151,7 +155,7 @@ class _Session:
         saved: str | None = None
         if checkpoint is not None:
             saved = self._save_checkpoint(checkpoint)
-        wait = saved is not None or self._needs_sync(row)
+        wait = saved is not None or (not final and self._needs_sync(row))
         stop = self._stop_reached(row)  # before the row goes: a bad stop key fails first
         decision = self.outbox.put((row, saved), wait)
         if stop:

@@ -17,6 +17,7 @@ from raytune_lite._checks import check_int
 from raytune_lite._resume import resume_hint, resumed_plugins
 from raytune_lite.callbacks.base import Callback
 from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
+from raytune_lite.define_by_run.tuner_setup import objective_setup
 from raytune_lite.driver import kill, start_controller, take_lock, watch
 from raytune_lite.failures import (
     ExperimentError,
@@ -42,6 +43,7 @@ from raytune_lite.tuner_checks import (
     check_failure_options,
     check_multi_objective,
     check_name,
+    check_plugins,
     check_samples,
     check_seed,
     check_space,
@@ -58,7 +60,8 @@ class Tuner:
 
     Args:
         trainable: ``train(config)``, which calls :func:`raytune_lite.report` as it learns
-            (or returns its final metrics as a dict or a number).
+            (or returns its final metrics as a dict or a number); or, with no param_space,
+            Optuna's ``objective(trial)`` asking ``trial.suggest_*`` (see ``rt.define_by_run``).
         param_space: nested dict of constants and domains (``uniform``, ``choice``, ``grid``...).
         metric: the reported key to optimize; mode: ``"min"`` or ``"max"``. Several
             objectives: ``metric=["loss", "latency"], mode=["min", "min"]`` (then
@@ -148,6 +151,9 @@ class Tuner:
         placement: str | res.Placement = "pack",
     ):
         check_trainable(trainable)
+        trainable, metric, searcher = objective_setup(  # objective(trial): define-by-run
+            trainable, param_space, metric, mode, searcher, scheduler, repeats
+        )
         self.callbacks = check_callbacks(callbacks)
         self.trainable = trainable
         self.space = Space(param_space)  # validates it first: a list is a TypeError naming it
@@ -183,16 +189,7 @@ class Tuner:
 
             pick = choose_searcher(self.space, num_samples, max_concurrent)
             searcher, self.auto_reason = pick.searcher, pick.reason
-        if searcher is not None and not isinstance(searcher, Searcher):
-            raise TypeError(
-                f"searcher must be a raytune_lite Searcher (e.g. "
-                f"rt.search.BasicSearch()) or 'auto'; got {searcher!r}"
-            )
-        if scheduler is not None and not isinstance(scheduler, Scheduler):
-            raise TypeError(
-                f"scheduler must be a raytune_lite Scheduler (e.g. "
-                f"rt.schedulers.ASHA(...)); got {scheduler!r}"
-            )
+        check_plugins(searcher, scheduler)
         self.searcher = searcher or BasicSearch()
         if check_int("repeats", repeats, 1) > 1:
             if isinstance(self.searcher, Repeated):

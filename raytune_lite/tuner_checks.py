@@ -47,6 +47,23 @@ def check_trainable(trainable: Any) -> None:
         ) from None
 
 
+def check_plugins(searcher: Any, scheduler: Any) -> None:
+    """``searcher`` is a Searcher (or None: resolved by the Tuner), ``scheduler`` a Scheduler
+    (or None)."""
+    from raytune_lite.schedulers.base import Scheduler
+
+    if searcher is not None and not isinstance(searcher, Searcher):
+        raise TypeError(
+            f"searcher must be a raytune_lite Searcher (e.g. "
+            f"rt.search.BasicSearch()) or 'auto'; got {searcher!r}"
+        )
+    if scheduler is not None and not isinstance(scheduler, Scheduler):
+        raise TypeError(
+            f"scheduler must be a raytune_lite Scheduler (e.g. "
+            f"rt.schedulers.ASHA(...)); got {scheduler!r}"
+        )
+
+
 def check_unlimited(num_samples: int, time_budget_s: float | None, searcher: Searcher) -> None:
     """num_samples=-1 ends only with the time budget or a searcher that finishes by itself.
 

@@ -20,6 +20,7 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite.attempt import AttemptEnd, AttemptResult, Message
+from raytune_lite.controller.define_by_run import ObjectiveCalls
 from raytune_lite.controller.driver_calls import CANCEL_GRACE_S, DriverCalls
 from raytune_lite.controller.failing import (
     Escalation,
@@ -56,7 +57,7 @@ STOP_GRACE_S = 5.0  # a trial told to end that goes on reporting is cancelled af
 #: the experiment's stop reason after Ctrl-C in the driver
 
 
-class Controller(ExperimentOnDisk, DriverCalls, Launching):
+class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
     """Runs one experiment (constructed by :class:`~raytune_lite.tuner.Tuner` as an actor)."""
 
     def __init__(

@@ -50,6 +50,14 @@ class BasicSearch(Searcher):
         self._count += 1
         return self.space.sample(self.rng, grid_point=point)
 
+    def suggest_param(
+        self, trial_id: str, name: str, distribution: Any, params: dict[str, Any]
+    ) -> Any:
+        """A define-by-run trial's value of ``name``: drawn at random from ``distribution``."""
+        from raytune_lite.define_by_run.distributions import sample
+
+        return sample(distribution, self.rng)
+
     def state(self) -> dict[str, Any]:
         return {**super().state(), "count": self._count}
 

@@ -17,6 +17,9 @@ them like expected improvement) and the best one is suggested.
   the rest). Grid axes are searched like categorical choices.
 * **Asynchronous.** With ``constant_liar`` (default) trials still running count in the bad
   group, so several concurrent suggestions spread out instead of piling on one mode.
+* **Define-by-run objectives** (``objective(trial)`` with ``trial.suggest_*``): the space is
+  learnt as trials ask for values, each parameter on its own (:mod:`._tpe.dynamic`);
+  :meth:`TPE.suggest_param` answers one ask.
 * **Failures.** A failed trial, or one whose metric is NaN/inf/missing, ranks below every
   finished one (bad group): never the best, and its region becomes less likely.
 """
@@ -31,6 +34,7 @@ import numpy as np
 
 from raytune_lite._checks import check_int
 from raytune_lite.search._observations import Observation, Observations
+from raytune_lite.search._tpe.dynamic import suggest_value
 from raytune_lite.search._tpe.parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
 from raytune_lite.search._tpe.space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
@@ -179,6 +183,18 @@ class TPE(Searcher):
         config = tree.assemble(values, self.rng)
         self._obs.add(trial_id, config)
         return config
+
+    def suggest_param(
+        self, trial_id: str, name: str, distribution: Any, params: dict[str, Any]
+    ) -> Any:
+        """A define-by-run trial's value of ``name`` from ``distribution`` (a
+        :mod:`raytune_lite.define_by_run.distributions` one), given its values so far
+        (``params``); recorded as part of the trial's config."""
+        value = suggest_value(self, list(self._obs.values()), name, distribution)
+        obs = self._obs.get(trial_id)
+        if obs is not None:
+            obs.config = {**obs.config, **params, name: value}
+        return value
 
     def _random_values(self) -> np.ndarray:
         tree = self.tree
