@@ -17,7 +17,7 @@ from raytune_lite._checks import check_int
 from raytune_lite._resume import resume_hint, resumed_plugins
 from raytune_lite.callbacks.base import Callback
 from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
-from raytune_lite.define_by_run.tuner_setup import objective_setup
+from raytune_lite.define_by_run.tuner_setup import complete_points, objective_setup
 from raytune_lite.driver import kill, start_controller, take_lock, watch
 from raytune_lite.failures import (
     ExperimentError,
@@ -214,7 +214,7 @@ class Tuner:
                 f"points_to_evaluate must be a list of dicts; got {points_to_evaluate!r}"
             )
         rng = np.random.default_rng(self.seed + 1)
-        points = [self.space.complete(p, rng) for p in points_to_evaluate or []]
+        points = complete_points(self.trainable, self.space, points_to_evaluate or [], rng)
         self.resources = res.normalize(resources)
         self.placement = res.Placement.parse(placement)
         check_name(name)

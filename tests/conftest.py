@@ -81,4 +81,4 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 # scripts that tests run as programs (Ray Tune-style scripts): not test modules, and they may
 # import optional packages (xgboost, lightgbm) that the doctest collection must not import
-collect_ignore_glob = ["tune_scripts/*"]
+collect_ignore_glob = ["tune_scripts/*", "optuna_scripts/*"]

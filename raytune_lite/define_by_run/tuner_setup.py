@@ -19,8 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from raytune_lite.define_by_run.objective import DefineByRun, is_objective
 from raytune_lite.multiobjective import Objectives
+from raytune_lite.space import Space
 
 #: the metric a define-by-run objective's returned value is reported under by default
 DEFAULT_METRIC = "objective"
@@ -84,3 +87,22 @@ def objective_setup(
         )
     objective = trainable if isinstance(trainable, DefineByRun) else DefineByRun(trainable)
     return objective.bound(objectives.metrics), metric, searcher
+
+
+def complete_points(
+    trainable: Any, space: Space, points: list[Any], rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """The ``points_to_evaluate`` as the trials' first configs: completed from the space for a
+    config function; for a define-by-run objective, the values as given (its asks for them
+    get them, the others are asked for as usual: Optuna's ``enqueue_trial``)."""
+    if not isinstance(trainable, DefineByRun):
+        return [space.complete(p, rng) for p in points]
+    out = []
+    for p in points:
+        if not isinstance(p, Mapping) or not all(isinstance(k, str) for k in p):
+            raise TypeError(
+                f"a point to evaluate of a define-by-run objective is a dict of parameter "
+                f"names to values; got {p!r}"
+            )
+        out.append(dict(p))
+    return out
