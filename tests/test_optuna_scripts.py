@@ -139,6 +139,7 @@ def test_pruning(ray_local, study_storage):
 
 
 @pytest.mark.ray
+@pytest.mark.heavy  # ~20 s (xgboost is not in the test extra: skipped there)
 def test_xgboost_simple(ray_local, study_storage):
     study = _run("xgboost_simple")
     assert len(study.trials) == 10 and 0.8 < study.best_value <= 1.0
