@@ -134,3 +134,53 @@ def test_basic_search_draws_at_random_inside():
     trials = run(s, 30, seed=7)
     assert {p["kind"] for p, _ in trials} == {"near", "far"}
     assert all(-10 <= p["x"] <= 10 for p, _ in trials)
+
+
+def valley(trial: ObjectiveTrial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_float("y", -5, 5)
+    return 5 * (x - y) ** 2 + 0.1 * (x + y - 3) ** 2
+
+
+def test_multivariate_draws_the_shared_parameters_jointly_once_per_trial():
+    tpe = TPE(n_startup_trials=5)  # multivariate by default
+    run(tpe, 8, seed=8, fn=valley)
+    tpe.suggest("next")
+    x = tpe.suggest_param("next", "x", float_distribution("x", -5, 5), {})
+    plan = tpe._dynamic.plans["next"]
+    assert set(plan) == {"x", "y"} and plan["x"][0] == x  # both drawn at the first ask
+    state = json.loads(json.dumps(tpe.state()))  # mid-trial: the plan is kept
+    again = TPE(n_startup_trials=5)
+    again.setup(rt.Space({}), "loss", "min", 0, 10)
+    again.load_state(state)
+    y = float_distribution("y", -5, 5)
+    assert again.suggest_param("next", "y", y, {"x": x}) == tpe.suggest_param(
+        "next", "y", y, {"x": x}
+    )
+    # a distribution other than the planned one is drawn on its own
+    assert float_distribution("y", 0, 1).contains(
+        tpe.suggest_param("next", "y2", float_distribution("y", 0, 1), {})
+    )
+    tpe.on_complete("next", {"loss": 1.0}, False)
+    assert "next" not in tpe._dynamic.plans
+    independent = TPE(n_startup_trials=5, multivariate=False)
+    run(independent, 8, seed=8, fn=valley)
+    independent.suggest("n")
+    independent.suggest_param("n", "x", float_distribution("x", -5, 5), {})
+    assert independent._dynamic.plans == {}
+
+
+def test_multivariate_follows_a_correlated_valley():
+    best = {
+        mv: np.median(
+            [
+                min(loss for _, loss in run(TPE(multivariate=mv), 50, seed=s, fn=valley))
+                for s in range(4)
+            ]
+        )
+        for mv in (True, False)
+    }
+    rnd = np.median(
+        [min(loss for _, loss in run(BasicSearch(), 50, seed=s, fn=valley)) for s in range(4)]
+    )
+    assert best[True] < rnd and best[False] < rnd

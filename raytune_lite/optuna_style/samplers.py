@@ -41,9 +41,9 @@ class BaseSampler:
 
 class TPESampler(BaseSampler):
     """Optuna's ``TPESampler`` as :class:`raytune_lite.search.TPE`, with Optuna's defaults
-    (``constant_liar=False``, ``multivariate=False``). ``group``, ``constraints_func`` and
-    ``warn_independent_sampling`` are not mirrored; a define-by-run space is modelled
-    parameter by parameter whatever ``multivariate`` says."""
+    (``constant_liar=False``, ``multivariate=False``: each parameter on its own;
+    ``multivariate=True`` draws the parameters every trial has jointly). ``group`` and
+    ``constraints_func`` are not mirrored; ``warn_independent_sampling`` has no effect."""
 
     def __init__(
         self,

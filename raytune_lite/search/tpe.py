@@ -18,8 +18,9 @@ them like expected improvement) and the best one is suggested.
 * **Asynchronous.** With ``constant_liar`` (default) trials still running count in the bad
   group, so several concurrent suggestions spread out instead of piling on one mode.
 * **Define-by-run objectives** (``objective(trial)`` with ``trial.suggest_*``): the space is
-  learnt as trials ask for values, each parameter on its own (:mod:`._tpe.dynamic`);
-  :meth:`TPE.suggest_param` answers one ask.
+  learnt as trials ask for values (:mod:`._tpe.dynamic`: the parameters every trial has are
+  drawn jointly when multivariate, the others one by one); :meth:`TPE.suggest_param` answers
+  one ask.
 * **Failures.** A failed trial, or one whose metric is NaN/inf/missing, ranks below every
   finished one (bad group): never the best, and its region becomes less likely.
 """
@@ -34,7 +35,7 @@ import numpy as np
 
 from raytune_lite._checks import check_int
 from raytune_lite.search._observations import Observation, Observations
-from raytune_lite.search._tpe.dynamic import suggest_value
+from raytune_lite.search._tpe.dynamic import DynamicSpace
 from raytune_lite.search._tpe.parzen import Dim, ParzenConfig, ParzenEstimator, default_weights
 from raytune_lite.search._tpe.space import Context, TreeSpace
 from raytune_lite.search.base import Searcher, Suggestion
@@ -135,6 +136,7 @@ class TPE(Searcher):
         )
         self._tree: TreeSpace | None = None
         self._obs = Observations("TPE")
+        self._dynamic = DynamicSpace()  # a define-by-run objective's space, as it appears
 
     # -- set-up and bookkeeping ------------------------------------------------------------
     def setup(
@@ -146,6 +148,7 @@ class TPE(Searcher):
         num_samples: int = 1,
     ) -> None:
         super().setup(space, metric, mode, seed, num_samples)
+        self._dynamic = DynamicSpace()
         self._tree = TreeSpace(space)
         self._obs.setup(self._tree.extract, self._tree.dim, metric, self.mode)
 
@@ -164,6 +167,7 @@ class TPE(Searcher):
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
         self._obs.complete(trial_id, row, error)
+        self._dynamic.ended(trial_id)
 
     def add_prior_results(self, records: Any, metric: str | None = None) -> None:
         """Warm start from earlier results: a DataFrame (``ResultGrid.dataframe()``) or a list
@@ -190,7 +194,7 @@ class TPE(Searcher):
         """A define-by-run trial's value of ``name`` from ``distribution`` (a
         :mod:`raytune_lite.define_by_run.distributions` one), given its values so far
         (``params``); recorded as part of the trial's config."""
-        value = suggest_value(self, list(self._obs.values()), name, distribution)
+        value = self._dynamic.suggest(self, list(self._obs.values()), trial_id, name, distribution)
         obs = self._obs.get(trial_id)
         if obs is not None:
             obs.config = {**obs.config, **params, name: value}
@@ -273,8 +277,10 @@ class TPE(Searcher):
 
     # -- resume ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {**super().state(), **self._obs.state()}
+        dynamic = {"dynamic": self._dynamic.state()} if self._dynamic.dists else {}
+        return {**super().state(), **self._obs.state(), **dynamic}
 
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(state)
         self._obs.load_state(state)
+        self._dynamic = DynamicSpace.from_state(state.get("dynamic"))
