@@ -46,7 +46,7 @@ def test_optimize_checks_its_arguments(storage):
 def test_best_trials_and_dataframe_of_recorded_trials(storage):
     study = optuna.create_study(storage=storage, directions=["minimize", "maximize"])
     study._trials = [
-        FrozenTrial(0, TrialState.COMPLETE, [1.0, 1.0], {"x": 1}),
+        FrozenTrial(0, TrialState.COMPLETE, [1.0, 1.0], {"x": 1, "lr_c": 0.1}),
         FrozenTrial(1, TrialState.COMPLETE, [2.0, 2.0], {"x": 2}, user_attrs={"a": 1}),
         FrozenTrial(2, TrialState.COMPLETE, [2.0, 0.5], {"x": 3}),  # dominated by 1
         FrozenTrial(3, TrialState.FAIL, None, {"x": 4}),
@@ -60,11 +60,21 @@ def test_best_trials_and_dataframe_of_recorded_trials(storage):
         "datetime_start",
         "datetime_complete",
         "duration",
+        "params_lr_c",
         "params_x",
         "user_attrs_a",
         "state",
     ]
     assert list(df["state"]) == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"]
+    some = study.trials_dataframe(attrs=("number", "value", "params", "user_attrs"))
+    assert list(some.columns) == [
+        "number",
+        "values_0",
+        "values_1",
+        "params_lr_c",
+        "params_x",
+        "user_attrs_a",
+    ]
     assert len(study.get_trials(states=[TrialState.FAIL])) == 1
 
 

@@ -174,7 +174,16 @@ class Study:
             raise ValueError("trials_dataframe(multi_index=True) is not mirrored")
         df = dataframe(self._trials, len(self._directions))
         if attrs is not None:
-            keep = [c for c in df.columns if c.split("_")[0] in set(attrs) or c in set(attrs)]
+            wanted = set(attrs) | ({"values"} if "value" in attrs else set())
+            keep = [
+                c
+                for c in df.columns
+                if c in wanted
+                or c.split("_")[0] in wanted
+                or any(
+                    c.startswith(f"{w}_") for w in wanted if w in ("params", "user_attrs", "values")
+                )
+            ]
             df = df[keep]
         return df
 
