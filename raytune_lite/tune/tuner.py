@@ -38,6 +38,7 @@ from raytune_lite import tuner as _core
 from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
+from raytune_lite.storage.uri import storage_root
 from raytune_lite.trial import Mode
 from raytune_lite.tune.callbacks import bridge_callbacks
 from raytune_lite.tune.config import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
@@ -250,7 +251,7 @@ class Tuner:
         budget = tc.time_budget_s
         if isinstance(budget, dt.timedelta):
             budget = budget.total_seconds()
-        root = os.path.abspath(os.path.expanduser(rc.storage_path or _core.DEFAULT_STORAGE))
+        root = storage_root(rc.storage_path or _core.DEFAULT_STORAGE)  # a folder or a URI
         name = None if rc.name is None else _free_name(root, rc.name)
         return _core.Tuner(
             function,
