@@ -6,6 +6,7 @@ The kill-and-resume test on S3 is in test_storage_faults.py."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -20,6 +21,8 @@ VOLATILE = ("time", "timestamp", "date", "hostname", "pid", "node_ip", "path", "
 
 
 def train(config):
+    with open(os.path.join(rt.get_trial_dir(), "notes.txt"), "w") as f:
+        f.write(f"x={config['x']}")  # a trial's own file: uploaded when its attempt ends
     ckpt = rt.get_checkpoint()
     start = ckpt.to_dict()["step"] if ckpt else 0
     for step in range(start + 1, 5):
@@ -60,6 +63,9 @@ def test_an_s3_run_reads_back_as_a_local_run_of_the_same_seed(ray_s3, s3_root, s
     names = RemoteFS(uri).listing()
     assert "experiment.json" in names and "trials/00000/trial.json" in names
     assert any("/result.jsonl.d/" in n for n in names)
+    assert all(f"trials/{t:05d}/notes.txt" in names for t in range(4))
+    with open(os.path.join(best.path, "notes.txt")) as f:
+        assert f.read() == f"x={best.config['x']}"
     # num_to_keep=1: only the last checkpoint of each trial stays, manifest included
     assert sorted(n for n in names if n.endswith(".manifest.json")) == [
         f"trials/{t:05d}/checkpoints/checkpoint_000004.manifest.json" for t in range(4)

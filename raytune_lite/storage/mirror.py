@@ -54,6 +54,7 @@ from raytune_lite.store import (
     ExperimentStore,
     _json_default,
 )
+from raytune_lite.transfer import CONTROLLER_FILES
 
 logger = logging.getLogger("raytune_lite")
 
@@ -77,6 +78,7 @@ class MirrorStore(ExperimentStore):
         self._queue: queue.Queue[tuple[str, str, str | None] | None] = queue.Queue()
         self._errors: list[str] = []
         self._thread: threading.Thread | None = None
+        self._sent: dict[str, tuple[int, int]] = {}  # trial files uploaded: (size, mtime)
 
     def _rel(self, path: str) -> str:
         return os.path.relpath(path, self.path).replace(os.sep, "/")
@@ -111,6 +113,13 @@ class MirrorStore(ExperimentStore):
         text = "".join(json.dumps(r, default=_json_default) + "\n" for r in rows)
         self.remote.put(segment(f"{TRIALS_DIR}/{trial_id}", n), text.encode())
         self._next[trial_id] = n + 1
+
+    def close_trial(self, trial_id: str) -> None:
+        """Closes the trial's rows, and queues the upload of the files its attempt wrote
+        into its folder (``rt.get_trial_dir()``) that are new or changed."""
+        super().close_trial(trial_id)
+        if os.path.isdir(self.trial_dir(trial_id)):
+            self._submit(("files", f"{TRIALS_DIR}/{trial_id}", None))
 
     def write_trial(self, trial_id: str, summary: dict[str, Any]) -> None:
         super().write_trial(trial_id, summary)
@@ -160,6 +169,9 @@ class MirrorStore(ExperimentStore):
                 if kind == "delete":
                     delete_checkpoint(self.remote, rel)
                     continue
+                if kind == "files":
+                    self._trial_files(rel)
+                    continue
                 assert snap is not None
                 data = upload_checkpoint(self.remote, snap, rel)
                 local = os.path.join(self.path, *rel.split("/"))
@@ -172,6 +184,24 @@ class MirrorStore(ExperimentStore):
             finally:
                 if snap is not None:
                     shutil.rmtree(snap, ignore_errors=True)
+
+    def _trial_files(self, rel: str) -> None:
+        folder = os.path.join(self.path, *rel.split("/"))
+        for here, dirs, files in os.walk(folder):
+            if here == folder:
+                dirs[:] = [d for d in dirs if d not in CONTROLLER_FILES]
+            dirs[:] = [d for d in dirs if not d.startswith(".tmp_")]
+            for name in files:
+                path = os.path.join(here, name)
+                if (here == folder and name in CONTROLLER_FILES) or name.startswith(".tmp_"):
+                    continue
+                try:
+                    st = os.stat(path)
+                except FileNotFoundError:
+                    continue
+                if self._sent.get(path) != (st.st_size, st.st_mtime_ns):
+                    self.remote.upload_file(path, self._rel(path))
+                    self._sent[path] = (st.st_size, st.st_mtime_ns)
 
     def flush(self) -> None:
         """Waits until every queued checkpoint upload and deletion is done."""
