@@ -70,6 +70,8 @@ def test_an_s3_run_reads_back_as_a_local_run_of_the_same_seed(ray_s3, s3_root, s
     assert sorted(n for n in names if n.endswith(".manifest.json")) == [
         f"trials/{t:05d}/checkpoints/checkpoint_000004.manifest.json" for t in range(4)
     ]
+    again = rt.Tuner.restore(uri, train, verbose=0).fit()  # finished: nothing runs again
+    assert _stable(again.dataframe()).equals(_stable(local.dataframe()))
     capsys.readouterr()
     assert cli(["show", uri, "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)
