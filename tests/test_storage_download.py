@@ -59,11 +59,14 @@ def test_the_local_copy_becomes_the_remote_image(s3_root, tmp_path):
         f.write('{"training_iteration": 2}\n')
     stray = os.path.join(local, "trials", "00000", "checkpoints", "checkpoint_000009")
     os.makedirs(stray)
+    with open(os.path.join(local, ".lock"), "w") as f:  # the local lock of a controller
+        f.write("pid 1")
     kept = os.path.join(local, CKPT, "w.txt")
     before = os.stat(kept).st_ino
     download_experiment(fs, local, checkpoints=True)
     assert [r["training_iteration"] for r in read_rows(local, "00000")] == [1]
     assert not os.path.exists(stray)
+    assert os.path.exists(os.path.join(local, ".lock"))  # never unlinked under its holder
     assert os.stat(kept).st_ino == before  # the same manifest: not downloaded again
     upload_checkpoint(fs, _checkpoint(tmp_path, "b"), CKPT)  # saved again under its name
     download_experiment(fs, local, checkpoints=True)

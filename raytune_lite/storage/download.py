@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from raytune_lite._safe_files import StoreError
+from raytune_lite.experiment_lock import LOCK_FILE
 from raytune_lite.storage.layout import LEASE, MANIFEST_SUFFIX, SEGMENTS, manifest, segment_number
 from raytune_lite.storage.remote import RemoteFS
 from raytune_lite.store import CHECKPOINTS_DIR, RESULT_FILE, TRIALS_DIR, checkpoint_iteration
@@ -181,6 +182,8 @@ def _clear(local: str) -> None:
             shutil.rmtree(os.path.join(here, UPLOADS_DIR), ignore_errors=True)
             dirs.remove(UPLOADS_DIR)
         for f in files:
+            if rel == ["."] and f == LOCK_FILE:
+                continue  # the working copy's local lock: held open by its controller
             os.unlink(os.path.join(here, f))
 
 

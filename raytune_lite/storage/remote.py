@@ -47,8 +47,8 @@ def filesystem_for(uri: str) -> tuple[Any, str]:
     scheme = scheme_of(uri) or ""
     rest = uri.split("://", 1)[1].strip("/")
     kind = PYARROW_SCHEMES.get(scheme)
-    if kind == "s3":
-        return pafs.S3FileSystem(**s3_endpoint()), rest
+    if kind == "s3":  # parts are written as they fill: no queue of parts in memory
+        return pafs.S3FileSystem(background_writes=False, **s3_endpoint()), rest
     if kind == "gcs":
         return pafs.GcsFileSystem(), rest
     if kind == "hdfs":
