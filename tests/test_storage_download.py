@@ -23,7 +23,7 @@ def _checkpoint(tmp_path, text: str) -> str:
     return str(src)
 
 
-def test_rows_are_joined_in_segment_order_and_checkpoints_with_a_manifest_come_back(
+def test_rows_come_in_segment_order_once_and_checkpoints_with_a_manifest_come_back(
     s3_root, tmp_path
 ):
     fs = RemoteFS(s3_root + "/exp")
@@ -33,6 +33,9 @@ def test_rows_are_joined_in_segment_order_and_checkpoints_with_a_manifest_come_b
         text = "".join(json.dumps({"training_iteration": i}) + "\n" for i in rows)
         fs.put(segment("trials/00000", n), text.encode())
     fs.put(segment("trials/00000", 3), b'{"__rewind__": 2}\n{"training_iteration": 3}\n')
+    # 0..1 joined into one object, the singles not deleted yet (a crash in between)
+    joined = b"".join(json.dumps({"training_iteration": i}).encode() + b"\n" for i in (1, 2, 3))
+    fs.put(segment("trials/00000", 0, 1), joined)
     upload_checkpoint(fs, _checkpoint(tmp_path, "a"), CKPT)
     fs.put("trials/00000/checkpoints/checkpoint_000004/w.txt", b"half")  # no manifest: not one
     local = str(tmp_path / "local")

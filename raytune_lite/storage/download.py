@@ -14,16 +14,27 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from raytune_lite._safe_files import StoreError
 from raytune_lite.experiment_lock import LOCK_FILE
-from raytune_lite.storage.layout import LEASE, MANIFEST_SUFFIX, SEGMENTS, manifest, segment_number
+from raytune_lite.storage.layout import (
+    LEASE,
+    MANIFEST_SUFFIX,
+    SEGMENTS,
+    cover,
+    manifest,
+    segment_range,
+)
 from raytune_lite.storage.remote import RemoteFS
 from raytune_lite.store import CHECKPOINTS_DIR, RESULT_FILE, TRIALS_DIR, checkpoint_iteration
 
 #: the hidden folder of the working copy where checkpoints wait for their upload
 UPLOADS_DIR = ".uploads"
+#: small objects (rows, summaries) fetched at once when an experiment is downloaded
+PARALLEL_GETS = 8
 
 
 def _walk(local: str) -> tuple[dict[str, str], list[str]]:
@@ -119,7 +130,7 @@ def download_experiment(remote: RemoteFS, local: str, checkpoints: bool) -> dict
     listing = remote.listing()
     os.makedirs(local, exist_ok=True)
     keep_ckpts: set[str] = set()
-    segments: dict[str, list[tuple[int, str]]] = {}
+    segments: dict[str, list[str]] = {}
     small: list[str] = []
     manifests: list[str] = []
     for name in listing:
@@ -127,28 +138,26 @@ def download_experiment(remote: RemoteFS, local: str, checkpoints: bool) -> dict
         if name == LEASE:
             continue
         if len(parts) == 4 and parts[0] == TRIALS_DIR and parts[2] == SEGMENTS:
-            n = segment_number(parts[3])
-            if n is not None:
-                segments.setdefault("/".join(parts[:2]), []).append((n, name))
+            if segment_range(parts[3]) is not None:
+                segments.setdefault("/".join(parts[:2]), []).append(parts[3])
         elif len(parts) == 4 and parts[2] == CHECKPOINTS_DIR and name.endswith(MANIFEST_SUFFIX):
             if checkpoint_iteration(name[: -len(MANIFEST_SUFFIX)]):
                 manifests.append(name)
         elif CHECKPOINTS_DIR not in parts[2:3]:
             small.append(name)
     _clear(local)
-    for name in small:
-        data = remote.get(name)
+    for name, data in _get_all(remote, small):
         if data is not None:
             _write(os.path.join(local, *name.split("/")), data)
     nxt: dict[str, int] = {}
-    for trial, segs in segments.items():
-        segs.sort()
+    for trial, names in segments.items():
+        ordered = cover(names)
         folder = os.path.join(local, *trial.split("/"))
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, RESULT_FILE), "wb") as f:
-            for _, name in segs:
-                f.write(remote.get(name) or b"")
-        nxt[trial] = segs[-1][0] + 1
+            for _, data in _get_all(remote, [f"{trial}/{SEGMENTS}/{n}" for n in ordered]):
+                f.write(data or b"")
+        nxt[trial] = max(r[1] for n in names if (r := segment_range(n))) + 1
     for name in manifests if checkpoints else []:
         rel = name[: -len(MANIFEST_SUFFIX)]
         dest = os.path.join(local, *rel.split("/"))
@@ -161,6 +170,14 @@ def download_experiment(remote: RemoteFS, local: str, checkpoints: bool) -> dict
             download_checkpoint(remote, rel, data, dest)
     _drop_checkpoints(local, keep_ckpts)
     return nxt
+
+
+def _get_all(remote: RemoteFS, names: list[str]) -> Iterator[tuple[str, bytes | None]]:
+    """``(name, object)`` in order, fetched :data:`PARALLEL_GETS` at a time."""
+    with ThreadPoolExecutor(PARALLEL_GETS) as pool:
+        for i in range(0, len(names), 4 * PARALLEL_GETS):
+            part = names[i : i + 4 * PARALLEL_GETS]
+            yield from zip(part, pool.map(remote.get, part), strict=True)
 
 
 def _write(path: str, data: bytes) -> None:
