@@ -27,7 +27,7 @@ def test_a_sigkilled_driver_on_s3_resumes_elsewhere_losing_and_doubling_nothing(
     moto_server, s3_root, tmp_path
 ):
     uri, gate = s3_root + "/exp", tmp_path / "gate"
-    env = {**s3_env(moto_server), "RAYTUNE_LITE_LEASE_TTL_S": "2"}
+    env = {**s3_env(moto_server), "RAYTUNE_LITE_LEASE_TTL_S": "4"}
 
     def machine(name: str, **more: str) -> dict[str, str]:
         return {**env, "RAYTUNE_LITE_CACHE_DIR": str(tmp_path / name), **more}

@@ -83,6 +83,42 @@ def test_an_s3_run_reads_back_as_a_local_run_of_the_same_seed(ray_s3, s3_root, s
     ]
 
 
+def bowl(config):
+    ckpt = rt.get_checkpoint()
+    start = ckpt.to_dict()["epoch"] if ckpt else 0
+    for epoch in range(start + 1, 7):
+        loss = (config["x"] - 0.5) ** 2 + 1.0 / epoch
+        rt.report({"loss": loss}, checkpoint=rt.Checkpoint.from_dict({"epoch": epoch}))
+
+
+def test_pbt_on_s3_exploits_and_keeps_only_what_retention_keeps(ray_s3, s3_root):
+    from raytune_lite.schedulers import PBT
+
+    results = rt.Tuner(
+        bowl,
+        {"x": rt.uniform(-2.0, 2.0)},
+        metric="loss",
+        num_samples=4,
+        scheduler=PBT(perturbation_interval=2, hyperparam_mutations={"x": rt.uniform(-2, 2)}),
+        max_concurrent=2,
+        num_to_keep=1,
+        seed=7,
+        storage_path=s3_root,
+        name="pbt",
+        verbose=0,
+    ).fit()
+    assert results.num_exploits >= 1 and not results.errors
+    uri = s3_root + "/pbt"
+    grid = rt.ResultGrid.from_path(uri)  # a fresh download: the exploits' own copies included
+    assert grid.num_exploits == results.num_exploits
+    for r in grid:
+        assert r.checkpoint is not None and r.checkpoint.to_dict() == {"epoch": 6}
+    manifests = [n for n in RemoteFS(uri).listing() if n.endswith(".manifest.json")]
+    assert sorted(manifests) == [
+        f"trials/{t:05d}/checkpoints/checkpoint_000006.manifest.json" for t in range(4)
+    ]
+
+
 def test_a_second_driver_on_an_s3_experiment_is_refused_naming_the_first(
     ray_s3, s3_root, monkeypatch
 ):
