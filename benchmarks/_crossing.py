@@ -56,7 +56,8 @@ FAMILIES = {"crossing": 2.0, "crossing late": 8.0}
 def crossing_curves(
     n: int, epochs: int, seed: int, tau0: float = 2.0, noise: float = 0.01
 ) -> Curves:
-    """``n`` seeded learning curves of ``epochs`` epochs whose ranking changes over time.
+    """``n`` seeded learning curves of ``epochs`` epochs whose ranking changes over time
+    (:func:`raytune_lite.testing.crossing_losses`), with seeded epoch times.
 
     Configuration ``i`` has a log learning rate ``u`` drawn uniformly in [0, 1]. Its loss
     decays as ``floor + (1 - floor) / (1 + t / tau) ** 2`` with a time constant
@@ -68,13 +69,10 @@ def crossing_curves(
     late", among the first 5 only after epoch 27). 2 to 5 configurations end within 2% of
     the best.
     """
-    rng = np.random.default_rng(seed)
-    u = rng.uniform(0.0, 1.0, n)
-    tau = tau0 * 100.0 ** (-u)
-    floor = 0.03 + 0.5 * (u - 0.3) ** 2
-    t = np.arange(1, epochs + 1, dtype=float)
-    clean = floor[:, None] + (1 - floor[:, None]) / (1 + t[None, :] / tau[:, None]) ** 2
-    loss = clean * np.exp(noise * rng.standard_normal((n, epochs)))
+    from raytune_lite.testing import crossing_losses
+
+    u, loss = crossing_losses(n, epochs, seed, tau0=tau0, noise=noise)
+    rng = np.random.default_rng([seed, 1])  # the epoch times
     speed = rng.lognormal(0.0, 0.3, n)  # some trials run on slower workers
     epoch_s = speed[:, None] * rng.lognormal(0.0, 0.1, (n, epochs))
     return Curves(u, loss, epoch_s)
@@ -292,3 +290,31 @@ def simulate_ray(
         if tr.status == "PAUSED":
             ctl.stop_trial(tr)
     return clock.out
+
+
+def learn_curve(
+    config: dict[str, Any],
+    report: Callable[[dict[str, Any], dict[str, Any] | None], None],
+    state: dict[str, Any] | None,
+) -> None:
+    """A trainable body for real runs: reports configuration ``config["idx"]``'s curve epoch by
+    epoch (the signature of ``benchmarks._mlp_task.learn``), sleeping ``config["sleep"]``
+    times each epoch's simulated time; resumes after the epoch saved in ``state``."""
+    import time
+
+    curves = _cached(config["n"], config["epochs"], config["seed"], config["tau0"])
+    i = config["idx"]
+    for epoch in range(0 if state is None else state["epoch"] + 1, config["epochs"]):
+        time.sleep(config["sleep"] * float(curves.epoch_s[i, epoch]))
+        metrics = {METRIC: float(curves.loss[i, epoch]), "epoch": epoch, "wall": time.time()}
+        report(metrics, {"epoch": epoch} if config["ckpt"] else None)
+
+
+_CACHE: dict[tuple[int, int, int, float], Curves] = {}
+
+
+def _cached(n: int, epochs: int, seed: int, tau0: float) -> Curves:
+    key = (n, epochs, seed, tau0)
+    if key not in _CACHE:
+        _CACHE[key] = crossing_curves(n, epochs, seed, tau0=tau0)
+    return _CACHE[key]

@@ -55,7 +55,16 @@ def train_rtl(config: dict[str, Any]) -> None:
     def report(metrics: dict[str, Any], state: dict[str, Any] | None) -> None:
         rt.report(metrics, checkpoint=None if state is None else rt.Checkpoint.from_dict(state))
 
-    learn(config, report, None if ckpt is None else ckpt.to_dict())
+    body(config)(config, report, None if ckpt is None else ckpt.to_dict())
+
+
+def body(config: dict[str, Any]) -> Callable[..., None]:
+    """The MLP, or a crossing curve (``benchmarks._crossing``) when the config names one."""
+    if "tau0" in config:
+        from benchmarks._crossing import learn_curve
+
+        return learn_curve
+    return learn
 
 
 def train_ray(config: dict[str, Any]) -> None:
@@ -79,7 +88,7 @@ def train_ray(config: dict[str, Any]) -> None:
                 pickle.dump(st, f)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(d))
 
-    learn(config, report, state)
+    body(config)(config, report, state)
 
 
 # -- running and measuring -------------------------------------------------------------------
@@ -89,11 +98,20 @@ Finals = list[float]  # last val_loss of every trial
 
 
 def run_rtl(
-    scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str, name: str
-) -> tuple[float, Rows, Finals]:
+    scheduler: Any,
+    n: int,
+    epochs: int,
+    ckpt: bool,
+    storage: str,
+    name: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[float, Rows, Finals, Finals]:
+    """One run of ours: wall time, every row, every trial's last loss, and the last loss of
+    the trials that trained every epoch."""
     import raytune_lite as rt
 
     space = {"idx": rt.grid(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
+    space.update(extra or {})
     t0 = time.perf_counter()
     results = rt.Tuner(
         train_rtl,
@@ -112,7 +130,12 @@ def run_rtl(
     hist = results.history()
     rows = list(zip(hist["wall"].astype(float), hist["val_loss"].astype(float), strict=True))
     finals = [float(g["val_loss"].iloc[-1]) for _, g in hist.groupby("trial_id")]
-    return wall, rows, finals
+    complete = [
+        float(g["val_loss"].iloc[-1])
+        for _, g in hist.groupby("trial_id")
+        if int(g["training_iteration"].max()) >= epochs
+    ]
+    return wall, rows, finals, complete
 
 
 def ray_tune_schedulers(epochs: int) -> list[tuple[str, Callable[[], Any], bool]]:
@@ -146,11 +169,19 @@ def ray_tune_schedulers(epochs: int) -> list[tuple[str, Callable[[], Any], bool]
 
 
 def run_ray(
-    label: str, scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str
-) -> tuple[float, Rows, Finals]:
+    label: str,
+    scheduler: Any,
+    n: int,
+    epochs: int,
+    ckpt: bool,
+    storage: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[float, Rows, Finals, Finals]:
+    """One run of Ray Tune's, returning what :func:`run_rtl` does."""
     from ray import tune
 
     space = {"idx": tune.grid_search(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
+    space.update(extra or {})
     t0 = time.perf_counter()
     tuner = tune.Tuner(
         train_ray,
@@ -168,6 +199,7 @@ def run_ray(
     wall = time.perf_counter() - t0
     rows: Rows = []
     finals: Finals = []
+    complete: Finals = []
     for r in [grid[i] for i in range(len(grid))]:
         df = r.metrics_dataframe
         if df is None or df.empty:
@@ -175,15 +207,20 @@ def run_ray(
         df = df.drop_duplicates("training_iteration", keep="last")  # rows redone after a pause
         rows.extend(zip(df["wall"].astype(float), df["val_loss"].astype(float), strict=True))
         finals.append(float(df["val_loss"].iloc[-1]))
-    return wall, rows, finals
+        if int(df["training_iteration"].max()) >= epochs:
+            complete.append(finals[-1])
+    return wall, rows, finals, complete
 
 
 def summarize(
-    name: str, runs: list[tuple[float, Rows, Finals]], fifo_epochs: int, fifo_best: float | None
+    name: str,
+    runs: list[tuple[float, Rows, Finals, Finals]],
+    fifo_epochs: int,
+    fifo_best: float | None,
 ) -> list[Any]:
     """One table row over repeated runs: medians, with the range where runs differ."""
     epochs, walls, bests, reaches = [], [], [], []
-    for wall, rows, finals in runs:
+    for wall, rows, finals, _ in runs:
         epochs.append(len(rows))
         walls.append(wall)
         bests.append(min((v for v in finals if math.isfinite(v)), default=float("nan")))
@@ -221,151 +258,6 @@ def summarize(
     ]
 
 
-def crossing_schedulers(epochs: int) -> list[tuple[str, bool, Callable[[], Any]]]:
-    """(label, is Ray Tune's, factory) of the schedulers run on the crossing curves."""
-    from ray.tune.schedulers import ASHAScheduler, HyperBandScheduler, MedianStoppingRule
-
-    from raytune_lite.schedulers.asha import ASHA
-    from raytune_lite.schedulers.hyperband import Hyperband
-    from raytune_lite.schedulers.median import MedianStopping
-
-    it = "training_iteration"
-
-    class Asha010(ASHA):
-        """ASHA with the rung rule of raytune_lite 0.1.0 (for comparison): in the best
-        1/eta of the m + 1 trials at the rung, itself included."""
-
-        def on_result(self, trial: Any, row: dict[str, Any]) -> Any:
-            for bracket in self._rungs:
-                for rung in bracket:
-                    rung.keeps = _count_rule.__get__(rung)  # type: ignore[method-assign]
-            return super().on_result(trial, row)
-
-    def asha(**kw: Any) -> Callable[[], Any]:
-        return lambda: ASHA(max_t=epochs, grace_period=1, reduction_factor=3, **kw)
-
-    return [
-        ("raytune_lite ASHA", False, asha()),
-        ("raytune_lite ASHA, min_samples_required=1", False, asha(min_samples_required=1)),
-        (
-            "raytune_lite ASHA, 0.1.0's rule",
-            False,
-            lambda: Asha010(max_t=epochs, grace_period=1, reduction_factor=3),
-        ),
-        ("raytune_lite ASHA, min_samples_required=9", False, asha(min_samples_required=9)),
-        ("raytune_lite Hyperband", False, lambda: Hyperband(max_t=epochs, reduction_factor=3)),
-        (
-            "raytune_lite Median stopping",
-            False,
-            lambda: MedianStopping(grace_period=5, min_samples_required=3),
-        ),
-        (
-            "Ray Tune ASHA",
-            True,
-            lambda: ASHAScheduler(time_attr=it, max_t=epochs, grace_period=1, reduction_factor=3),
-        ),
-        (
-            "Ray Tune Hyperband",
-            True,
-            lambda: HyperBandScheduler(time_attr=it, max_t=epochs, reduction_factor=3),
-        ),
-        (
-            "Ray Tune Median stopping",
-            True,
-            lambda: MedianStoppingRule(time_attr=it, grace_period=5, min_samples_required=3),
-        ),
-    ]
-
-
-def _count_rule(rung: Any, score: float | None, eta: float, min_peers: int) -> bool:
-    """0.1.0's rung rule: fewer than (m + 1) / eta of the m recorded scores are better."""
-    finite = sorted(v for v in rung.scores.values() if v is not None)
-    if not finite:
-        return True
-    n_better = len(finite) if score is None else sum(v < score for v in finite)
-    return score is not None and n_better * eta < len(rung.scores) + 1
-
-
-def crossing_table(family: str, seeds: int) -> str:
-    """Every scheduler on the same curves of ``family``, seed by seed."""
-    import warnings
-
-    from benchmarks import _crossing as cr
-
-    n = epochs = 81
-
-    def curves(seed: int) -> Any:
-        return cr.crossing_curves(n, epochs, seed, tau0=cr.FAMILIES[family])
-
-    fifo = [cr.simulate_fifo(curves(s)).best_complete() for s in range(seeds)]
-    rows: list[list[Any]] = [
-        ["FIFO (either)", str(n * epochs), "100%", _med(fifo, ".4f"), "+0.0%", f"{seeds}"]
-    ]
-    for label, is_ray, make in crossing_schedulers(epochs):
-        ep, best, gap = [], [], []
-        for s in range(seeds):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                run = cr.simulate_ray if is_ray else cr.simulate_ours
-                out = run(make, curves(s), 8, s)
-            ep.append(float(out.epochs))
-            best.append(out.best_complete())
-            gap.append(out.best_complete() / fifo[s] - 1)
-        rows.append(
-            [
-                label,
-                _med(ep, ".0f"),
-                f"{np.median(ep) / (n * epochs):.1%}",
-                _med(best, ".4f"),
-                _med(gap, "+.1%"),
-                str(sum(g <= 0.02 for g in gap)),
-            ]
-        )
-        print(family, "|", " | ".join(map(str, rows[-1])), flush=True)
-    headers = [
-        "scheduler",
-        "epochs",
-        "of FIFO",
-        "best complete trial's final loss",
-        "gap to FIFO's best",
-        f"seeds within 2% (of {seeds})",
-    ]
-    return f"**{family}** (`tau0={cr.FAMILIES[family]:g}`)\n\n" + table(headers, rows)
-
-
-def crossing_main(seeds: int, write: bool) -> None:
-    """Both families of crossing curves (see the docstring)."""
-    from benchmarks import _crossing as cr
-
-    body = "\n\n".join(crossing_table(f, seeds) for f in cr.FAMILIES)
-    print()
-    print(body)
-    if write:
-        note = (
-            "Synthetic learning curves that cross (`benchmarks/_crossing.py`: 81 "
-            "configurations x 81 epochs; the large learning rates lead early, a small one "
-            "ends best), every scheduler driven through its own plugin interface on a "
-            "simulated clock with 8 slots and the same seeded epoch times; medians over "
-            f"{seeds} seeds (range in brackets); the seed draws the curves, the epoch times "
-            "and the schedulers' generators. Epochs and losses are exact and do not depend "
-            "on the machine's load (no wall time is measured). ASHA: grace 1, reduction "
-            "factor 3, max_t 81; Hyperband: eta 3, max_t 81, all brackets; median stopping: "
-            "grace 5, 3 samples. Ray Tune's schedulers with the same settings and their "
-            "defaults otherwise; its stand-in controller keeps up to 16 PENDING trials "
-            "created ahead, as Tune does."
-        )
-        write_section(
-            "early_stopping_crossing",
-            "Early stopping on learning curves that cross",
-            note + "\n\n" + body,
-        )
-
-
-def _med(xs: list[float], fmt: str) -> str:
-    m = format(float(np.median(xs)), fmt)
-    return m if min(xs) == max(xs) else f"{m} ({format(min(xs), fmt)} to {format(max(xs), fmt)})"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument(
@@ -383,6 +275,16 @@ def main() -> None:
     )
     ap.add_argument("--seeds", type=int, default=10, help="seeds of --curves crossing")
     ap.add_argument(
+        "--real",
+        type=int,
+        default=0,
+        metavar="SEEDS",
+        help="with --curves crossing: also this many seeds of real runs on a local Ray",
+    )
+    ap.add_argument(
+        "--sleep", type=float, default=0.01, help="seconds per simulated epoch time, --real"
+    )
+    ap.add_argument(
         "--repeats",
         type=int,
         default=3,
@@ -396,7 +298,9 @@ def main() -> None:
     if args.curves == "crossing":
         if args.seeds < 1:
             ap.error(f"--seeds must be >= 1; got {args.seeds}")
-        crossing_main(args.seeds, write=not args.quick)
+        from benchmarks._crossing_runs import crossing_main
+
+        crossing_main(args, write=not args.quick)
         return
     n, epochs = (27, 27) if args.quick else (81, 81)
 
@@ -430,7 +334,7 @@ def main() -> None:
                 fifo_best = min(v for v in runs[0][2] if math.isfinite(v))
             row = summarize(f"raytune_lite {label}", runs, fifo_epochs, fifo_best)
             table_rows.append(row)
-            ours[label] = float(np.median([w for w, _, _ in runs]))
+            ours[label] = float(np.median([r[0] for r in runs]))
             print(" | ".join(map(str, row)), flush=True)
         if not args.skip_ray_tune:
             for label, make, ckpt in ray_tune_schedulers(epochs):
@@ -441,7 +345,7 @@ def main() -> None:
                 row = summarize(f"Ray Tune {label}", runs, fifo_epochs, fifo_best)
                 table_rows.append(row)
                 print(" | ".join(map(str, row)), flush=True)
-                wall = float(np.median([w for w, _, _ in runs]))
+                wall = float(np.median([r[0] for r in runs]))
                 speedups.append(f"{label} {wall / ours[label]:.1f}x")
     headers = [
         "scheduler",
