@@ -42,7 +42,7 @@ def crossing_schedulers(epochs: int) -> list[tuple[str, bool, Callable[[], Any]]
             return super().on_result(trial, row)
 
     def asha(**kw: Any) -> Callable[[], Any]:
-        return lambda: ASHA(max_t=epochs, grace_period=1, reduction_factor=3, **kw)
+        return lambda: ASHA(**{"max_t": epochs, "grace_period": 1, "reduction_factor": 3, **kw})
 
     return [
         ("raytune_lite ASHA", False, asha()),
@@ -53,6 +53,7 @@ def crossing_schedulers(epochs: int) -> list[tuple[str, bool, Callable[[], Any]]
             lambda: Asha010(max_t=epochs, grace_period=1, reduction_factor=3),
         ),
         ("raytune_lite ASHA, min_samples_required=9", False, asha(min_samples_required=9)),
+        ("raytune_lite ASHA, reduction_factor=2.5", False, asha(reduction_factor=2.5)),
         ("raytune_lite Hyperband", False, lambda: Hyperband(max_t=epochs, reduction_factor=3)),
         (
             "raytune_lite Median stopping",
@@ -63,6 +64,11 @@ def crossing_schedulers(epochs: int) -> list[tuple[str, bool, Callable[[], Any]]
             "Ray Tune ASHA",
             True,
             lambda: ASHAScheduler(time_attr=it, max_t=epochs, grace_period=1, reduction_factor=3),
+        ),
+        (
+            "Ray Tune ASHA, reduction_factor=2.5",
+            True,
+            lambda: ASHAScheduler(time_attr=it, max_t=epochs, grace_period=1, reduction_factor=2.5),
         ),
         (
             "Ray Tune Hyperband",

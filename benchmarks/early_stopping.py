@@ -20,7 +20,7 @@ BENCHMARKS.md.
 ``--curves crossing`` runs instead on synthetic learning curves that cross (the best final
 configuration starts slowly; :mod:`benchmarks._crossing`), 81 configurations x 81 epochs,
 with our schedulers and Ray Tune's driven through their plugin interfaces on a simulated
-clock (8 slots, the same epoch times for all), for ``--seeds`` seeds (default 10; the seed
+clock (8 slots, the same epoch times for all), for ``--seeds`` seeds (default 20; the seed
 draws the curves, the epoch times and the schedulers' generators). Its figures (epochs
 trained, final losses) are exact and do not depend on the machine's load; it takes seconds.
 """
@@ -273,7 +273,7 @@ def main() -> None:
         help="mlp: real runs of the numpy MLP (default); crossing: simulated runs on "
         "synthetic learning curves that cross",
     )
-    ap.add_argument("--seeds", type=int, default=10, help="seeds of --curves crossing")
+    ap.add_argument("--seeds", type=int, default=20, help="seeds of --curves crossing")
     ap.add_argument(
         "--real",
         type=int,
