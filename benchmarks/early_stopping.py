@@ -16,6 +16,13 @@ over all trials, in time order) it took until some trial first came within 1% of
 Run ``python -m benchmarks.early_stopping`` (or ``python benchmarks/early_stopping.py``);
 ``--quick`` runs a small variant (27 configurations x 27 epochs) and does not write
 BENCHMARKS.md.
+
+``--curves crossing`` runs instead on synthetic learning curves that cross (the best final
+configuration starts slowly; :mod:`benchmarks._crossing`), 81 configurations x 81 epochs,
+with our schedulers and Ray Tune's driven through their plugin interfaces on a simulated
+clock (8 slots, the same epoch times for all), for ``--seeds`` seeds (default 20; the seed
+draws the curves, the epoch times and the schedulers' generators). Its figures (epochs
+trained, final losses) are exact and do not depend on the machine's load; it takes seconds.
 """
 
 from __future__ import annotations
@@ -48,7 +55,16 @@ def train_rtl(config: dict[str, Any]) -> None:
     def report(metrics: dict[str, Any], state: dict[str, Any] | None) -> None:
         rt.report(metrics, checkpoint=None if state is None else rt.Checkpoint.from_dict(state))
 
-    learn(config, report, None if ckpt is None else ckpt.to_dict())
+    body(config)(config, report, None if ckpt is None else ckpt.to_dict())
+
+
+def body(config: dict[str, Any]) -> Callable[..., None]:
+    """The MLP, or a crossing curve (``benchmarks._crossing``) when the config names one."""
+    if "tau0" in config:
+        from benchmarks._crossing import learn_curve
+
+        return learn_curve
+    return learn
 
 
 def train_ray(config: dict[str, Any]) -> None:
@@ -72,7 +88,7 @@ def train_ray(config: dict[str, Any]) -> None:
                 pickle.dump(st, f)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(d))
 
-    learn(config, report, state)
+    body(config)(config, report, state)
 
 
 # -- running and measuring -------------------------------------------------------------------
@@ -82,11 +98,20 @@ Finals = list[float]  # last val_loss of every trial
 
 
 def run_rtl(
-    scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str, name: str
-) -> tuple[float, Rows, Finals]:
+    scheduler: Any,
+    n: int,
+    epochs: int,
+    ckpt: bool,
+    storage: str,
+    name: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[float, Rows, Finals, Finals]:
+    """One run of ours: wall time, every row, every trial's last loss, and the last loss of
+    the trials that trained every epoch."""
     import raytune_lite as rt
 
     space = {"idx": rt.grid(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
+    space.update(extra or {})
     t0 = time.perf_counter()
     results = rt.Tuner(
         train_rtl,
@@ -105,7 +130,12 @@ def run_rtl(
     hist = results.history()
     rows = list(zip(hist["wall"].astype(float), hist["val_loss"].astype(float), strict=True))
     finals = [float(g["val_loss"].iloc[-1]) for _, g in hist.groupby("trial_id")]
-    return wall, rows, finals
+    complete = [
+        float(g["val_loss"].iloc[-1])
+        for _, g in hist.groupby("trial_id")
+        if int(g["training_iteration"].max()) >= epochs
+    ]
+    return wall, rows, finals, complete
 
 
 def ray_tune_schedulers(epochs: int) -> list[tuple[str, Callable[[], Any], bool]]:
@@ -139,11 +169,19 @@ def ray_tune_schedulers(epochs: int) -> list[tuple[str, Callable[[], Any], bool]
 
 
 def run_ray(
-    label: str, scheduler: Any, n: int, epochs: int, ckpt: bool, storage: str
-) -> tuple[float, Rows, Finals]:
+    label: str,
+    scheduler: Any,
+    n: int,
+    epochs: int,
+    ckpt: bool,
+    storage: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[float, Rows, Finals, Finals]:
+    """One run of Ray Tune's, returning what :func:`run_rtl` does."""
     from ray import tune
 
     space = {"idx": tune.grid_search(list(range(n))), "n": n, "epochs": epochs, "ckpt": ckpt}
+    space.update(extra or {})
     t0 = time.perf_counter()
     tuner = tune.Tuner(
         train_ray,
@@ -161,6 +199,7 @@ def run_ray(
     wall = time.perf_counter() - t0
     rows: Rows = []
     finals: Finals = []
+    complete: Finals = []
     for r in [grid[i] for i in range(len(grid))]:
         df = r.metrics_dataframe
         if df is None or df.empty:
@@ -168,15 +207,20 @@ def run_ray(
         df = df.drop_duplicates("training_iteration", keep="last")  # rows redone after a pause
         rows.extend(zip(df["wall"].astype(float), df["val_loss"].astype(float), strict=True))
         finals.append(float(df["val_loss"].iloc[-1]))
-    return wall, rows, finals
+        if int(df["training_iteration"].max()) >= epochs:
+            complete.append(finals[-1])
+    return wall, rows, finals, complete
 
 
 def summarize(
-    name: str, runs: list[tuple[float, Rows, Finals]], fifo_epochs: int, fifo_best: float | None
+    name: str,
+    runs: list[tuple[float, Rows, Finals, Finals]],
+    fifo_epochs: int,
+    fifo_best: float | None,
 ) -> list[Any]:
     """One table row over repeated runs: medians, with the range where runs differ."""
     epochs, walls, bests, reaches = [], [], [], []
-    for wall, rows, finals in runs:
+    for wall, rows, finals, _ in runs:
         epochs.append(len(rows))
         walls.append(wall)
         bests.append(min((v for v in finals if math.isfinite(v)), default=float("nan")))
@@ -223,6 +267,24 @@ def main() -> None:
     )
     ap.add_argument("--skip-ray-tune", action="store_true", help="leave Ray Tune out")
     ap.add_argument(
+        "--curves",
+        choices=("mlp", "crossing"),
+        default="mlp",
+        help="mlp: real runs of the numpy MLP (default); crossing: simulated runs on "
+        "synthetic learning curves that cross",
+    )
+    ap.add_argument("--seeds", type=int, default=20, help="seeds of --curves crossing")
+    ap.add_argument(
+        "--real",
+        type=int,
+        default=0,
+        metavar="SEEDS",
+        help="with --curves crossing: also this many seeds of real runs on a local Ray",
+    )
+    ap.add_argument(
+        "--sleep", type=float, default=0.01, help="seconds per simulated epoch time, --real"
+    )
+    ap.add_argument(
         "--repeats",
         type=int,
         default=3,
@@ -233,6 +295,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeats < 1:
         ap.error(f"--repeats must be >= 1; got {args.repeats}")
+    if args.curves == "crossing":
+        if args.seeds < 1:
+            ap.error(f"--seeds must be >= 1; got {args.seeds}")
+        from benchmarks._crossing_runs import crossing_main
+
+        crossing_main(args, write=not args.quick)
+        return
     n, epochs = (27, 27) if args.quick else (81, 81)
 
     import ray
@@ -265,7 +334,7 @@ def main() -> None:
                 fifo_best = min(v for v in runs[0][2] if math.isfinite(v))
             row = summarize(f"raytune_lite {label}", runs, fifo_epochs, fifo_best)
             table_rows.append(row)
-            ours[label] = float(np.median([w for w, _, _ in runs]))
+            ours[label] = float(np.median([r[0] for r in runs]))
             print(" | ".join(map(str, row)), flush=True)
         if not args.skip_ray_tune:
             for label, make, ckpt in ray_tune_schedulers(epochs):
@@ -276,7 +345,7 @@ def main() -> None:
                 row = summarize(f"Ray Tune {label}", runs, fifo_epochs, fifo_best)
                 table_rows.append(row)
                 print(" | ".join(map(str, row)), flush=True)
-                wall = float(np.median([w for w, _, _ in runs]))
+                wall = float(np.median([r[0] for r in runs]))
                 speedups.append(f"{label} {wall / ours[label]:.1f}x")
     headers = [
         "scheduler",

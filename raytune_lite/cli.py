@@ -34,6 +34,7 @@ from typing import Any
 from raytune_lite.failures import ExperimentError
 from raytune_lite.results import ResultGrid
 from raytune_lite.space import flatten
+from raytune_lite.storage import Contents, readable, storage_root
 from raytune_lite.store import EXPERIMENT_FILE, StoreError, load_experiment, load_trials
 from raytune_lite.trial import Mode
 
@@ -232,7 +233,7 @@ def _plain(v: Any) -> Any:
 
 def _grid(path: str) -> ResultGrid:
     try:
-        return ResultGrid.from_path(path)
+        return ResultGrid.from_path(readable(path, Contents.RESULTS))  # no checkpoints
     except StoreError:
         inside = find_experiments(path)
         if inside and inside != [path]:
@@ -298,8 +299,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``raytune-lite``; returns the process exit code."""
     args = _parser().parse_args(argv)
-    path = os.path.abspath(os.path.expanduser(args.root if args.command == "ls" else args.path))
     try:
+        # a folder, or a remote experiment's URI (s3://...: read from a downloaded copy)
+        path = storage_root(args.root if args.command == "ls" else args.path)
         if getattr(args, "top", None) is not None and args.top < 1:
             raise ValueError(f"--top must be >= 1; got {args.top}")
         if args.command == "ls":

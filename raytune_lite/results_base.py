@@ -7,7 +7,6 @@ adds what is built on the figures (the report page) and on Optuna.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -126,8 +125,12 @@ class ResultsBase:
 
     @classmethod
     def from_path(cls: type[_R], path: str) -> _R:
-        """Reads an experiment directory (finished or not)."""
-        path = os.path.abspath(os.path.expanduser(path))
+        """Reads an experiment directory (finished or not), or a remote experiment's URI
+        (``s3://bucket/prefix/name``: downloaded first, with its checkpoints, into
+        ``RAYTUNE_LITE_CACHE_DIR``; see :mod:`raytune_lite.storage`)."""
+        from raytune_lite.storage import readable
+
+        path = readable(path)
         return cls(path, load_experiment(path), load_trials(path))
 
     def __len__(self) -> int:

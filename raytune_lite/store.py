@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from typing import IO, Any
 
@@ -194,6 +195,18 @@ class ExperimentStore:
             os.path.join(self.path, EXPERIMENT_FILE),
             {"format_version": FORMAT_VERSION, **state.to_json()},
         )
+
+    # -- where the bytes go: a remote storage_path's store overrides these --------------
+    def prepare(self) -> None:
+        """Called under the experiment's lock before the folder is read or written (a local
+        folder needs nothing; see :mod:`raytune_lite.storage.mirror`)."""
+
+    def saved_checkpoint(self, path: str) -> None:
+        """The checkpoint folder ``path`` was saved (in place already on a local folder)."""
+
+    def remove_checkpoint(self, path: str) -> None:
+        """Deletes a saved checkpoint folder (``num_to_keep``); errors are ignored."""
+        shutil.rmtree(path, ignore_errors=True)
 
     def close(self) -> None:
         for tid in list(self._files):

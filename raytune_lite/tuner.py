@@ -13,6 +13,7 @@ import numpy as np
 import ray
 
 from raytune_lite import resources as res
+from raytune_lite import storage
 from raytune_lite._checks import check_int
 from raytune_lite._resume import resume_hint, resumed_plugins
 from raytune_lite.callbacks.base import Callback
@@ -223,11 +224,11 @@ class Tuner:
                 "resume=True needs the name of the experiment to continue: pass "
                 "name=... (and the same storage_path)"
             )
-        root = os.path.abspath(os.path.expanduser(storage_path or DEFAULT_STORAGE))
+        root = storage.storage_root(storage_path or DEFAULT_STORAGE)  # a folder or a URI
         name = name or default_name(root, getattr(self.trainable, "__name__", "experiment"))
         self.spec = ExperimentSpec(
             name=name,
-            path=os.path.join(root, name),
+            path=storage.join(root, name),
             metric=metric,
             mode=self.mode,
             num_samples=num_samples,
@@ -270,7 +271,7 @@ class Tuner:
         On Ctrl-C the running trials are saved as INTERRUPTED, the way to continue them is
         printed, and ``KeyboardInterrupt`` is raised again (as Python programs end on Ctrl-C).
         """
-        if os.path.lexists(os.path.join(self.spec.path, "experiment.json")):
+        if storage.has_experiment(self.spec.path):
             if not self.resume:
                 raise ValueError(
                     f"an experiment named {self.spec.name!r} already exists in "
@@ -278,7 +279,8 @@ class Tuner:
                     f"pass resume=True, or continue it with "
                     f"rt.Tuner.restore({self.spec.path!r}, train)"
                 )
-            saved = read_experiment(self.spec.path)  # a malformed folder: StoreError, before Ray
+            # a malformed folder: StoreError, before Ray
+            saved = read_experiment(storage.readable(self.spec.path, storage.Contents.EXPERIMENT))
             check_same_kind(saved.searcher, self.searcher, "searcher")
             check_same_kind(saved.scheduler, self.scheduler, "scheduler")
         if self.address is not None and self.address != "local":
@@ -297,7 +299,8 @@ class Tuner:
         )
         take_lock(controller, self.spec.path)
         reporter = ProgressReporter(self.verbose, self.spec)
-        dispatcher = Dispatcher(self.callbacks, self.spec.path) if self.callbacks else None
+        logs = storage.logs_dir(self.spec.path)  # remote: the loggers' files stay here
+        dispatcher = Dispatcher(self.callbacks, logs) if self.callbacks else None
         if self.auto_reason is not None:
             reporter.note(
                 f"searcher='auto' picked {type(self.searcher).__name__}: {self.auto_reason}"
@@ -324,7 +327,7 @@ class Tuner:
             print(resume_hint(self.spec.path, self.trainable), file=sys.stderr, flush=True)
             raise KeyboardInterrupt
         raise_if_ended_badly(final)  # fail_fast, systematic failures, a crashed controller
-        results = ResultGrid.from_path(self.spec.path)
+        results = ResultGrid.from_path(final.get("store_path") or self.spec.path)
         reporter.errors(results)
         if isinstance(self.scheduler, PBT):  # PBT says what it did
             exploited = sum(1 for r in results if r.num_exploits)
@@ -357,8 +360,8 @@ class Tuner:
         the classes the experiment used. Pass ``param_space`` if it has ``sample_from``
         values.
         """
-        path = os.path.abspath(os.path.expanduser(path))
-        state = read_experiment(path)
+        path = storage.storage_root(path)
+        state = read_experiment(storage.readable(path, storage.Contents.EXPERIMENT))
         try:
             spec = ExperimentSpec.from_json(state.spec, path)
         except (TypeError, ValueError) as e:

@@ -22,6 +22,7 @@ from raytune_lite.domains import Categorical, Domain, Grid
 from raytune_lite.search.base import Searcher
 from raytune_lite.search.basic import BasicSearch
 from raytune_lite.space import Space, get_path, path_key
+from raytune_lite.storage.uri import is_remote
 
 
 def check_trainable(trainable: Any) -> None:
@@ -364,7 +365,10 @@ def check_samples(space: Space, searcher: Searcher, seed: int) -> None:
 
 
 def check_storage(root: str) -> None:
-    """``root`` exists (it is created) and is writable."""
+    """``root`` exists (it is created) and is writable; a remote URI is checked when the
+    controller first writes it (:func:`raytune_lite.storage.storage_root` checked its form)."""
+    if is_remote(root):
+        return
     try:
         os.makedirs(root, exist_ok=True)
     except OSError as e:

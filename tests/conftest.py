@@ -82,3 +82,20 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 # scripts that tests run as programs (Ray Tune-style scripts): not test modules, and they may
 # import optional packages (xgboost, lightgbm) that the doctest collection must not import
 collect_ignore_glob = ["tune_scripts/*", "optuna_scripts/*"]
+
+from s3_server import moto_server, s3_root  # noqa: E402, F401  (a real S3 API)
+
+
+@pytest.fixture
+def ray_s3(request):
+    """The suite's local Ray, with workers that see the S3 server's environment (restarted
+    once when it was started before the server)."""
+    import ray
+
+    endpoint = request.getfixturevalue("moto_server")
+    if ray.is_initialized():
+        probe = ray.remote(num_cpus=0)(lambda: __import__("os").environ.get("AWS_ENDPOINT_URL"))
+        if ray.get(probe.remote()) != endpoint:
+            ray.shutdown()
+    start_local_ray()
+    yield ray

@@ -35,15 +35,14 @@ from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
 from raytune_lite.controller.timers import enforce_time_budget, every
 from raytune_lite.events import EventKind, EventLog
-from raytune_lite.experiment_lock import ExperimentLock
 from raytune_lite.multiobjective import feasible, parse_constraints
 from raytune_lite.schedulers.base import Action, Decision, Scheduler
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
+from raytune_lite.storage import open_lock, open_store
 from raytune_lite.store import (
     ExperimentStatus,
-    ExperimentStore,
     StaleWriter,
     checkpoint_iteration,
 )
@@ -81,7 +80,7 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
         self.scheduler = scheduler
         self.trainable = trainable[0]  # an ObjectRef: put once, resolved by every task
         self.task_name = str(trainable[1]) if len(trainable) > 1 else "run_attempt"
-        self.store = ExperimentStore(spec.path)
+        self.store = open_store(spec.path)  # a folder, or a working copy of a remote
         self.trials = TrialTable(spec.metric, spec.mode)
         self.queue: deque[str] = deque()  # retries and exploits, launched first
         self.running: dict[str, asyncio.Task[None]] = {}
@@ -96,7 +95,11 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
             self.space.grid_size,
         )
         self.retention = CheckpointRetention(
-            spec.num_to_keep, spec.checkpoint_score, spec.metric, spec.mode
+            spec.num_to_keep,
+            spec.checkpoint_score,
+            spec.metric,
+            spec.mode,
+            remove=self.store.remove_checkpoint,
         )
         self.stopping: str | None = None  # why the experiment stops early
         self.crash: str | None = None  # what broke the controller's own work
@@ -112,7 +115,7 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
         self._tasks: dict[tuple[tuple[str, float], ...], Any] = {}
         self._depot: Any = None
         self.resume = resume
-        self.lock = ExperimentLock(spec.path)
+        self.lock = open_lock(spec.path, self.store)
         self.interrupted = False  # Ctrl-C in the driver: running trials end INTERRUPTED
         self.by_interrupt: set[str] = set()  # attempts ended by the interrupt itself
         self._interrupt_timer: asyncio.Future[None] | None = None
@@ -265,6 +268,7 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
             trial.observe(row, metric, mode, checkpoint=ckpt)
             self._event(EventKind.TRIAL_RESULT, tid, row=row, checkpoint=ckpt)
             if ckpt is not None:
+                self.store.saved_checkpoint(ckpt)  # a remote store uploads it
                 self.retention.add(tid, row, ckpt)
             self.trials.offer(row, tid)
             self.searcher.on_result(tid, row)
@@ -342,6 +346,7 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
         iteration = checkpoint_iteration(ckpt.path if ckpt else None)
         trial.adopt(decision.config, ckpt, iteration, decision.donor)
         if ckpt is not None:
+            self.store.saved_checkpoint(ckpt.path)
             self.retention.adopt(trial.trial_id, ckpt.path, iteration)
         self.store.write_trial(trial.trial_id, trial.to_json())
 

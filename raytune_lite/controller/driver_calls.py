@@ -152,4 +152,5 @@ class DriverCalls:
             "metric": self.spec.metric,
             "stopping": self.stopping,
             "pid": os.getpid(),
+            "store_path": self.store.path,  # a remote experiment's working copy
         }

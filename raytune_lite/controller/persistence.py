@@ -17,6 +17,7 @@ from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Space
 from raytune_lite.spec import ExperimentSpec
+from raytune_lite.storage import RemoteLock
 from raytune_lite.store import (
     EXPERIMENT_FILE,
     ExperimentState,
@@ -39,7 +40,7 @@ class ExperimentOnDisk:
     trials: TrialTable
     supply: TrialSupply
     queue: deque[str]
-    lock: ExperimentLock
+    lock: ExperimentLock | RemoteLock
     resume: bool
     started: float
     dirty: bool
@@ -56,8 +57,10 @@ class ExperimentOnDisk:
         self.lock.owner = f"{owner} (controller pid {os.getpid()})"
         self.lock.acquire(wait_s)
         try:
-            if self.resume and os.path.lexists(os.path.join(self.spec.path, EXPERIMENT_FILE)):
-                self._restore(read_experiment(self.spec.path), load_trials(self.spec.path))
+            self.store.prepare()  # a remote experiment: its working copy made the remote's image
+            path = self.store.path
+            if self.resume and os.path.lexists(os.path.join(path, EXPERIMENT_FILE)):
+                self._restore(read_experiment(path), load_trials(path))
             self._write_experiment(ExperimentStatus.RUNNING)  # an experiment folder from now on
         except BaseException:
             self.lock.release()

@@ -75,6 +75,21 @@ def better(a: float | None, b: float | None) -> bool:
     return b is None or a < b
 
 
+def quantile(sorted_scores: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile (0 <= q <= 1) of already sorted scores, linearly interpolated
+    between the two nearest (numpy's default method); None for no scores.
+
+    >>> quantile([1.0, 2.0, 4.0], 1 / 3)
+    1.6666666666666665
+    """
+    if not sorted_scores:
+        return None
+    pos = (len(sorted_scores) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_scores) - 1)
+    return sorted_scores[lo] + (pos - lo) * (sorted_scores[hi] - sorted_scores[lo])
+
+
 def rung_levels(start: float, eta: float, stop: float) -> list[float]:
     """``start * eta**k`` for k = 0, 1, ... while below ``stop`` (rounded to 9 significant
     digits so that 1 * 3**3 is exactly 27.0)."""

@@ -1,10 +1,13 @@
 """ASHA: asynchronous successive halving (Li et al., 2018), the stopping variant.
 
 Each bracket has *rungs* at ``grace_period * reduction_factor**k`` (below ``max_t``). When a
-trial first reports a ``time_attr`` at or past a rung, it is compared with every trial that
-reached that rung before it: it goes on only if it is in the best ``1/reduction_factor`` of
-them (itself included); otherwise it is stopped. Nothing ever waits for a rung to fill, so
-slots never idle: a stopped trial's slot goes to a new configuration at once.
+trial first reports a ``time_attr`` at or past a rung, it is judged there against the *m*
+trials recorded at that rung before it (every trial that reached the rung so far, whether
+still running, stopped or finished): while ``m < min_samples_required`` it goes on; otherwise
+it goes on only if its score is no worse than the ``1/reduction_factor`` quantile of theirs
+(linearly interpolated, the rule of Ray Tune's ``ASHAScheduler``), and is stopped if worse.
+Its score is then recorded at the rung for the trials that come after. Nothing ever waits
+for a rung to fill, so slots never idle: a stopped trial's slot goes to a new configuration.
 
 Trials reaching ``max_t`` end there (``Decision.COMPLETE``, status TERMINATED: they had
 their full budget), so that no trial trains past it.
@@ -25,6 +28,7 @@ from raytune_lite.schedulers._common import (
     check_reduction_factor,
     check_saved_rungs,
     check_time_attr,
+    quantile,
     row_score,
     row_time,
     rung_levels,
@@ -46,16 +50,29 @@ class _Rung:
         if score is not None:
             bisect.insort(self._sorted, score)
 
-    def n_better(self, score: float | None) -> int:
-        """How many recorded scores are strictly better (lower) than ``score``."""
-        if score is None:
-            return len(self._sorted)
-        return bisect.bisect_left(self._sorted, score)
+    def cutoff(self, eta: float) -> float | None:
+        """The ``1/eta`` quantile of the finite recorded scores (lower is better), linearly
+        interpolated between the two nearest; None while there is none."""
+        return quantile(self._sorted, 1.0 / eta)
 
-    def keeps(self, score: float | None, eta: float) -> bool:
-        """Whether ``score`` is in the best ``1/eta`` of this rung, itself included."""
-        n_total = len(self.scores) + 1
-        return self.n_better(score) * eta < n_total
+    def keeps(self, score: float | None, eta: float, min_peers: int) -> bool:
+        """Whether a trial arriving with ``score`` goes on: while fewer than ``min_peers``
+        trials are recorded here, yes; then only if ``score`` is no worse than the cutoff.
+        A score of None (NaN, inf, no metric) loses to any finite peer."""
+        if not self._sorted:
+            return True  # nobody has a usable metric: nothing to rank on
+        if score is None:
+            return False
+        if len(self.scores) < min_peers:
+            return True
+        cut = self.cutoff(eta)
+        return cut is None or score <= cut
+
+
+#: Trials a rung must hold before it stops anyone. 1 would judge the second trial at a rung
+#: against the first alone; on learning curves that cross, that stops slow starters that win
+#: in the end (benchmarks/early_stopping.py --curves crossing).
+MIN_SAMPLES_DEFAULT = 3
 
 
 class ASHA(Scheduler):
@@ -65,10 +82,15 @@ class ASHA(Scheduler):
         time_attr: the reported key that measures training progress (it must grow).
         max_t: the budget per trial in ``time_attr`` units; trials are stopped on reaching it.
         grace_period: the first rung: no trial is stopped before this much progress.
-        reduction_factor: keep the best ``1/reduction_factor`` at each rung (eta; > 1).
+        reduction_factor: keep the best ``1/reduction_factor`` at each rung (eta; > 1): a
+            trial goes on if its score is no worse than that quantile of the scores recorded
+            at the rung before it.
         brackets: how many brackets (1 = plain ASHA). Bracket b starts its rungs at
             ``grace_period * reduction_factor**b``; trials are spread over brackets at random
             (seeded), more of them to the brackets with more rungs, as Hyperband allots them.
+        min_samples_required: a rung stops no trial until at least this many trials have
+            been recorded there (>= 1; 1 is Ray Tune's behaviour): the first few trials to
+            reach each rung always go on.
 
     Trials wait for the decision exactly at the rungs (see :meth:`sync_policy`); rows in
     between are sent without waiting. A trial whose metric is NaN or infinite at a rung counts
@@ -77,15 +99,19 @@ class ASHA(Scheduler):
     Example:
         >>> from raytune_lite.schedulers.asha import ASHA
         >>> from raytune_lite.trial import Trial
-        >>> asha = ASHA(max_t=9, grace_period=1, reduction_factor=3)
+        >>> asha = ASHA(max_t=9, grace_period=1, reduction_factor=3, min_samples_required=2)
         >>> asha.setup("loss", "min", seed=0)
         >>> asha.sync_policy().milestones
         (1.0, 3.0, 9.0)
-        >>> good, bad = (Trial(i, {}, {}).snapshot() for i in ("good", "bad"))
-        >>> asha.on_result(good, {"loss": 0.1, "training_iteration": 1}).action.name
-        'CONTINUE'
-        >>> asha.on_result(bad, {"loss": 0.5, "training_iteration": 1}).action.name
+        >>> a, b, c, d = (Trial(i, {}, {}).snapshot() for i in "abcd")
+        >>> def at_rung_1(trial, loss):
+        ...     return asha.on_result(trial, {"loss": loss, "training_iteration": 1}).action.name
+        >>> at_rung_1(a, 0.1), at_rung_1(b, 0.5)  # fewer than 2 recorded: both go on
+        ('CONTINUE', 'CONTINUE')
+        >>> at_rung_1(c, 0.3)  # the 1/3 quantile of (0.1, 0.5) is 0.233...
         'STOP'
+        >>> at_rung_1(d, 0.2)
+        'CONTINUE'
     """
 
     def __init__(
@@ -96,6 +122,7 @@ class ASHA(Scheduler):
         grace_period: float = 1,
         reduction_factor: float = 3,
         brackets: int = 1,
+        min_samples_required: int = MIN_SAMPLES_DEFAULT,
     ):
         super().__init__()
         self.time_attr = check_time_attr(time_attr)
@@ -105,6 +132,7 @@ class ASHA(Scheduler):
             raise ValueError(f"max_t must be > grace_period; got {max_t=}, {grace_period=}")
         self.reduction_factor = check_reduction_factor(reduction_factor)
         self.brackets = check_int("brackets", brackets, 1)
+        self.min_samples_required = check_int("min_samples_required", min_samples_required, 1)
         n_rungs = len(rung_levels(self.grace_period, self.reduction_factor, self.max_t))
         if self.brackets > n_rungs + 1:
             raise ValueError(
@@ -186,9 +214,7 @@ class ASHA(Scheduler):
         decision = Decision.CONTINUE
         while i < len(rungs) and t >= rungs[i].level:
             rung = rungs[i]
-            keep = rung.keeps(score, self.reduction_factor)
-            if score is None and rung.n_better(None) > 0:
-                keep = False  # no usable metric while others have one: the worst
+            keep = rung.keeps(score, self.reduction_factor, self.min_samples_required)
             rung.add(tid, score)
             i += 1
             if not keep:

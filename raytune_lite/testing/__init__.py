@@ -7,7 +7,20 @@ Use them from a test module::
         check_searcher(lambda: MySearcher(n_initial_points=3))
 """
 
-from raytune_lite.testing.scheduler_conformance import check_scheduler
+from raytune_lite.testing.scheduler_conformance import (
+    CurveRun,
+    check_scheduler,
+    crossing_losses,
+    run_on_curves,
+)
 from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE, check_searcher, drive
 
-__all__ = ["CONFORMANCE_SPACE", "check_scheduler", "check_searcher", "drive"]
+__all__ = [
+    "CONFORMANCE_SPACE",
+    "CurveRun",
+    "check_scheduler",
+    "check_searcher",
+    "crossing_losses",
+    "drive",
+    "run_on_curves",
+]

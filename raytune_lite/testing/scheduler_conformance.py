@@ -1,4 +1,6 @@
-"""Conformance checks for :class:`~raytune_lite.schedulers.base.Scheduler` implementations."""
+"""Conformance checks for :class:`~raytune_lite.schedulers.base.Scheduler` implementations,
+and a Ray-free driver that runs a scheduler on given learning curves (:func:`run_on_curves`),
+with seeded curves that cross (:func:`crossing_losses`) to test it on."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import copy
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,8 +21,15 @@ class _Sim:
     """A tiny single-process stand-in for the controller's bookkeeping (no Ray)."""
 
     def __init__(
-        self, n_trials: int, max_t: int, concurrency: int, seed: int, mode: Mode | ModeName
+        self,
+        n_trials: int,
+        max_t: int,
+        concurrency: int,
+        seed: int,
+        mode: Mode | ModeName,
+        values: np.ndarray | None = None,
     ):
+        self.values = values  # values[i, t - 1]: what trial i reports at t (else curve())
         self.rng = np.random.default_rng(seed)
         self.max_t = max_t
         self.concurrency = concurrency
@@ -30,6 +40,8 @@ class _Sim:
         self.log: list[tuple[str, str, str]] = []
 
     def curve(self, tid: str, t: int) -> float:
+        if self.values is not None:
+            return float(self.values[int(tid), t - 1])
         q = 0.2 + int(tid) * 0.37 % 1.0
         v = q + 1.0 / (1 + t) + 0.01 * math.sin(int(tid) + t)
         return v if self.mode is Mode.MIN else -v
@@ -141,3 +153,77 @@ def check_scheduler(
     while sim_twin.step(twin):
         pass
     assert sim.log == sim_twin.log, "a scheduler restored from state() decided differently"
+
+
+def crossing_losses(
+    n: int, max_t: int, seed: int, tau0: float = 2.0, noise: float = 0.01
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded learning curves that cross: ``(u, losses)``, ``losses[i, t - 1]`` being what
+    configuration ``i`` reports at ``t``.
+
+    Configuration ``i`` has a log learning rate ``u[i]`` drawn uniformly in [0, 1]; its loss
+    decays as ``floor + (1 - floor) / (1 + t / tau) ** 2`` with ``tau = tau0 * 100 ** -u``
+    towards ``floor = 0.03 + 0.5 * (u - 0.3) ** 2``, times ``exp(noise * N(0, 1))``. The
+    large rates lead early; the best final loss belongs to a rather small rate that starts
+    slowly (the larger ``tau0``, the later the curves cross).
+
+    Example:
+        >>> from raytune_lite.testing import crossing_losses
+        >>> u, losses = crossing_losses(27, 27, seed=0)
+        >>> winner = int(losses[:, -1].argmin())
+        >>> bool(losses[winner, 0] > sorted(losses[:, 0])[9])  # not in the best third at t=1
+        True
+    """
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(0.0, 1.0, n)
+    tau = tau0 * 100.0 ** (-u)
+    floor = 0.03 + 0.5 * (u - 0.3) ** 2
+    t = np.arange(1, max_t + 1, dtype=float)
+    clean = floor[:, None] + (1 - floor[:, None]) / (1 + t[None, :] / tau[:, None]) ** 2
+    return u, clean * np.exp(noise * rng.standard_normal((n, max_t)))
+
+
+@dataclass(frozen=True)
+class CurveRun:
+    """What a scheduler did on given curves (see :func:`run_on_curves`)."""
+
+    trained: dict[int, int]  #: steps trained, by configuration
+    finals: dict[int, float]  #: last value of the configurations that trained every step
+
+    @property
+    def steps(self) -> int:
+        """Steps trained over all configurations."""
+        return sum(self.trained.values())
+
+
+def run_on_curves(
+    make: Callable[[], Scheduler],
+    values: np.ndarray,
+    concurrency: int = 4,
+    seed: int = 0,
+    mode: Mode | ModeName = "min",
+) -> CurveRun:
+    """Drives a fresh scheduler from ``make`` over trial ``i`` reporting ``values[i, t - 1]``
+    at ``training_iteration = t`` (trials created in order, ``concurrency`` at a time, each
+    step of a running trial picked at random with ``seed``), as the controller would; trials
+    end at ``values.shape[1]``.
+
+    Example:
+        >>> from raytune_lite.schedulers.asha import ASHA
+        >>> from raytune_lite.testing import crossing_losses, run_on_curves
+        >>> _, losses = crossing_losses(27, 27, seed=0)
+        >>> run = run_on_curves(lambda: ASHA(max_t=27), losses)
+        >>> run.steps < 27 * 27 and len(run.finals) >= 1
+        True
+    """
+    n, max_t = values.shape
+    s = make()
+    s.setup("loss", mode, seed=seed)
+    sim = _Sim(n, max_t, concurrency, seed, mode, values=values)
+    steps = 0
+    while sim.step(s):
+        steps += 1
+        assert steps < 100 * n * max_t, "the scheduler never lets the experiment end"
+    trained = {int(tid): t for tid, t in sim.iteration.items()}
+    finals = {i: float(values[i, -1]) for i, t in trained.items() if t >= max_t}
+    return CurveRun(trained, finals)

@@ -38,6 +38,7 @@ from raytune_lite import tuner as _core
 from raytune_lite.schedulers.base import Scheduler
 from raytune_lite.schedulers.pbt import PBT
 from raytune_lite.search.base import Searcher
+from raytune_lite.storage import has_experiment, is_remote, storage_root
 from raytune_lite.trial import Mode
 from raytune_lite.tune.callbacks import bridge_callbacks
 from raytune_lite.tune.config import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
@@ -250,7 +251,7 @@ class Tuner:
         budget = tc.time_budget_s
         if isinstance(budget, dt.timedelta):
             budget = budget.total_seconds()
-        root = os.path.abspath(os.path.expanduser(rc.storage_path or _core.DEFAULT_STORAGE))
+        root = storage_root(rc.storage_path or _core.DEFAULT_STORAGE)  # a folder or a URI
         name = None if rc.name is None else _free_name(root, rc.name)
         return _core.Tuner(
             function,
@@ -292,6 +293,8 @@ class Tuner:
         from ray import cloudpickle
 
         path = self.core.spec.path
+        if is_remote(path):  # restore() rebuilds the plugins from experiment.json instead
+            return
         os.makedirs(path, exist_ok=True)
         state = {
             "param_space": self._space,
@@ -309,8 +312,7 @@ class Tuner:
     @classmethod
     def can_restore(cls, path: str | os.PathLike[str]) -> bool:
         """Whether ``path`` holds an experiment to continue."""
-        p = os.path.abspath(os.path.expanduser(os.fspath(path)))
-        return os.path.exists(os.path.join(p, "experiment.json"))
+        return has_experiment(storage_root(os.fspath(path)))
 
     @classmethod
     def restore(
@@ -333,7 +335,7 @@ class Tuner:
             resume_errored=(resume_errored, False),
             restart_errored=(restart_errored, False),
         )
-        p = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        p = storage_root(os.fspath(path))
         saved: dict[str, Any] = {}
         if os.path.exists(os.path.join(p, _SAVED)):
             import pickle
