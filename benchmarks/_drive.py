@@ -74,6 +74,9 @@ def optuna_sampler(name: str, seed: int) -> Any:
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
     if name == "optuna-cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    import torch
+
+    torch.set_num_threads(1)  # small matrices: threads only fight over the cores
     return optuna.samplers.GPSampler(seed=seed)
 
 

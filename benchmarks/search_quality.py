@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         cache[_key(task)] = res.best
         times.setdefault(task[1], []).extend(res.suggest_s[len(res.suggest_s) // 2 :])
+        save_cache(args.cache, cache)  # every run: on a loaded machine a run can take minutes
         if done % 20 == 0 or done == len(todo):
-            save_cache(args.cache, cache)
             print(f"  {done}/{len(todo)} runs, {time.time() - t0:.0f} s", flush=True)
     if pool is not None:
         pool.shutdown()

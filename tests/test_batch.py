@@ -10,6 +10,7 @@ from raytune_lite.search._bo.batch import (
     AUTO_TABLE,
     Pending,
     TrustRegion,
+    believe,
     fantasy_average,
     joint,
     penalized,
@@ -61,6 +62,20 @@ def test_the_penalty_excludes_the_running_points_and_has_the_right_gradient() ->
     val, grad = pen(x, True)
     assert val == pytest.approx(pen(x, False)[0])
     assert grad == pytest.approx(numeric_grad(pen, x), rel=1e-3, abs=1e-4)
+
+
+def test_the_soft_believer_keeps_part_of_the_running_points_variance() -> None:
+    gp = model()
+    grid = np.random.default_rng(3).random((256, 2))
+    xp = grid[np.argsort(-gp.predict(grid)[1])[[0, 10]]]  # uncertain points
+    v0 = gp.predict(xp)[1]
+    hard, soft = believe(gp, xp, 0.5), believe(gp, xp, 0.5, keep_variance=True)
+    v_hard, v_soft = hard.predict(xp)[1], soft.predict(xp)[1]
+    assert np.all(v_hard < 0.05 * v0)  # the believer's variance collapses
+    assert np.all((v_soft > 0.3 * v0) & (v_soft < 0.8 * v0))  # roughly halved
+    # the fantasies stay pessimistic: the mean at a running point goes up, not down
+    assert np.all(soft.predict(xp)[0] > gp.predict(xp)[0])
+    assert np.allclose(soft.extra_noise[-2:], v0) and not soft.extra_noise[:-2].any()
 
 
 def test_fantasies_average_the_acquisition_with_the_right_gradient() -> None:

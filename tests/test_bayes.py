@@ -93,13 +93,16 @@ def test_grid_axes_are_searched_as_categoricals():
     assert best["bs"] == 32 and abs(best["x"] - 0.2) < 0.1
 
 
-@pytest.mark.parametrize("pending", ["penalize", "fantasies", "thompson", "trust_region"])
+@pytest.mark.parametrize(
+    "pending", ["soft_believer", "penalize", "fantasies", "thompson", "trust_region"]
+)
 def test_every_pending_strategy_conforms(pending: str):
     check_searcher(lambda: BayesOpt(pending=pending, n_initial_points=4, n_candidates=64), n=12)
 
 
 @pytest.mark.parametrize(
-    "pending", ["believer", "liar", "penalize", "fantasies", "thompson", "trust_region"]
+    "pending",
+    ["believer", "soft_believer", "liar", "penalize", "fantasies", "thompson", "trust_region"],
 )
 def test_concurrent_suggestions_differ_and_spread_out(pending: str):
     s = BayesOpt(pending=pending)

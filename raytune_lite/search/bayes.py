@@ -102,8 +102,9 @@ class BayesOpt(Searcher):
         acquisition: ``"ei"`` (log expected improvement) or ``"ucb"``.
         ucb_kappa: exploration weight of UCB (``mean - kappa * std`` is minimised).
         pending: how running trials are accounted for: ``"auto"`` (by their number),
-            ``"believer"``, ``"liar"``, ``"penalize"``, ``"fantasies"``, ``"thompson"`` or
-            ``"trust_region"`` (see :class:`~raytune_lite.search._bo.batch.Pending`).
+            ``"believer"``, ``"soft_believer"``, ``"liar"``, ``"penalize"``, ``"fantasies"``,
+            ``"thompson"`` or ``"trust_region"`` (see
+            :class:`~raytune_lite.search._bo.batch.Pending`).
         impute_failures: give failed trials the worst observed value (else skip them).
         max_fit_points: the GP is fitted on at most this many trials (best half + most recent).
         n_candidates: random candidates scored per suggestion (half as many again near the
@@ -318,8 +319,8 @@ class BayesOpt(Searcher):
                 )
             return self._first_new(thompson(gpf, cand, self.rng), gpf.x, xp, gp.lengthscales)
         kind, kappa = self.acquisition, self.ucb_kappa
-        if strategy is Pending.BELIEVER and len(xp):
-            gp = believe(gp, xp, BELIEVER_PESSIMISM)
+        if strategy in (Pending.BELIEVER, Pending.SOFT_BELIEVER) and len(xp):
+            gp = believe(gp, xp, BELIEVER_PESSIMISM, strategy is Pending.SOFT_BELIEVER)
         elif strategy is Pending.LIAR and len(xp):
             gp = gp.condition(xp, np.zeros(len(xp)))
         best = float(np.min(gp.predict(gp.x)[0]))

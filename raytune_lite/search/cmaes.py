@@ -29,7 +29,8 @@ How it fits an asynchronous tuner:
   categorical dimensions are searched through their encoded value (``decode`` rounds integers
   and maps categoricals by cell); to keep such a dimension from freezing, a *margin* keeps the
   sampling standard deviation of each one (and of linear quantized floats) at least
-  ``min_std_cells`` of one cell's width.
+  ``min_std_cells`` of one cell's width. A draw that decodes to the config of a trial
+  still running is redrawn (up to ``REDRAWS`` times), so that concurrent trials differ.
   Grid axes (``rt.grid``) are not searched: they are drawn at random for every suggestion.
 * **Restarts.** When the step size collapses (every continuous dimension's standard deviation
   below ``tol_sigma``), the covariance becomes ill-conditioned, or the best value stays flat for
@@ -39,6 +40,7 @@ How it fits an asynchronous tuner:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -50,6 +52,9 @@ from raytune_lite.search._cmaes.distribution import Distribution, Sample
 from raytune_lite.search.base import FINISHED, Searcher, Suggestion
 from raytune_lite.space import Categorical, Float, Integer, Space
 from raytune_lite.trial import Mode, ModeName, metric_value
+
+#: draws tried per suggestion before a config equal to a running trial's is accepted
+REDRAWS = 8
 
 
 def _check_positive(name: str, value: Any, *, upper: float | None = None) -> float:
@@ -205,9 +210,19 @@ class CMAES(Searcher):
             return self.space.sample(self.rng)
         if self._exhausted:
             return FINISHED
-        x, repaired = self._dist.draw(self.rng)
+        running = {self._cell(np.asarray(p.x)) for p in self._pending.values()}
+        for _ in range(REDRAWS):  # on integer/categorical cells, do not repeat a running trial
+            x, repaired = self._dist.draw(self.rng)
+            if self._cell(x) not in running:
+                break
         self._pending[trial_id] = Sample(x.tolist(), self._gen, repaired)
         return self.space.decode(x, self.rng)
+
+    def _cell(self, x: np.ndarray) -> str:
+        """The config ``x`` decodes to (conditionals with a fixed seed), as a key."""
+        return json.dumps(
+            self.space.decode(x, np.random.default_rng(0)), sort_keys=True, default=str
+        )
 
     def mean_config(self) -> dict[str, Any]:
         """The config at the distribution's mean (conditionals resolved with a fixed seed)."""

@@ -312,6 +312,10 @@ class LocalSearch(Searcher):
         dim = self._codec.dim
         here = self._codec.decode(self._x)
         n_num = int(self._numeric.sum())
+
+        def running() -> list[Any]:
+            return [self._codec.decode(np.array(p.x)) for p in self._pending.values()]
+
         for _ in range(50):
             if self._need_start or dim == 0:
                 self._need_start = False
@@ -325,12 +329,17 @@ class LocalSearch(Searcher):
                 here = self._codec.decode(self._x)
                 continue
             if self._switchable and (n_num == 0 or self.rng.random() < self.switch_prob):
-                return self._switch()
+                probe = self._switch()
+                if self._codec.decode(np.array(probe.x)) not in running():
+                    return probe
+                continue  # that category is being tried already
             if n_num == 0:
                 break
             u = np.zeros(dim)
             u[self._numeric] = unit_direction(n_num, self.rng)
             xp = step_probe(self._x, self._step, u)
+            if self._codec.decode(xp) in running():
+                continue  # another direction: that point is being tried already
             if self._codec.decode(xp) != here:
                 return self._probe(ProbeKind.PLUS, xp, u, self._step)
             self._mirrors.append(self._probe(ProbeKind.PLUS, xp, u, self._step))

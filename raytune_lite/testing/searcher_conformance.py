@@ -108,8 +108,8 @@ def check_searcher(
     several pending suggestions with out-of-order completion; failed trials and NaN
     metrics do not crash it; min and max; same seed gives the same configs; state() is
     JSON-able and load_state() on a fresh instance continues with the same suggestions;
-    ``2 * pending`` suggestions made with nothing completing are pairwise distinct and
-    seeded-reproducible.
+    ``2 * pending`` suggestions made with nothing completing, from a fresh start and after
+    ``n // 2`` results, are pairwise distinct and seeded-reproducible.
     """
     param_space = param_space or CONFORMANCE_SPACE
     space = sp.Space(param_space)
@@ -129,20 +129,25 @@ def check_searcher(
     assert ca == cb, "same seed gave different suggestions"
 
     # with trials pending, suggestions are distinct from each other, and the same seed
-    # gives the same batch
-    batches = []
-    for _ in range(2):
-        c = make()
-        c.setup(space, "loss", "min", seed=5, num_samples=n)
-        _drive(c, space, n // 2, seed=5, pending=1)
-        batch = []
-        for i in range(2 * pending):
-            cfg = c.suggest(f"p{i}")
-            if isinstance(cfg, dict):
-                batch.append(json.dumps(cfg, sort_keys=True))
-        assert len(set(batch)) == len(batch), f"pending suggestions repeat each other: {batch}"
-        batches.append(batch)
-    assert batches[0] == batches[1], "same seed gave different suggestions with trials pending"
+    # gives the same batch: from a fresh start, and once the searcher has a model
+    for warm in (0, n // 2):
+        batches = []
+        for _ in range(2):
+            c = make()
+            c.setup(space, "loss", "min", seed=5, num_samples=n)
+            _drive(c, space, warm, seed=5, pending=1)
+            batch = []
+            for i in range(2 * pending):
+                cfg = c.suggest(f"p{i}")
+                if isinstance(cfg, dict):
+                    batch.append(json.dumps(cfg, sort_keys=True))
+            assert len(set(batch)) == len(batch), (
+                f"pending suggestions repeat each other after {warm} results: {batch}"
+            )
+            batches.append(batch)
+        assert batches[0] == batches[1], (
+            f"same seed gave different suggestions with trials pending after {warm} results"
+        )
 
     # state round trip through JSON: a fresh instance continues identically
     d = make()

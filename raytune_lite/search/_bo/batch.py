@@ -6,6 +6,9 @@ Each strategy is a :class:`Pending` value:
 * ``BELIEVER``: kriging believer: the running trials are fantasised at the GP's prediction
   plus half a standard deviation and the GP is conditioned on them (their variance
   collapses), then log EI is maximised.
+* ``SOFT_BELIEVER``: the kriging believer keeping the fantasised variance: the fantasies
+  are observed with their predicted variance as noise, so a running trial's variance halves
+  instead of collapsing and points next to it keep some of their expected improvement.
 * ``LIAR``: constant liar: the fantasy is the mean of the observed values.
 * ``PENALIZE``: local penalisation (González et al. 2016): log EI of the GP of the finished
   trials, plus for each running trial ``log Phi((M + L d - mu_j) / sigma_j)``, which
@@ -51,6 +54,7 @@ class Pending(str, Enum):
 
     AUTO = "auto"
     BELIEVER = "believer"
+    SOFT_BELIEVER = "soft_believer"
     LIAR = "liar"
     PENALIZE = "penalize"
     FANTASIES = "fantasies"
@@ -93,12 +97,15 @@ def resolve(pending: Pending, concurrency: int) -> Pending:
     return pick
 
 
-def believe(gp: GaussianProcess, xp: np.ndarray, pessimism: float) -> GaussianProcess:
-    """The GP conditioned on fantasies ``mean + pessimism * std`` at ``xp``."""
+def believe(
+    gp: GaussianProcess, xp: np.ndarray, pessimism: float, keep_variance: bool = False
+) -> GaussianProcess:
+    """The GP conditioned on fantasies ``mean + pessimism * std`` at ``xp``; with
+    ``keep_variance`` each fantasy is observed with its predicted variance as noise."""
     if not len(xp):
         return gp
     m, v = gp.predict(xp)
-    return gp.condition(xp, m + pessimism * np.sqrt(v))
+    return gp.condition(xp, m + pessimism * np.sqrt(v), v if keep_variance else None)
 
 
 def joint(gp: GaussianProcess, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -170,6 +170,8 @@ class GaussianProcess:
         x: training inputs, shape ``(n, D)``.
         y: training outputs, shape ``(n,)``.
         theta: ``[log l_1 .. log l_D, log s2, log noise]``.
+        extra_noise: per-point noise variance added to the fitted one (shape ``(n,)``):
+            fantasised observations that should not be believed exactly.
 
     Example:
         >>> import numpy as np
@@ -180,7 +182,13 @@ class GaussianProcess:
         (-1.0, True)
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray):
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        theta: np.ndarray,
+        extra_noise: np.ndarray | None = None,
+    ):
         self.x = np.asarray(x, dtype=float)
         self.y = np.asarray(y, dtype=float)
         self.theta = np.asarray(theta, dtype=float)
@@ -190,6 +198,8 @@ class GaussianProcess:
         self.noise = math.exp(self.theta[dim + 1])
         k = matern52(self.x, self.x, self.lengthscales, self.signal)
         k[np.diag_indices_from(k)] += self.noise + JITTER
+        self.extra_noise = np.zeros(len(self.x)) if extra_noise is None else extra_noise
+        k[np.diag_indices_from(k)] += self.extra_noise
         jitter = JITTER
         while True:
             try:
@@ -202,10 +212,14 @@ class GaussianProcess:
                     raise
         self.alpha = scipy.linalg.cho_solve((self.chol, True), self.y, check_finite=False)
 
-    def condition(self, x_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
-        """The posterior with extra (e.g. fantasised) observations, same hyperparameters."""
+    def condition(
+        self, x_new: np.ndarray, y_new: np.ndarray, noise: np.ndarray | None = None
+    ) -> GaussianProcess:
+        """The posterior with extra (e.g. fantasised) observations, same hyperparameters;
+        ``noise``: their extra noise variances (default none)."""
+        extra = np.concatenate([self.extra_noise, np.zeros(len(x_new)) if noise is None else noise])
         return GaussianProcess(
-            np.vstack([self.x, x_new]), np.concatenate([self.y, y_new]), self.theta
+            np.vstack([self.x, x_new]), np.concatenate([self.y, y_new]), self.theta, extra
         )
 
     def predict(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
