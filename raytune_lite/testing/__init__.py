@@ -8,6 +8,19 @@ Use them from a test module::
 """
 
 from raytune_lite.testing.scheduler_conformance import check_scheduler
-from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE, check_searcher, drive
+from raytune_lite.testing.searcher_conformance import (
+    CONFORMANCE_SPACE,
+    STEP_SPACE,
+    check_searcher,
+    check_step_grid,
+    drive,
+)
 
-__all__ = ["CONFORMANCE_SPACE", "check_scheduler", "check_searcher", "drive"]
+__all__ = [
+    "CONFORMANCE_SPACE",
+    "STEP_SPACE",
+    "check_scheduler",
+    "check_searcher",
+    "check_step_grid",
+    "drive",
+]
