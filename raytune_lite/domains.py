@@ -135,36 +135,65 @@ class Float(Domain):
 
 
 class Integer(Domain):
-    """An integer in ``[low, high)`` (``high`` excluded, as in ``numpy`` and Ray Tune)."""
+    """An integer of ``range(low, high, step)``: ``high`` excluded (as in numpy and Ray Tune),
+    the grid ``low, low + step, ...`` starting at ``low``. :attr:`size` counts the values and
+    :attr:`last` is the largest; with ``log=True`` they are drawn uniformly in log space (each
+    value ``v`` owns the cell ``[v, v + step)`` of the log scale).
 
-    def __init__(self, low: int, high: int, *, log: bool = False):
+    Example:
+        >>> d = Integer(0, 10, step=4)
+        >>> d.size, d.last, d.from_unit(0.0), d.from_unit(0.5), d.from_unit(1.0)
+        (3, 8, 0, 4, 8)
+    """
+
+    def __init__(self, low: int, high: int, *, log: bool = False, step: int = 1):
         for name, v in (("low", low), ("high", high)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
                 raise TypeError(f"Integer domain bounds must be ints; got {name}={v!r}")
-        self.low, self.high = int(low), int(high)
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise TypeError(f"Integer domain step must be an int; got {step=!r}")
+        self.low, self.high, self.step = int(low), int(high), int(step)
         if not self.low < self.high:
             raise ValueError(
                 f"Integer domain needs low < high (high is excluded); got {low=}, {high=}"
             )
+        if self.step < 1:
+            raise ValueError(f"Integer domain step must be >= 1; got {step=}")
         if log and self.low <= 0:
             raise ValueError(f"a log-scaled domain needs low > 0; got {low=}")
         self.log = log
+        #: the number of values
+        self.size = -(-(self.high - self.low) // self.step)
+
+    @property
+    def last(self) -> int:
+        """The largest value: ``low + (size - 1) * step`` (``high - 1`` for ``step=1``)."""
+        return self.low + (self.size - 1) * self.step
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` (``3`` or ``3.0``) is one of the domain's values."""
+        if not _is_real(value) or not float(value).is_integer():
+            return False
+        v = int(value)
+        return self.low <= v <= self.last and (v - self.low) % self.step == 0
 
     def _edges(self) -> tuple[float, float]:
-        # Each integer k owns the interval [k, k+1) (or its log image), so the unit cube
-        # is split fairly between the values.
+        # Each value v owns the interval [v, v + step) (or its log image), so the unit
+        # interval is split fairly between the values.
+        end = self.low + self.size * self.step
         if self.log:
-            return math.log(self.low), math.log(self.high)
-        return float(self.low), float(self.high)
+            return math.log(self.low), math.log(end)
+        return float(self.low), float(end)
 
     def sample(self, rng: np.random.Generator) -> int:
         return self.from_unit(float(rng.random()))
 
     def to_unit(self, value: Any) -> float:
-        k = min(max(round(float(value)), self.low), self.high - 1)
+        k = min(max(round((round(float(value)) - self.low) / self.step), 0), self.size - 1)
+        v = self.low + k * self.step
         a, b = self._edges()
-        lo = math.log(k) if self.log else float(k)
-        hi = math.log(k + 1) if self.log else float(k + 1)
+        lo = math.log(v) if self.log else float(v)
+        hi = math.log(v + self.step) if self.log else float(v + self.step)
         return float(((lo + hi) / 2 - a) / (b - a))
 
     def from_unit(self, u: float) -> int:
@@ -172,13 +201,19 @@ class Integer(Domain):
         a, b = self._edges()
         y = a + u * (b - a)
         x = math.exp(y) if self.log else y
-        return int(min(max(math.floor(x + 1e-12), self.low), self.high - 1))
+        k = math.floor((x - self.low) / self.step + 1e-12)
+        return int(self.low + min(max(k, 0), self.size - 1) * self.step)
 
     def to_json(self) -> dict[str, Any]:
-        return {"__domain__": "int", "low": self.low, "high": self.high, "log": self.log}
+        out: dict[str, Any] = {"__domain__": "int", "low": self.low, "high": self.high}
+        out["log"] = self.log
+        if self.step != 1:  # absent for step 1: older experiment.json files read the same
+            out["step"] = self.step
+        return out
 
     def __repr__(self) -> str:
-        return f"{'lograndint' if self.log else 'randint'}({self.low}, {self.high})"
+        step = f", step={self.step}" if self.step != 1 else ""
+        return f"{'lograndint' if self.log else 'randint'}({self.low}, {self.high}{step})"
 
 
 class Categorical(Domain):
@@ -319,7 +354,8 @@ def value_matches(template: Any, value: Any) -> bool:
     leaf holds a value of the domain:
 
     * :class:`Float`: a finite real number in ``[low, high]``;
-    * :class:`Integer`: an integral number (``3`` or ``3.0``) in ``[low, high)``;
+    * :class:`Integer`: an integral number (``3`` or ``3.0``) in ``[low, high)`` on the
+      domain's ``step`` grid;
     * :class:`Categorical` (and :class:`Grid`): ``value`` matches one of its choices;
     * :class:`SampleFrom`: any value (it depends on the rest of the config).
 
@@ -340,9 +376,7 @@ def value_matches(template: Any, value: Any) -> bool:
     if isinstance(template, Float):
         return _is_real(value) and template.low <= float(value) <= template.high
     if isinstance(template, Integer):
-        return (
-            _is_real(value) and float(value).is_integer() and template.low <= value < template.high
-        )
+        return template.contains(value)
     if isinstance(template, Categorical):
         return any(value_matches(c, value) for c in template.choices)
     if isinstance(template, Domain):  # SampleFrom, or a user-defined domain

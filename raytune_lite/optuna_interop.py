@@ -59,7 +59,8 @@ def _leaves(space: Any, prefix: str = "") -> dict[str, dict[str, Any]]:
 def distributions(space_json: Any) -> dict[str, Any]:
     """Optuna distributions of a stored search space (``experiment.json``'s ``space``):
     float -> FloatDistribution (log, step), int -> IntDistribution (``high`` included, so
-    ``randint(1, 6)`` is ``1..5``), choice and grid -> CategoricalDistribution;
+    ``randint(1, 6)`` is ``1..5``; ``step`` kept, except with ``log``, which Optuna takes
+    with step 1 only), choice and grid -> CategoricalDistribution;
     ``sample_from`` has none."""
     optuna = _optuna()
     d = optuna.distributions
@@ -70,7 +71,11 @@ def distributions(space_json: Any) -> dict[str, Any]:
             step = dom.get("q") if not dom.get("log") else None
             out[key] = d.FloatDistribution(dom["low"], dom["high"], log=dom["log"], step=step)
         elif kind == "int":
-            out[key] = d.IntDistribution(dom["low"], dom["high"] - 1, log=dom.get("log", False))
+            step, log = int(dom.get("step", 1)), bool(dom.get("log", False))
+            last = dom["low"] + (dom["high"] - 1 - dom["low"]) // step * step
+            # Optuna takes no step with log=True: the log distribution then holds every integer
+            # in the range (a superset of the domain's values)
+            out[key] = d.IntDistribution(dom["low"], last, log=log, step=1 if log else step)
         elif kind in ("choice", "grid"):
             choices = dom.get("choices", dom.get("values", []))
             if all(c is None or isinstance(c, (bool, int, float, str)) for c in choices):

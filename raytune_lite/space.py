@@ -29,7 +29,9 @@ from raytune_lite.constructors import (
     grid,
     lograndint,
     loguniform,
+    qlograndint,
     qloguniform,
+    qrandint,
     quniform,
     randint,
     sample_from,
@@ -62,7 +64,9 @@ __all__ = [
     "grid",
     "lograndint",
     "loguniform",
+    "qlograndint",
     "qloguniform",
+    "qrandint",
     "quniform",
     "randint",
     "sample_from",
@@ -336,6 +340,10 @@ class Space:
         return problems
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+
+
 def _problem(path: Path, d: Domain, v: Any) -> str | None:
     """Why ``v`` is not a value of ``d`` (None if it is, or if ``d`` is not checked)."""
     if isinstance(d, Categorical):
@@ -343,14 +351,13 @@ def _problem(path: Path, d: Domain, v: Any) -> str | None:
             d.match_index(v)
         except ValueError:
             return f"{path_key(path)}={v!r} is not one of {d.choices!r}"
-    elif isinstance(d, (Float, Integer)):
-        ok = (
-            isinstance(v, (int, float, np.number))
-            and d.low <= v
-            and (v <= d.high if isinstance(d, Float) else v < d.high)
-        )
-        if not ok:
-            return f"{path_key(path)}={v!r} is outside {d!r}"
+    elif isinstance(d, Integer):
+        if not d.contains(v):
+            on_range = _is_number(v) and d.low <= v < d.high
+            where = "not one of the values of" if on_range else "outside"
+            return f"{path_key(path)}={v!r} is {where} {d!r}"
+    elif isinstance(d, Float) and not (_is_number(v) and d.low <= v <= d.high):
+        return f"{path_key(path)}={v!r} is outside {d!r}"
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import raytune_lite as rt
 from raytune_lite.search._bo.encoding import MAX_LEVELS, Encoding
@@ -68,3 +69,18 @@ def test_huge_integer_ranges_are_modelled_as_continuous():
     assert [c for c, _, _ in enc.layout.discrete] == [1]
     cfg = enc.decode(np.array([0.5, 0.5]), np.random.default_rng(0))
     assert isinstance(cfg["n"], int) and cfg["n"] == MAX_LEVELS * 5
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_a_stepped_integer_is_modelled_by_the_levels_of_its_grid(log: bool) -> None:
+    d = rt.lograndint(2, 23, step=4) if log else rt.randint(1, 23, step=4)
+    enc = Encoding(rt.Space({"k": d}))
+    ((_, levels, thresholds),) = enc.layout.discrete
+    values = list(range(d.low, d.last + 1, d.step))
+    assert [d.from_unit(u) for u in levels] == values
+    assert len(thresholds) == len(values) - 1  # the cell edges between neighbouring values
+    for t, below, above in zip(thresholds, values[:-1], values[1:], strict=True):
+        assert d.from_unit(t - 1e-9) == below and d.from_unit(t + 1e-9) == above
+    rng = np.random.default_rng(0)
+    for u in np.linspace(0, 1, 41):
+        assert enc.decode(np.array([u]), rng)["k"] in values

@@ -54,3 +54,13 @@ def test_no_results_leave_the_space_unchanged() -> None:
 def test_bad_settings_are_refused(kw: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Narrow(**kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_a_stepped_integer_narrows_to_a_sub_grid_of_its_values(log: bool) -> None:
+    d = rt.lograndint(3, 400, step=5) if log else rt.randint(3, 400, step=5)  # 3, 8, ..., 398
+    best = [{"n": 103}, {"n": 153}]
+    new = Narrow(top_k=2, margin=0.1).apply(rt.Space({"n": d}), best).param_space["n"]
+    assert new.step == 5 and new.log == log and (new.low - 3) % 5 == 0
+    values = set(range(new.low, new.last + 1, new.step))
+    assert {103, 153} <= values < set(range(3, 400, 5))

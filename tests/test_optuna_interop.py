@@ -76,6 +76,13 @@ def test_distributions_follow_the_domains():
     assert "fixed" not in d
 
 
+def test_stepped_integers_keep_their_step_where_optuna_takes_one():
+    space = rt.Space({"a": rt.randint(0, 10, step=4), "b": rt.qlograndint(8, 64, 8)}).to_json()
+    d = distributions(space)
+    assert d["a"] == optuna.distributions.IntDistribution(0, 8, step=4)  # 0, 4, 8
+    assert d["b"] == optuna.distributions.IntDistribution(8, 64, log=True)  # no step with log
+
+
 def test_an_optuna_study_warm_starts_a_searcher(results):
     study = results.to_optuna_study()
     records = prior_results(study, "loss")

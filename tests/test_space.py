@@ -231,3 +231,14 @@ def test_tuner_runs_a_point_with_a_concrete_nested_option(ray_local, storage, se
     assert results[0].config["model"] == point["model"]
     assert results[0].metrics["loss"] == pytest.approx(0.003)
     assert all(Space(space).contains(r.config) == [] for r in results)
+
+
+def test_stepped_integers_survive_the_experiment_json_round_trip() -> None:
+    space = rt.Space(
+        {"k": rt.randint(0, 10, step=4), "w": {"width": rt.qlograndint(8, 512, 8)}, "n": 3}
+    )
+    back = rt.Space.from_json(json.loads(json.dumps(space.to_json())))
+    assert back.to_json() == space.to_json()
+    assert repr(back.param_space["k"]) == "randint(0, 10, step=4)"
+    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+    assert [space.sample(rng_a) for _ in range(20)] == [back.sample(rng_b) for _ in range(20)]

@@ -43,3 +43,16 @@ def test_tree_space_round_trip_and_groups() -> None:
             and back["g"] == cfg["g"]
             and back["seed"] == 0
         )
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_a_stepped_integer_has_one_cell_per_value_of_its_grid(log: bool) -> None:
+    d = rt.lograndint(2, 23, step=4) if log else rt.randint(1, 23, step=4)
+    tree = TreeSpace(rt.Space({"k": d}))
+    (param,) = tree.params
+    values = list(range(d.low, d.last + 1, d.step))
+    assert param.points is not None and param.edges is not None
+    assert len(param.points) == len(values) and len(param.edges) == len(values) + 1
+    for v, p, a, b in zip(values, param.points, param.edges[:-1], param.edges[1:], strict=True):
+        assert a < p < b  # each value's point lies in its own cell, which decodes to it
+        assert d.from_unit(p) == d.from_unit(a + 1e-9) == d.from_unit(b - 1e-9) == v

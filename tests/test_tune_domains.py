@@ -15,11 +15,30 @@ def _draws(domain, n=400):
     return {domain.sample(rng) for _ in range(n)}
 
 
-def test_integer_bounds_follow_ray_tune():
-    assert _draws(td.randint(1, 4)) == {1, 2, 3}  # upper excluded
-    assert _draws(td.qrandint(1, 4)) == {1, 2, 3, 4}  # upper included
-    assert max(_draws(td.lograndint(1, 10))) == 9
-    assert max(_draws(td.qlograndint(1, 10, 1))) == 10
+def _values(domain: d.Integer) -> set[int]:
+    return set(range(domain.low, domain.last + 1, domain.step))
+
+
+@pytest.mark.parametrize(
+    "fn, args",
+    [
+        ("randint", (1, 4)),
+        ("lograndint", (1, 10)),
+        ("qrandint", (1, 4)),  # q=1: Ray 2.60 excludes upper
+        ("qrandint", (0, 10, 5)),  # q > 1: upper included
+        ("qrandint", (1, 10, 3)),  # bounds off the grid: the multiples of q inside
+        ("qrandint", (32, 256, 32)),
+        ("qlograndint", (1, 10, 1)),
+        ("qlograndint", (10, 100, 10)),
+        ("qlograndint", (3, 40, 4)),
+    ],
+)
+def test_integer_values_are_ray_tunes(fn, args):
+    from ray.tune.search import sample  # Ray's own domains: sampled without starting Ray
+
+    ours = getattr(td, fn)(*args)
+    ray_draws = set(getattr(sample, fn)(*args).sample(size=3000, random_state=0))
+    assert {int(v) for v in ray_draws} == _values(ours) == _draws(ours, n=3000)
 
 
 def test_floats_and_log_base():
@@ -32,10 +51,10 @@ def test_floats_and_log_base():
 def test_not_mirrored_domains_say_what_to_use():
     with pytest.raises(NotImplementedError, match=r"tune\.randn"):
         td.randn(0, 1)
-    with pytest.raises(NotImplementedError, match=r"qrandint\(..., q=3\)"):
-        td.qrandint(0, 9, 3)
     with pytest.raises(ValueError, match="q must be an int >= 1; got q=0"):
         td.qrandint(0, 9, 0)
+    with pytest.raises(ValueError, match=r"no multiple of q=5 lies in \[1, 4\]"):
+        td.qrandint(1, 4, 5)
 
 
 def test_grid_search_markers_become_grid_axes():

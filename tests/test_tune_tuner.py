@@ -137,15 +137,10 @@ def test_function_trainables_checkpoint_themselves(storage):
         build(storage, run_config=tune.RunConfig(checkpoint_config=cc))
 
 
-def test_fail_fast_maps_or_names_itself(storage):
-    from raytune_lite import tuner as core
-
-    run = tune.RunConfig(failure_config=tune.FailureConfig(fail_fast=True))
-    if "fail_fast" in core.Tuner.__init__.__code__.co_varnames:
-        assert build(storage, run_config=run).core is not None
-    else:
-        with pytest.raises(NotImplementedError, match="fail_fast"):
-            build(storage, run_config=run)
+@pytest.mark.parametrize("fail_fast", [True, "raise", False])
+def test_fail_fast_maps_onto_the_tuners(storage, fail_fast):
+    run = tune.RunConfig(failure_config=tune.FailureConfig(fail_fast=fail_fast))
+    assert build(storage, run_config=run).core.spec.fail_fast == fail_fast
 
 
 def test_plugins_of_the_wrong_kind(storage):

@@ -1,8 +1,8 @@
 """Driver-side callbacks: :class:`Callback` and the loggers built on it.
 
 ``CSVLoggerCallback`` needs nothing more; ``TBXLoggerCallback`` needs the ``[tensorboard]``
-extra (tensorboardX) and ``MLflowLoggerCallback`` the ``[mlflow]`` one; each imports its
-library when it is built.
+extra (tensorboardX), ``MLflowLoggerCallback`` the ``[mlflow]`` one and
+``WandbLoggerCallback`` the ``[wandb]`` one; each imports its library when it is built.
 
 Example:
     >>> import raytune_lite as rt
@@ -21,10 +21,12 @@ from raytune_lite.callbacks.csv import CSVLoggerCallback
 if TYPE_CHECKING:
     from raytune_lite.callbacks.mlflow import MLflowLoggerCallback
     from raytune_lite.callbacks.tensorboard import TBXLoggerCallback
+    from raytune_lite.callbacks.wandb import WandbLoggerCallback
 
 _LAZY = {
     "MLflowLoggerCallback": "raytune_lite.callbacks.mlflow",
     "TBXLoggerCallback": "raytune_lite.callbacks.tensorboard",
+    "WandbLoggerCallback": "raytune_lite.callbacks.wandb",
 }
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "MLflowLoggerCallback",
     "TBXLoggerCallback",
     "TrialView",
+    "WandbLoggerCallback",
 ]
 
 

@@ -2,9 +2,9 @@
 
 Each key of ``hyperparam_mutations`` is, with ``resample_probability``, drawn afresh from its
 domain (or list, or callable); otherwise it is *perturbed*: a number is multiplied by one of
-``perturbation_factors`` (integers rounded, moving at least one step), a categorical value or a
-value list moves to a neighbouring choice. What happens at a domain's bound is
-:class:`Bounds`' choice.
+``perturbation_factors`` (an integer domain's values stay on its ``step`` grid, moving at least
+one step), a categorical value or a value list moves to a neighbouring choice. What happens at
+a domain's bound is :class:`Bounds`' choice.
 
 Example:
     >>> import numpy as np
@@ -176,16 +176,24 @@ class Explorer:
         return copy.deepcopy(choices[min(max(target, 0), len(choices) - 1)])
 
     def _integer(self, value: int | float, factor: float, dom: Integer) -> int:
-        target = round(value * factor)
-        if target == value and factor != 1:  # small ints: move at least one step
-            target = int(value) + (1 if factor > 1 else -1)
-        lo, hi = dom.low, dom.high - 1
+        # in grid positions: value = low + k * step (k = 0 .. size - 1), so the result stays
+        # on the domain's step grid
+        def position(v: float) -> int:
+            return math.floor((v - dom.low) / dom.step + 0.5)
+
+        here, target = position(round(value)), position(round(value * factor))
+        way = 1 if factor > 1 else -1
+        if target == here and factor != 1:  # small ints: move at least one step
+            target = here + way
+        lo, hi = 0, dom.size - 1
         if self.bounds is Bounds.REFLECT:
             if target < lo:
                 target = lo + (lo - target)
             elif target > hi:
                 target = hi - (target - hi)
-        return int(min(max(target, lo), hi))
+            if target == here and factor != 1:  # mirrored back onto the value: one step
+                target = here + way if lo <= here + way <= hi else here - way
+        return int(dom.low + min(max(target, lo), hi) * dom.step)
 
     def _float(self, value: float, factor: float, dom: Float) -> float:
         x = value * factor

@@ -91,11 +91,13 @@ class Narrow:
             lo, hi = self._range(domain.low, domain.high, [float(v) for v in values], domain.log)
             return Float(lo, hi, log=domain.log, q=domain.q)
         if isinstance(domain, Integer):
-            lo, hi = self._range(
-                domain.low, domain.high - 1, [float(v) for v in values], domain.log
-            )
-            low, high = max(domain.low, math.floor(lo)), min(domain.high, math.ceil(hi) + 1)
-            return Integer(low, max(high, low + 1), log=domain.log)
+            lo, hi = self._range(domain.low, domain.last, [float(v) for v in values], domain.log)
+            # whole steps of the domain's grid, so the narrowed values are the domain's own
+            step, start = domain.step, domain.low
+            k_lo = max(0, math.floor((lo - start) / step))
+            k_hi = min(domain.size - 1, math.ceil((hi - start) / step))
+            low = start + k_lo * step
+            return Integer(low, start + max(k_hi, k_lo) * step + 1, log=domain.log, step=step)
         return domain
 
     def _range(

@@ -167,7 +167,7 @@ class CMAES(Searcher):
         cells = []
         for d in space.domains.values():
             if isinstance(d, Integer):
-                cells.append(1.0 / (d.high - d.low))
+                cells.append(1.0 / d.size)
             elif isinstance(d, Categorical):
                 cells.append(1.0 / len(d.choices))
             elif isinstance(d, Float) and d.q is not None and not d.log:

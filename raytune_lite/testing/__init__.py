@@ -13,13 +13,21 @@ from raytune_lite.testing.scheduler_conformance import (
     crossing_losses,
     run_on_curves,
 )
-from raytune_lite.testing.searcher_conformance import CONFORMANCE_SPACE, check_searcher, drive
+from raytune_lite.testing.searcher_conformance import (
+    CONFORMANCE_SPACE,
+    STEP_SPACE,
+    check_searcher,
+    check_step_grid,
+    drive,
+)
 
 __all__ = [
     "CONFORMANCE_SPACE",
+    "STEP_SPACE",
     "CurveRun",
     "check_scheduler",
     "check_searcher",
+    "check_step_grid",
     "crossing_losses",
     "drive",
     "run_on_curves",

@@ -161,6 +161,56 @@ def check_searcher(
     assert nxt_d == nxt_e, f"after load_state the next suggestion differs: {nxt_d} vs {nxt_e}"
 
 
+#: Stepped integers: an even grid, a grid whose range is not a multiple of its step, a
+#: log-scaled grid (``qlograndint``), one with more values than the model-based searchers
+#: model as levels (so it is searched as continuous and decoded onto the grid), and a float.
+STEP_SPACE: dict[str, Any] = {
+    "even": sp.randint(0, 21, step=2),
+    "thirds": sp.randint(1, 21, step=3),
+    "width": sp.qlograndint(8, 512, 8),
+    "many": sp.randint(-3, 100_000, step=7),
+    "x": sp.uniform(0.0, 1.0),
+}
+
+
+def check_step_grid(make: Callable[[], Searcher], n: int = 20, pending: int = 3) -> None:
+    """Asserts that every suggestion of ``make()`` puts each stepped integer of
+    :data:`STEP_SPACE` on its grid (``low + k * step``) within its bounds, as a Python int,
+    while the searcher learns from results (minimising a smooth function of the values).
+    """
+    space = sp.Space(STEP_SPACE)
+    ints = {k: d for k, d in STEP_SPACE.items() if isinstance(d, sp.Integer)}
+    s = make()
+    s.setup(space, "loss", "min", seed=7, num_samples=n)
+    outstanding: list[tuple[str, dict[str, Any]]] = []
+    started = 0
+    while started < n or outstanding:
+        while started < n and len(outstanding) < pending:
+            cfg = s.suggest(f"{started:05d}")
+            if not isinstance(cfg, dict):
+                break
+            for key, d in ints.items():
+                v = cfg[key]
+                assert type(v) is int, f"{key}={v!r} is a {type(v).__name__}, not an int"
+                assert d.contains(v), f"{key}={v} is off the grid of {d!r}"
+            outstanding.append((f"{started:05d}", cfg))
+            started += 1
+        if not outstanding:
+            break
+        tid, cfg = outstanding.pop(0)
+        loss = (
+            abs(cfg["even"] - 9) / 20
+            + abs(cfg["thirds"] - 11) / 20
+            + abs(math.log2(cfg["width"]) - 6) / 6
+            + abs(cfg["many"] - 40_000) / 100_000
+            + cfg["x"]
+        )
+        row = {"loss": float(loss), "training_iteration": 1}
+        s.on_result(tid, row)
+        s.on_complete(tid, row, False)
+    assert started == n, f"the searcher stopped suggesting after {started} of {n} trials"
+
+
 def drive(
     searcher: Searcher,
     space: dict[str, Any],

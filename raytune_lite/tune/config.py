@@ -87,8 +87,8 @@ class FailureConfig:
 
     Args:
         max_failures: retries of a failed trial from its last checkpoint (-1: no limit).
-        fail_fast: end the whole experiment at the first failed trial (see the README for
-            whether this version of raytune_lite supports it).
+        fail_fast: end the whole experiment at the first failed trial and raise its error
+            (``True`` or ``"raise"``, passed on to :class:`raytune_lite.Tuner`'s ``fail_fast``).
 
     Example:
         >>> FailureConfig(max_failures=2).fail_fast

@@ -1,9 +1,11 @@
 """Ray Tune's search space functions, mapped onto raytune_lite's domains.
 
-Bounds follow Ray Tune: ``randint`` and ``lograndint`` exclude ``upper``; ``qrandint`` and
-``qlograndint`` include it; floats are drawn from ``[lower, upper]``. ``grid_search`` returns
-Ray's ``{"grid_search": [...]}`` marker, which :class:`raytune_lite.tune.Tuner` turns into a
-grid axis (so literal markers in a param space work too). ``sample_from`` functions receive
+Bounds follow Ray Tune (2.60): ``randint`` and ``lograndint`` exclude ``upper``; ``qrandint``
+and ``qlograndint`` draw the multiples of ``q`` in ``[lower, upper]``, ``upper`` included,
+except with ``q=1``, where Ray excludes it; floats are drawn from ``[lower, upper]``.
+``grid_search`` returns Ray's ``{"grid_search": [...]}`` marker, which
+:class:`raytune_lite.tune.Tuner` turns into a grid axis (so literal markers in a param space
+work too). ``sample_from`` functions receive
 Ray's ``spec``: ``spec.config`` is the rest of the config, readable as attributes or items.
 
 Not mirrored: ``randn``/``qrandn`` (normal distributions) and ``base=`` other than the log
@@ -23,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from raytune_lite import domains as d
+from raytune_lite.constructors import stepped_integer
 
 __all__ = [
     "choice",
@@ -74,29 +77,27 @@ def lograndint(lower: int, upper: int, base: float = 10) -> d.Integer:
     return d.Integer(lower, upper, log=True)
 
 
-def qrandint(lower: int, upper: int, q: int = 1) -> d.Domain:
-    """An integer from ``lower`` to ``upper`` (both included, as in Ray Tune), a multiple of
-    ``q`` away from ``lower``."""
+def qrandint(lower: int, upper: int, q: int = 1) -> d.Integer:
+    """A multiple of ``q`` from ``lower`` to ``upper``, as in Ray Tune: ``upper`` included,
+    except for ``q=1``, where it is excluded (``tune.randint``)."""
     return _stepped(lower, upper, q, log=False, fn="qrandint")
 
 
-def qlograndint(lower: int, upper: int, q: int, base: float = 10) -> d.Domain:
-    """A log-uniform integer from ``lower`` to ``upper`` (both included), steps of ``q``."""
+def qlograndint(lower: int, upper: int, q: int, base: float = 10) -> d.Integer:
+    """A log-uniform multiple of ``q`` from ``lower`` to ``upper`` (bounds as :func:`qrandint`)."""
     _check_base(base)
     return _stepped(lower, upper, q, log=True, fn="qlograndint")
 
 
-def _stepped(lower: int, upper: int, q: int, *, log: bool, fn: str) -> d.Domain:
+def _stepped(lower: int, upper: int, q: int, *, log: bool, fn: str) -> d.Integer:
     if isinstance(q, bool) or not isinstance(q, int) or q < 1:
         raise ValueError(f"{fn}: q must be an int >= 1; got {q=}")
     if isinstance(upper, bool) or not isinstance(upper, int):
         raise TypeError(f"{fn}: upper must be an int; got {upper=}")
-    if q == 1:
-        return d.Integer(lower, upper + 1, log=log)
-    raise NotImplementedError(
-        f"{fn}(..., q={q}) with q > 1 is not mirrored yet; use "
-        f"tune.choice(list(range({lower}, {upper} + 1, {q}))) or q=1"
-    )
+    if q == 1:  # Ray: "upper is also inclusive except for q=1 where it's exclusive"
+        return d.Integer(lower, upper, log=log)
+    # Ray adjusts bounds that are not multiples of q silently, and so does this facade
+    return stepped_integer(lower, upper, q, log=log, fn=fn, warn=False)
 
 
 def randn(mean: float = 0.0, sd: float = 1.0) -> d.Domain:

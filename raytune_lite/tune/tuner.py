@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 import os
 from collections.abc import Mapping
@@ -57,10 +56,6 @@ _SAVED = "ray_tune_facade.pkl"
 
 #: ``max_failures=-1`` (retry forever) in Ray Tune.
 _FOREVER = 2**31 - 1
-
-
-def _core_supports(name: str) -> bool:
-    return name in inspect.signature(_core.Tuner.__init__).parameters
 
 
 def _not_mirrored(where: str, **given: tuple[Any, Any]) -> None:
@@ -239,11 +234,7 @@ class Tuner:
         function = as_function(fn, data, **self._runner_options)
 
         extra: dict[str, Any] = {}
-        if fc.fail_fast:
-            if not _core_supports("fail_fast"):
-                raise NotImplementedError(
-                    "FailureConfig(fail_fast=...) is not supported by this raytune_lite yet"
-                )
+        if fc.fail_fast:  # True or "raise", as the core Tuner takes them
             extra["fail_fast"] = fc.fail_fast
         callbacks = bridge_callbacks(rc.callbacks)
         if callbacks:

@@ -59,11 +59,11 @@ def _levels(d: Domain) -> tuple[np.ndarray, np.ndarray] | None:
         points, edges = d.cells()
         return points, edges[1:-1]
     if isinstance(d, Integer):
-        if d.high - d.low > MAX_LEVELS:
+        if d.size > MAX_LEVELS:
             return None
-        ks = np.arange(d.low, d.high)
+        ks = np.arange(d.low, d.last + 1, d.step)  # value k owns the cell [k, k + step)
         fwd = np.log if d.log else (lambda v: np.asarray(v, dtype=float))
-        a, b = float(fwd(d.low)), float(fwd(d.high))
+        a, b = float(fwd(d.low)), float(fwd(d.last + d.step))
         levels = np.array([d.to_unit(int(k)) for k in ks])
         edges = (fwd(ks[1:].astype(float)) - a) / (b - a)
         return levels, np.asarray(edges, dtype=float)

@@ -81,11 +81,11 @@ def _discrete_cells(d: Domain) -> tuple[np.ndarray, np.ndarray] | None:
     if isinstance(d, Ordinal):
         return d.cells()
     if isinstance(d, Integer):
-        if d.high - d.low > _MAX_DISCRETE:
+        if d.size > _MAX_DISCRETE:
             return None
-        values: list[float] = list(range(d.low, d.high))
-        bounds = [float(k) for k in range(d.low + 1, d.high)]
-        fwd_lo, fwd_hi = float(d.low), float(d.high)
+        values: list[float] = list(range(d.low, d.last + 1, d.step))
+        bounds = [float(k) for k in values[1:]]  # value k owns the cell [k, k + step)
+        fwd_lo, fwd_hi = float(d.low), float(d.last + d.step)
     elif isinstance(d, Float) and d.q is not None:
         lo = math.ceil(d.low / d.q - 1e-9)
         hi = math.floor(d.high / d.q + 1e-9)
