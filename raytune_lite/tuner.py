@@ -188,7 +188,7 @@ class Tuner:
         if searcher == "auto":  # picked from the space, the budget and the concurrency
             from raytune_lite.search.auto import choose_searcher
 
-            pick = choose_searcher(self.space, num_samples, max_concurrent)
+            pick = choose_searcher(self.space, num_samples, max_concurrent, self.objectives)
             searcher, self.auto_reason = pick.searcher, pick.reason
         check_plugins(searcher, scheduler)
         self.searcher = searcher or BasicSearch()

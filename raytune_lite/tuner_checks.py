@@ -148,8 +148,8 @@ def check_multi_objective(objectives: Any, searcher: Searcher, scheduler: Any) -
     if not getattr(searcher, "supports_multi_objective", False):
         raise ValueError(
             f"metric={list(objectives.metrics)} has {len(objectives.metrics)} objectives, and "
-            f"{type(searcher).__name__} optimises one: use rt.search.BasicSearch() (random) "
-            "or rt.search.NSGA2(), or one metric"
+            f"{type(searcher).__name__} optimises one: use rt.search.BasicSearch() (random), "
+            "NSGA2(), TPE() (MOTPE) or BayesOpt() (ParEGO), or one metric"
         )
     if type(scheduler).__name__ not in ("FIFO", "MOASHA"):
         raise ValueError(

@@ -8,7 +8,16 @@ import pytest
 
 import raytune_lite as rt
 from raytune_lite.schedulers import ASHA, MOASHA, MedianStopping
-from raytune_lite.search import NSGA2, TPE
+from raytune_lite.search import (
+    CMAES,
+    NSGA2,
+    TPE,
+    GeneticSearch,
+    LocalSearch,
+    ParticleSwarm,
+    Repeated,
+    Staged,
+)
 
 
 def two_losses(config: dict[str, Any]) -> None:
@@ -18,8 +27,13 @@ def two_losses(config: dict[str, Any]) -> None:
 
 def test_searchers_and_schedulers_that_rank_by_one_metric_are_refused() -> None:
     space = {"x": rt.uniform(0, 1)}
-    with pytest.raises(ValueError, match=r"TPE optimises one: use rt\.search\.BasicSearch"):
-        rt.Tuner(two_losses, space, metric=["loss", "latency"], mode=["min", "min"], searcher=TPE())
+    for searcher in (
+        CMAES(), GeneticSearch(), ParticleSwarm(), LocalSearch(),
+        Staged([(TPE(), 5)]), Repeated(TPE(), 2),
+    ):  # fmt: skip
+        name = type(searcher).__name__
+        with pytest.raises(ValueError, match=rf"{name} optimises one: use rt\.search\.Basic"):
+            rt.Tuner(two_losses, space, metric=["loss", "latency"], searcher=searcher)
     with pytest.raises(ValueError, match="ASHA ranks trials by one metric"):
         rt.Tuner(two_losses, space, metric=["loss", "latency"], scheduler=ASHA(max_t=4))
     with pytest.raises(ValueError, match=r"MedianStopping ranks .* use rt\.schedulers\.MOASHA"):
@@ -60,6 +74,19 @@ def test_nsga2_runs_through_the_tuner(ray_local: Any, storage: str) -> None:
         seed=0,
     ).fit()  # fmt: skip
     assert len(results) == 10 and len(results.pareto_front()) == 10  # every x is a trade-off
+
+
+@pytest.mark.ray
+def test_motpe_runs_through_the_tuner_with_constraints(ray_local: Any, storage: str) -> None:
+    # (ParEGO takes the same path: the Tuner hands every searcher its objectives)
+    results = rt.Tuner(
+        two_losses, {"x": rt.uniform(0, 1)}, metric=["loss", "latency"], mode="min",
+        searcher=TPE(n_startup_trials=3), num_samples=7, constraints=["memory_mb <= 800"],
+        max_concurrent=2, storage_path=storage, verbose=0, seed=0,
+    ).fit()  # fmt: skip
+    assert len(results) == 7 and all(r.error is None for r in results)
+    front = results.pareto_front()
+    assert front and all(r.metrics["memory_mb"] <= 800 for r in front)
 
 
 def curves(config: dict[str, Any]) -> None:

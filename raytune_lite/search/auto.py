@@ -10,6 +10,11 @@ The rule follows the README's "which search method when" table:
 4. a mostly numeric space of 5 dimensions or more with a larger budget: ``CMAES``;
 5. otherwise ``TPE`` (cheap suggestions, robust with many trials at once).
 
+With several objectives (``Tuner(metric=[...])``) the same rule, among the searchers that
+rank by several: ``TPE`` (MOTPE) for conditional or mostly categorical spaces, ``BayesOpt``
+(ParEGO) within its reach (3.), ``NSGA2`` otherwise (cheap suggestions, steady state,
+ahead on the benchmark's larger budgets).
+
 Example:
     >>> import raytune_lite as rt
     >>> pick = choose_searcher(rt.Space({"lr": rt.loguniform(1e-4, 1e-1)}), 50, 4)
@@ -24,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from raytune_lite.multiobjective import Objectives
 from raytune_lite.search.base import Searcher
 from raytune_lite.space import Categorical, Grid, Space
 
@@ -45,18 +51,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def choose_searcher(space: Space, num_samples: int, concurrency: int | None) -> AutoChoice:
+def choose_searcher(
+    space: Space,
+    num_samples: int,
+    concurrency: int | None,
+    objectives: Objectives | None = None,
+) -> AutoChoice:
     """Picks a searcher for ``space`` (see the module's rule).
 
     Args:
         space: the search space.
         num_samples: the trial budget (-1: unlimited).
         concurrency: how many trials run at once (None: unknown, taken as a few).
+        objectives: the experiment's objectives (None: one).
 
     Returns:
         The new (not yet set up) searcher and the reason for it.
     """
-    from raytune_lite.search import CMAES, TPE, BasicSearch, BayesOpt
+    from raytune_lite.search import CMAES, NSGA2, TPE, BasicSearch, BayesOpt
 
     domains = [d for d in space.domains.values() if not isinstance(d, Grid)]
     dims = len(domains)
@@ -75,6 +87,15 @@ def choose_searcher(space: Space, num_samples: int, concurrency: int | None) -> 
     )
     if dims == 0:
         return AutoChoice(BasicSearch(), "nothing to search but grid axes: grid search")
+    if objectives is not None and objectives.multi:
+        shape += f", {len(objectives.metrics)} objectives"
+        if branches or categorical * 2 > dims:
+            return AutoChoice(TPE(), f"{shape}: MOTPE models categories and branches best")
+        if budget <= BO_MAX_TRIALS and dims <= BO_MAX_DIMS and at_once < BO_MAX_CONCURRENT:
+            return AutoChoice(
+                BayesOpt(), f"{shape}: BayesOpt (ParEGO) is the most sample-efficient here"
+            )
+        return AutoChoice(NSGA2(), f"{shape}: NSGA-II suggests cheaply for large budgets")
     if branches:
         return AutoChoice(
             TPE(), f"{shape}, conditional values: TPE models each branch on its own trials"

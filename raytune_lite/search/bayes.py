@@ -22,6 +22,9 @@ their levels inside the kernel, and one-hot encodes categoricals and grid axes.
   most recent ones; hyperparameters are re-optimised at every new observation while there
   are few, then every ``n // 10`` new observations (warm-started from the previous fit, with
   fewer random restarts); between refits only the Cholesky factor is updated.
+* **Several objectives** (``Tuner(metric=[...])``): ParEGO (:mod:`._bo.parego`), each
+  suggestion made on a random augmented-Chebyshev scalarisation of the objectives; an
+  infeasible trial (``constraints=``) is penalised like a failure.
 * **Warm start.** :meth:`BayesOpt.add_prior_results` takes a previous experiment's
   ``results.dataframe()`` (or a list of dicts) and counts its rows as finished trials.
 
@@ -52,6 +55,8 @@ from raytune_lite.search._bo.batch import (
 )
 from raytune_lite.search._bo.encoding import Encoding
 from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
+from raytune_lite.search._bo.parego import scalarize_table
+from raytune_lite.search._mo_losses import MultiLosses, multi_objective
 from raytune_lite.search._observations import Observations
 from raytune_lite.search.base import Searcher, Suggestion
 from raytune_lite.space import Space
@@ -127,6 +132,7 @@ class BayesOpt(Searcher):
     """
 
     requires_metric = True
+    supports_multi_objective = True
 
     def __init__(
         self,
@@ -161,6 +167,7 @@ class BayesOpt(Searcher):
         self.n_candidates = check_int("n_candidates", n_candidates, 1)
         self._enc: Encoding | None = None
         self._obs = Observations("BayesOpt")
+        self._mo = MultiLosses()
         self._design_seed = 0
         self._design_used = 0
         self._theta: np.ndarray | None = None
@@ -184,6 +191,7 @@ class BayesOpt(Searcher):
         self._fit_n = 0
         self._region = TrustRegion()
         self._obs.setup(self._enc.encode, self._enc.dim, metric, self.mode)
+        self._mo = MultiLosses()
 
     @property
     def encoding(self) -> Encoding:
@@ -207,6 +215,9 @@ class BayesOpt(Searcher):
 
     def on_complete(self, trial_id: str, row: dict[str, Any] | None, error: bool) -> None:
         self._obs.complete(trial_id, row, error)
+        objectives = multi_objective(self.objectives)
+        if objectives is not None:
+            self._mo.record(trial_id, row, error, objectives, self.constraints)
         if trial_id in self._obs and self._enc is not None:
             self._region.observe(self._obs[trial_id].loss, self._enc.n_params)
 
@@ -230,7 +241,12 @@ class BayesOpt(Searcher):
         enc = self.encoding
         done = [o for o in self._obs.values() if o.x is not None and o.loss is not None]
         x: np.ndarray | None = None
-        if len(self._obs) >= self.initial_points and len(done) >= MIN_MODEL_POINTS:
+        multi = multi_objective(self.objectives) is not None
+        if (
+            len(self._obs) >= self.initial_points
+            and len(done) >= MIN_MODEL_POINTS
+            and (not multi or scalarize_table(self._obs, self._mo, self.rng) >= MIN_MODEL_POINTS)
+        ):
             with _one_blas_thread():
                 x = self._model_point()
         if x is None:
@@ -379,6 +395,7 @@ class BayesOpt(Searcher):
             "theta": None if self._theta is None else [float(t) for t in self._theta],
             "fit_n": self._fit_n,
             "trust_region": self._region.state(),
+            "mo": self._mo.state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -390,3 +407,4 @@ class BayesOpt(Searcher):
         self._theta = None if theta is None else np.array(theta, dtype=float)
         self._fit_n = int(state.get("fit_n", 0))
         self._region = TrustRegion(**state.get("trust_region", {}))
+        self._mo.load_state(state.get("mo", {}))
