@@ -121,8 +121,10 @@ def main(argv: list[str] | None = None) -> None:
             path.write_text(json.dumps(cache))
             print(f"{key} {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
 
+    optima = {p: get_problem(p).optimum for p in args.problems}  # some are costly to build
+
     def regrets(p: str, name: str, b: int) -> list[float]:
-        opt = get_problem(p).optimum
+        opt = optima[p]
         runs = [cache.get(f"{p}|{name}|{s}") for s in range(args.seeds)]
         out = [r[b - 1] - opt for r in runs if r is not None and len(r) >= b]
         if len(out) < args.seeds:
