@@ -74,7 +74,7 @@ def _parse_manifest(rel: str, data: bytes) -> dict[str, Any]:
         m = json.loads(data)
         if isinstance(m, dict) and isinstance(m.get("files"), dict):
             return m
-    except ValueError:
+    except ValueError:  # not JSON: reported as malformed just below, with the object's name
         pass
     raise StoreError(f"the checkpoint manifest {rel!r} is malformed")
 

@@ -122,7 +122,7 @@ class RemoteFS:
         """Deletes the object ``rel`` (gone already: nothing to do)."""
         try:
             self.fs.delete_file(self._p(rel))
-        except FileNotFoundError:
+        except FileNotFoundError:  # deleting is idempotent: an earlier run removed it
             pass
         except OSError as e:
             if self.get(rel) is not None:
