@@ -8,6 +8,7 @@ import pytest
 from raytune_lite.search._bo.acquisition import Acquisition, acquisition_value
 from raytune_lite.search._bo.batch import (
     AUTO_TABLE,
+    SOFT_PESSIMISM,
     Pending,
     TrustRegion,
     believe,
@@ -131,3 +132,14 @@ def test_auto_resolves_by_the_number_of_running_trials() -> None:
     assert resolve(Pending.PENALIZE, 3) is Pending.PENALIZE
     with pytest.raises(ValueError, match="'nope'"):
         Pending.parse("nope")
+
+
+def test_the_soft_believer_fantasises_at_the_prediction_and_is_auto_at_4_running() -> None:
+    gp = model()
+    xp = np.random.default_rng(4).random((3, 2))
+    soft = believe(gp, xp, SOFT_PESSIMISM, keep_variance=True)
+    # the fantasy is the mean itself: conditioning on it leaves the mean there in place
+    assert soft.predict(xp)[0] == pytest.approx(gp.predict(xp)[0], abs=1e-6)
+    assert soft.predict(xp)[1].min() < gp.predict(xp)[1].min()  # but the variance shrinks
+    assert resolve(Pending.AUTO, 4) is Pending.SOFT_BELIEVER
+    assert resolve(Pending.AUTO, 16) is Pending.BELIEVER

@@ -45,6 +45,7 @@ from raytune_lite._checks import check_int
 from raytune_lite.search._bo.acquisition import Acquisition, Score, acquisition_value, optimize
 from raytune_lite.search._bo.batch import (
     BELIEVER_PESSIMISM,
+    SOFT_PESSIMISM,
     Pending,
     TrustRegion,
     believe,
@@ -336,7 +337,8 @@ class BayesOpt(Searcher):
             return self._first_new(thompson(gpf, cand, self.rng), gpf.x, xp, gp.lengthscales)
         kind, kappa = self.acquisition, self.ucb_kappa
         if strategy in (Pending.BELIEVER, Pending.SOFT_BELIEVER) and len(xp):
-            gp = believe(gp, xp, BELIEVER_PESSIMISM, strategy is Pending.SOFT_BELIEVER)
+            soft = strategy is Pending.SOFT_BELIEVER
+            gp = believe(gp, xp, SOFT_PESSIMISM if soft else BELIEVER_PESSIMISM, soft)
         elif strategy is Pending.LIAR and len(xp):
             gp = gp.condition(xp, np.zeros(len(xp)))
         best = float(np.min(gp.predict(gp.x)[0]))
