@@ -11,7 +11,7 @@ Example:
     >>> log.lines[0]
     'trial 00000 failed: ValueError: bad (error file: /x/00000/error.txt)'
     >>> log.failed("00001", 1, "ValueError: bad", None).reason  # doctest: +ELLIPSIS
-    'the first 2 trials (00000, 00001) all failed with ValueError: bad and none succeeded...'
+    'the first 2 trials to fail (00000, 00001) all failed with ValueError: bad and none succeeded...'
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class FailureLog:
         else:
             trials = self.watch.trials
             reason = (
-                f"the first {len(trials)} trials ({', '.join(trials)}) all failed with "
+                f"the first {len(trials)} trials to fail ({', '.join(trials)}) all failed with "
                 f"{error_line(text)} and none succeeded: stopped the experiment instead of "
                 "spending its budget on the same error (fix the training function; "
                 "systematic_failures=None turns this check off)"
