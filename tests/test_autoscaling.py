@@ -1,0 +1,171 @@
+"""Autoscaling and node loss: capacity from an autoscaler's config, trials that wait for the
+controller keep their CPU (never more trials at once than slots), a node removed mid-trial is
+a free retry, and a real fake-provider autoscaling cluster (``ray start --head
+--autoscaling-config``, RAY_FAKE_CLUSTER=1) grows for the tuner's pending trials."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+import raytune_lite as rt
+from raytune_lite.autoscaling import CONFIG_ENV, Growth, growth_fits, load_config, node_types
+
+CONFIG = {
+    "max_workers": 3,
+    "head_node_type": "head",
+    "available_node_types": {
+        "head": {"resources": {"CPU": 0}, "max_workers": 0},
+        "cpu2": {"resources": {"CPU": 2, "slot": 2}, "max_workers": 2},
+        "gpu": {"resources": {"CPU": 4, "GPU": 1}, "max_workers": 4},
+    },
+}
+
+
+def test_growth_counts_types_less_nodes_up_and_the_cluster_cap():
+    types = node_types(CONFIG)
+    assert [t.name for t in types] == ["cpu2", "gpu"]
+    head = {"CPU": 0.0, "node:__internal_head__": 1.0}
+    # 3 workers at most: best first (gpu nodes fit 4 one-CPU trials), so 3 gpu nodes
+    assert growth_fits({"cpu": 1.0}, types, 3, [head]) == 12
+    # one gpu node up: 2 more workers, both gpu
+    assert growth_fits({"cpu": 1.0}, types, 3, [head, {"CPU": 4.0, "GPU": 1.0}]) == 8
+    # a request only cpu2 nodes have: 2 of them
+    assert growth_fits({"cpu": 1.0, "slot": 1.0}, types, 3, [head]) == 4
+    # no cluster cap: every type's own max_workers
+    assert growth_fits({"cpu": 1.0}, types, None, [head]) == 2 * 2 + 4 * 4
+    assert growth_fits({"gpu": 2.0}, types, None, [head]) == 0
+    assert Growth.from_config(None).fits({"cpu": 1.0}, [head]) == 0
+
+
+def test_config_from_the_variable_and_clear_errors(tmp_path, monkeypatch):
+    path = tmp_path / "cluster.json"
+    path.write_text(json.dumps(CONFIG))
+    monkeypatch.setenv(CONFIG_ENV, str(path))
+    assert load_config() == CONFIG
+    (tmp_path / "c.yaml").write_text(
+        "max_workers: 1\navailable_node_types: {a: {max_workers: 1}}\n"
+    )
+    assert load_config(str(tmp_path / "c.yaml"))["max_workers"] == 1
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "missing.yaml"))
+    with pytest.raises(ValueError, match=r"missing\.yaml"):
+        load_config()
+    with pytest.raises(ValueError, match="max_workers must be an int"):
+        node_types({"available_node_types": {"a": {"resources": {}, "max_workers": "2"}}})
+    with pytest.raises(ValueError, match="resources must map"):
+        node_types({"available_node_types": {"a": {"resources": {"CPU": "x"}, "max_workers": 1}}})
+
+
+def spans_file(config):
+    return os.path.join(config["dir"], f"{os.getpid()}-{time.monotonic_ns()}")
+
+
+def checkpointing(config):
+    """Reports with a checkpoint at each step (from the worker node: sent through Ray, the
+    trial waiting for the controller's depot), and writes when it ran."""
+    start = time.time()
+    for step in range(6):
+        rt.report(
+            {"loss": config["x"], "step": step},
+            checkpoint=rt.Checkpoint.from_dict({"step": step, "pad": "x" * 8_000_000}),
+        )
+    with open(spans_file(config), "w") as f:
+        json.dump([start, time.time()], f)
+
+
+def most_at_once(folder: str) -> int:
+    spans = []
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name)) as f:
+            spans.append(json.load(f))
+    edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    now = peak = 0
+    for _, d in edges:
+        now += d
+        peak = max(peak, now)
+    return peak
+
+
+@pytest.mark.ray
+@pytest.mark.cluster
+def test_trials_waiting_for_the_controller_keep_their_cpu(tmp_path):
+    """The worker node has 2 CPUs; trials there upload checkpoints through Ray: a ray.get in
+    the trial's main thread would lend its CPU to a queued trial (3 or more at once)."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    if ray.is_initialized():
+        ray.shutdown()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
+    try:
+        cluster.add_node(num_cpus=2)
+        ray.init(address=cluster.address, logging_level="ERROR")
+        cluster.wait_for_nodes()
+        spans = tmp_path / "spans"
+        spans.mkdir()
+        results = rt.Tuner(
+            checkpointing,
+            {"x": rt.uniform(0, 1), "dir": str(spans)},
+            metric="loss",
+            num_samples=8,
+            storage_path=str(tmp_path / "results"),
+            verbose=0,
+        ).fit()
+        assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
+        assert len(os.listdir(spans)) == 8
+        assert most_at_once(str(spans)) <= 2
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+@pytest.mark.ray
+def test_hold_get_keeps_the_cpu_where_ray_get_lends_it(tmp_path):
+    """On a 1-CPU Ray, a task waits in its main thread for an actor that answers only once
+    a second task has had its chance to start: with ray.get the second task runs meanwhile
+    (Ray lends the blocked task's CPU), with hold_get it waits for the first to end."""
+    import ray
+
+    from raytune_lite._hold import hold_get
+
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=1, address="local", include_dashboard=False, logging_level="ERROR")
+    try:
+
+        @ray.remote(num_cpus=0)
+        class Gate:
+            def __init__(self):
+                self.second_started = False
+
+            def started(self):
+                self.second_started = True
+
+            async def wait(self, limit_s: float) -> bool:
+                import asyncio
+
+                deadline = time.monotonic() + limit_s
+                while not self.second_started and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+                return self.second_started
+
+        @ray.remote(num_cpus=1)
+        def first(gate, use_hold: bool) -> bool:
+            ref = gate.wait.remote(5.0)  # the second task's start, or 5 s without it
+            return hold_get(ref) if use_hold else ray.get(ref)
+
+        @ray.remote(num_cpus=1)
+        def second(gate) -> None:
+            ray.get(gate.started.remote())
+
+        for use_hold, overlapped in ((False, True), (True, False)):
+            gate = Gate.remote()
+            a = first.remote(gate, use_hold)
+            b = second.remote(gate)
+            assert ray.get(a) is overlapped, f"use_hold={use_hold}"
+            ray.get(b)
+    finally:
+        ray.shutdown()
