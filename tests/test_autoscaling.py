@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 
 import pytest
 
 import raytune_lite as rt
 from raytune_lite.autoscaling import CONFIG_ENV, Growth, growth_fits, load_config, node_types
+from raytune_lite.store import read_rows
 
 CONFIG = {
     "max_workers": 3,
@@ -169,3 +171,77 @@ def test_hold_get_keeps_the_cpu_where_ray_get_lends_it(tmp_path):
             ray.get(b)
     finally:
         ray.shutdown()
+
+
+def held_on_doomed_node(config):
+    """Reports from its node; on the doomed node it holds after its first report until the
+    test has removed that node (the file ``released``)."""
+    import ray
+
+    ckpt = rt.get_checkpoint()
+    start = ckpt.to_dict()["step"] if ckpt else 0
+    node = ray.get_runtime_context().get_node_id()
+    for step in range(start + 1, 4):
+        rt.report(
+            {"loss": config["x"], "step": step, "node": node},
+            checkpoint=rt.Checkpoint.from_dict({"step": step}),
+        )
+        if node == config["doomed"]:
+            wait_until(lambda: os.path.exists(config["released"]), 120)
+
+
+def wait_until(condition, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.ray
+@pytest.mark.cluster
+@pytest.mark.heavy
+def test_a_removed_node_costs_a_retry_not_a_failure(two_nodes, storage):
+    """max_failures=0: a trial whose node is removed (as by a scale-down) is retried on the
+    other node all the same, and ends TERMINATED with no error."""
+    cluster, worker = two_nodes
+    path = os.path.join(storage, "scale_down")
+    released = os.path.join(storage, "released")
+
+    def remove_once_a_trial_reports_from_it():
+        def reported() -> bool:
+            trials = os.path.join(path, "trials")
+            ids = os.listdir(trials) if os.path.isdir(trials) else []
+            return any(r.get("node") == worker.node_id for t in ids for r in read_rows(path, t))
+
+        try:
+            if wait_until(reported, 120):
+                cluster.remove_node(worker)
+        finally:
+            open(released, "w").close()
+
+    remover = threading.Thread(target=remove_once_a_trial_reports_from_it, daemon=True)
+    remover.start()
+    results = rt.Tuner(
+        held_on_doomed_node,
+        {"x": rt.uniform(0, 1), "doomed": worker.node_id, "released": released},
+        metric="loss",
+        num_samples=4,
+        max_failures=0,
+        storage_path=storage,
+        name="scale_down",
+        verbose=0,
+    ).fit()
+    remover.join(timeout=10)
+    assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
+    moved = [
+        r
+        for r in results
+        if worker.node_id in {row["node"] for row in read_rows(results.path, r.trial_id)}
+    ]
+    assert moved, "no trial ran on the removed node"
+    for r in moved:
+        rows = read_rows(results.path, r.trial_id)
+        assert rows[-1]["node"] != worker.node_id and rows[-1]["step"] == 3
+        assert not r.error
