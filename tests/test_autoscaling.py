@@ -245,3 +245,146 @@ def test_a_removed_node_costs_a_retry_not_a_failure(two_nodes, storage):
         rows = read_rows(results.path, r.trial_id)
         assert rows[-1]["node"] != worker.node_id and rows[-1]["step"] == 3
         assert not r.error
+
+
+def fake_autoscaler_config(port: int) -> dict:
+    """A fake_multinode autoscaler config (the keys ray.cluster_utils.AutoscalingCluster
+    reads from an example.yaml that the Ray 2.60 wheel lacks): a 0-CPU head, up to 2 nodes of
+    2 CPUs, idle nodes removed after 3 s."""
+    return {
+        "cluster_name": "rtl-fake",
+        "max_workers": 2,
+        "upscaling_speed": 10.0,
+        "idle_timeout_minutes": 0.05,
+        "provider": {
+            "type": "fake_multinode",
+            "gcs_address": f"127.0.0.1:{port}",
+            "disable_launch_config_check": True,
+            "disable_node_updaters": True,
+            "use_node_id_as_ip": True,
+        },
+        "auth": {"ssh_user": "ubuntu"},
+        "head_node_type": "ray.head.default",
+        "available_node_types": {
+            "ray.head.default": {"resources": {}, "node_config": {}, "max_workers": 0},
+            "cpu2": {
+                "resources": {"CPU": 2},
+                "node_config": {},
+                "min_workers": 0,
+                "max_workers": 2,
+            },
+        },
+        **{k: [] for k in ("cluster_synced_files", "initialization_commands", "setup_commands")},
+        **{k: [] for k in ("head_setup_commands", "worker_setup_commands")},
+        **{k: [] for k in ("head_start_ray_commands", "worker_start_ray_commands")},
+        "file_mounts": {},
+        "file_mounts_sync_continuously": False,
+    }
+
+
+DRIVER = """
+import json, sys
+import raytune_lite as rt
+from test_autoscaling import waits_for_company
+address, running, base = sys.argv[1:4]
+results = rt.Tuner(waits_for_company, {"x": rt.uniform(0, 1), "dir": running}, metric="loss",
+    num_samples=4, address=address, storage_path=base + "/results", verbose=0).fit()
+print(json.dumps([{"status": r.status.value, "seen": r.metrics.get("seen"),
+    "node": r.metrics.get("node")} for r in results]))
+"""
+
+
+def waits_for_company(config):
+    """Marks itself running and waits (up to 90 s) until 4 trials run at once: only two
+    autoscaled nodes hold 4; then reports how many it saw."""
+    import ray
+
+    folder = config["dir"]
+    mine = os.path.join(folder, f"{os.getpid()}-{time.monotonic_ns()}")
+    open(mine, "w").close()
+    wait_until(lambda: len(os.listdir(folder)) >= 4, 90)
+    node = ray.get_runtime_context().get_node_id()
+    rt.report({"loss": config["x"], "seen": len(os.listdir(folder)), "node": node})
+
+
+@pytest.mark.ray
+@pytest.mark.cluster
+@pytest.mark.heavy
+def test_fake_autoscaler_adds_nodes_for_pending_trials(tmp_path, monkeypatch):
+    """A real ``ray start --head --autoscaling-config`` (fake provider) with no CPU: the
+    tuner joins it, counts the 2 x 2 CPUs the autoscaler may add into max_concurrent, and
+    its pending trials make the autoscaler add both nodes."""
+    import secrets
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    config = tmp_path / "autoscaler.json"
+    config.write_text(json.dumps(fake_autoscaler_config(port)))
+    token = secrets.token_hex(32)
+    for k, v in {
+        "RAY_AUTH_MODE": "token",
+        "RAY_AUTH_TOKEN": token,
+        CONFIG_ENV: str(config),
+    }.items():
+        monkeypatch.setenv(k, v)
+    env = {
+        **os.environ,
+        "RAY_FAKE_CLUSTER": "1",
+        "AUTOSCALER_UPDATE_INTERVAL_S": "1",
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
+    temp = f"/tmp/rtl-as-{secrets.token_hex(4)}"  # short: Ray's socket paths <= 107 bytes
+    ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
+    out = tmp_path / "head.out"
+    with open(out, "wb") as f:
+        head = subprocess.Popen(
+            [
+                ray_bin,
+                "start",
+                "--head",
+                "--block",
+                f"--port={port}",
+                "--node-ip-address=127.0.0.1",
+                "--num-cpus=0",
+                "--include-dashboard=false",
+                f"--temp-dir={temp}",
+                "--disable-usage-stats",
+                f"--autoscaling-config={config}",
+            ],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        assert wait_until(lambda: "Ray runtime started" in out.read_text(), 120), out.read_text()
+        running = tmp_path / "running"
+        running.mkdir()
+        # a driver process of its own: Ray reads the auth token once per process
+        driver = subprocess.run(
+            [sys.executable, "-c", DRIVER, f"127.0.0.1:{port}", str(running), str(tmp_path)],
+            env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.abspath(__file__))},
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert driver.returncode == 0, driver.stderr[-3000:]
+        rows = json.loads(driver.stdout.strip().splitlines()[-1])
+        assert {r["status"] for r in rows} == {"TERMINATED"}
+        assert [r["seen"] for r in rows] == [4] * 4  # all 4 ran at once
+        assert len({r["node"] for r in rows}) == 2  # on the two nodes the autoscaler added
+    finally:
+        ray.shutdown()
+        os.killpg(head.pid, signal.SIGKILL)  # the head, its monitor and the nodes it added
+        head.wait()
+        shutil.rmtree(temp, ignore_errors=True)
