@@ -44,6 +44,7 @@ class AttemptEnd(Enum):
     STOP_CRITERION = "STOP_CRITERION"  #: a ``stop=`` criterion was met
     INTERRUPTED = "INTERRUPTED"  #: the controller ended it (its decision says why)
     FAILED = "FAILED"  #: the function raised, or its worker died
+    NODE_LOST = "NODE_LOST"  #: its node went away (scale-down, preemption): a free retry
 
 
 class TrialInterrupt(BaseException):

@@ -34,8 +34,10 @@ def start_controller(
     *,
     resume: bool,
     events: bool,
+    autoscaler_config: dict[str, Any] | None = None,
 ) -> Any:
-    """The experiment's controller actor, on this (the driver's) node.
+    """The experiment's controller actor, on this (the driver's) node (``autoscaler_config``:
+    the autoscaler's cluster config, see :mod:`raytune_lite.autoscaling`).
 
     Raises:
         TypeError: the trainable, the space or a plugin cannot be pickled (naming it).
@@ -71,6 +73,7 @@ def start_controller(
             [trainable_ref, getattr(trainable, "__name__", None) or "train"],
             resume,
             events=events,
+            autoscaler_config=autoscaler_config,
         )
     except Exception as e:
         raise TypeError(

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from raytune_lite._hold import hold_get
 from raytune_lite.attempt import CONTROLLER_NAMESPACE, Message, TrialContext
 from raytune_lite.schedulers.base import Decision
 
@@ -102,10 +103,8 @@ class Outbox:
                     return
                 batch, self._buf, self._flush = self._buf, [], False
             try:
-                import ray
-
                 handle = controller_handle(ctx.controller)
-                decision = ray.get(handle.report.remote(ctx.trial_id, ctx.attempt, batch))
+                decision = hold_get(handle.report.remote(ctx.trial_id, ctx.attempt, batch))
             except BaseException as e:  # the controller is gone: report() raises
                 with self._cv:
                     self._error = e

@@ -36,6 +36,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from raytune_lite._hold import hold_get, hold_get_all
 from raytune_lite.checkpoint import CheckpointError
 from raytune_lite.store import CHECKPOINTS_DIR, ERROR_FILE, PARAMS_FILE, RESULT_FILE, TRIAL_FILE
 
@@ -235,23 +236,22 @@ def upload(depot: Any, src: str, dest: str, merge: bool = False) -> str:
     Returns:
         The saved checkpoint's path (``dest``).
     """
-    import ray
 
     if not os.path.isdir(src):
         raise CheckpointError(f"checkpoint directory {src!r} does not exist")
-    upload_id = ray.get(depot.begin.remote(dest, merge))
+    upload_id = hold_get(depot.begin.remote(dest, merge))
     pending: deque[Any] = deque()
     try:
         for rel, offset, data in chunks(src):
             if len(pending) >= IN_FLIGHT:
-                ray.get(pending.popleft())
+                hold_get(pending.popleft())
             if data is None:
                 pending.append(depot.mkdir.remote(upload_id, rel))
             else:
                 pending.append(depot.write.remote(upload_id, rel, offset, data))
             del data  # the object store holds it now
-        ray.get(list(pending))
-        saved: str = ray.get(depot.commit.remote(upload_id))
+        hold_get_all(list(pending))
+        saved: str = hold_get(depot.commit.remote(upload_id))
     except BaseException as e:
         depot.abort.remote(upload_id)
         if isinstance(e, Exception) and not isinstance(e, CheckpointError):
@@ -265,9 +265,8 @@ def upload(depot: Any, src: str, dest: str, merge: bool = False) -> str:
 def fetch(depot: Any, path: str) -> str:
     """Copies the saved checkpoint ``path`` from the depot's node into a new temporary
     directory on this node; returns that directory (the caller removes it)."""
-    import ray
 
-    entries: list[tuple[str, int]] = ray.get(depot.listing.remote(path))
+    entries: list[tuple[str, int]] = hold_get(depot.listing.remote(path))
     local = tempfile.mkdtemp(prefix=FETCHED_PREFIX)
     try:
         for rel, size in entries:
@@ -282,9 +281,9 @@ def fetch(depot: Any, path: str) -> str:
                 for off in offsets:
                     pending.append(depot.read.remote(path, rel, off, CHUNK_BYTES))
                     if len(pending) >= IN_FLIGHT:
-                        f.write(ray.get(pending.popleft()))
+                        f.write(hold_get(pending.popleft()))
                 while pending:
-                    f.write(ray.get(pending.popleft()))
+                    f.write(hold_get(pending.popleft()))
     except BaseException as e:
         shutil.rmtree(local, ignore_errors=True)
         if isinstance(e, Exception) and not isinstance(e, CheckpointError):
@@ -319,11 +318,10 @@ _depots: dict[str, Any] = {}
 def depot_for(controller: Any, name: str) -> Any:
     """The depot of the experiment whose controller is ``controller`` (asked once per worker
     process and experiment)."""
-    import ray
 
     depot = _depots.get(name)
     if depot is None:
-        depot = _depots[name] = ray.get(controller.depot.remote())
+        depot = _depots[name] = hold_get(controller.depot.remote())
     return depot
 
 

@@ -16,6 +16,7 @@ from raytune_lite import resources as res
 from raytune_lite import storage
 from raytune_lite._checks import check_int
 from raytune_lite._resume import resume_hint, resumed_plugins
+from raytune_lite.autoscaling import Growth, load_config
 from raytune_lite.callbacks.base import Callback
 from raytune_lite.callbacks.dispatch import Dispatcher, check_callbacks
 from raytune_lite.define_by_run.tuner_setup import complete_points, objective_setup
@@ -286,7 +287,11 @@ class Tuner:
         if self.address is not None and self.address != "local":
             check_reachable(self.address)  # even when Ray is up: a wrong address is an error
         init_ray(self.address, self.verbose)
-        if res.cluster_fits(self.resources) == 0:
+        autoscaler_config = load_config()
+        growth = Growth.from_config(autoscaler_config)
+        if res.cluster_fits(self.resources) == 0 and not growth.fits(
+            self.resources, res.alive_nodes()
+        ):  # no node now, and none the autoscaler may add
             raise ValueError(res.unsatisfiable_message(self.resources))
         controller = start_controller(
             self.spec,
@@ -296,6 +301,7 @@ class Tuner:
             self.trainable,
             resume=self.resume,
             events=bool(self.callbacks),
+            autoscaler_config=autoscaler_config,
         )
         take_lock(controller, self.spec.path)
         reporter = ProgressReporter(self.verbose, self.spec)

@@ -127,13 +127,17 @@ def test_trials_on_a_removed_node_are_retried_elsewhere(two_nodes, storage):
     remover.join(timeout=10)
     assert not problems, problems
     assert {r.status for r in results} == {rt.TrialStatus.TERMINATED}
-    moved = [r for r in results if r.error]
+    moved = [
+        r
+        for r in results
+        if worker.node_id in {row["node"] for row in read_rows(results.path, r.trial_id)}
+    ]
     assert moved, "no trial ran on the removed node"
     for r in results:
         rows = read_rows(results.path, r.trial_id)
         assert [row["step"] for row in rows] == list(range(1, 16))
     for r in moved:
-        assert "Died" in r.error or "died" in r.error
+        assert not r.error  # a lost node is a retry, not a failure (tests/test_autoscaling.py)
         rows = read_rows(results.path, r.trial_id)
         nodes = [row["node"] for row in rows]
         assert nodes[-1] != worker.node_id  # finished elsewhere

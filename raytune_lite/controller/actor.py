@@ -18,8 +18,8 @@ from typing import Any
 
 import ray
 
-from raytune_lite import resources as res
 from raytune_lite.attempt import AttemptEnd, AttemptResult, Message
+from raytune_lite.autoscaling import Growth
 from raytune_lite.controller.define_by_run import ObjectiveCalls
 from raytune_lite.controller.driver_calls import CANCEL_GRACE_S, DriverCalls
 from raytune_lite.controller.failing import (
@@ -68,6 +68,7 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
         trainable: list[Any],
         resume: bool = False,
         events: bool = False,
+        autoscaler_config: dict[str, Any] | None = None,
     ) -> None:
         self.spec = spec
         #: what happened to the trials, for the driver's callbacks (None: no callbacks)
@@ -107,7 +108,9 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
         self.nodes = NodeWait(spec.wait_for_nodes_s)
         self.unrunnable: dict[str, str] = {}  # attempts cancelled as no node can run them
         self.told = Escalation(self._cancel, lambda t: self.refs.get(t), STOP_GRACE_S)
-        self.capacity = spec.max_concurrent or max(1, res.cluster_fits(spec.resources))
+        self.growth = Growth.from_config(autoscaler_config)
+        fits, self.dead_nodes = self._count_nodes()
+        self.capacity = spec.max_concurrent or max(1, fits)
         self.started = time.time()
         self.wake: asyncio.Event | None = None
         self.dirty = True
@@ -295,7 +298,7 @@ class Controller(ExperimentOnDisk, DriverCalls, Launching, ObjectiveCalls):
                 and not self.crash
             ):
                 self.stop_experiment(self.failing.fatal.reason if self.failing.fatal else "")
-        elif not self.stopping:
+        elif result.end is not AttemptEnd.NODE_LOST and not self.stopping:
             self.failing.succeeded()
         out = attempt_outcome(
             result,

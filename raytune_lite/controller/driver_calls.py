@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import ray
 
 from raytune_lite import resources as res
+from raytune_lite.autoscaling import Growth
 from raytune_lite.controller.failing import FailureLog, NodeWait, crash_message
 from raytune_lite.controller.supply import TrialSupply
 from raytune_lite.controller.table import TrialTable
@@ -59,6 +60,8 @@ class DriverCalls:
     node_id: str
     wake: asyncio.Event | None
     _depot: Any
+    growth: Growth
+    dead_nodes: int
     _interrupt_timer: asyncio.Future[None] | None
 
     if TYPE_CHECKING:  # the other parts of the Controller
@@ -81,8 +84,16 @@ class DriverCalls:
         if self.dirty:
             self._write_experiment(ExperimentStatus.RUNNING)
 
+    def _count_nodes(self) -> tuple[int, int]:
+        """How many trials the alive nodes and those the autoscaler may still add fit, and
+        how many nodes are dead."""
+        nodes = ray.nodes()
+        alive = [dict(n.get("Resources", {})) for n in nodes if n.get("Alive")]
+        now = sum(res.fits_on_node(self.spec.resources, node) for node in alive)
+        return now + self.growth.fits(self.spec.resources, alive), len(nodes) - len(alive)
+
     def _recount(self) -> None:
-        fits = res.cluster_fits(self.spec.resources)
+        fits, self.dead_nodes = self._count_nodes()
         message = self.nodes.update(fits, lambda: res.unsatisfiable_message(self.spec.resources))
         if message and not self.stopping:  # waited long enough for a node: give up
             self.stop_experiment(message)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ import ray
 
 from raytune_lite import resources as res
 from raytune_lite.attempt import AttemptEnd, AttemptResult, TrialContext
+from raytune_lite.autoscaling import node_lost
 from raytune_lite.controller.failing import Escalation, node_of
 from raytune_lite.controller.recovery import needs_rewind
 from raytune_lite.events import EventKind
@@ -20,6 +22,8 @@ from raytune_lite.schedulers.base import SyncPolicy
 from raytune_lite.spec import ExperimentSpec
 from raytune_lite.store import ExperimentStore
 from raytune_lite.trial import Trial, TrialStatus
+
+logger = logging.getLogger("raytune_lite")
 
 #: a task failure waits this long before it is blamed on the trial: a dying driver or head
 #: node fails its tasks before the controller itself notices
@@ -42,6 +46,7 @@ class Launching:
     unrunnable: dict[str, str]
     told: Escalation
     dirty: bool
+    dead_nodes: int
     wake: asyncio.Event | None
     _tasks: dict[tuple[tuple[str, float], ...], Any]
 
@@ -95,7 +100,13 @@ class Launching:
             )
         return task
 
+    def _a_node_died(self, before: int) -> bool:
+        """Whether a node died since there were ``before`` dead ones (a worker that crashed
+        meanwhile was most likely on it)."""
+        return sum(1 for n in ray.nodes() if not n.get("Alive")) > before
+
     async def _await(self, trial: Trial, ref: ray.ObjectRef, attempt: int) -> None:
+        dead = self.dead_nodes  # as of the last recount
         try:
             result: AttemptResult = await ref
         except ray.exceptions.TaskCancelledError:
@@ -110,6 +121,17 @@ class Launching:
                 # A dying driver or head node fails its tasks before the controller notices:
                 # wait a little so that the controller goes first and the trial is not blamed.
                 await asyncio.sleep(SYSTEM_FAILURE_GRACE_S)
+                if node_lost(e) or (
+                    isinstance(e, ray.exceptions.WorkerCrashedError) and self._a_node_died(dead)
+                ):
+                    logger.warning(
+                        "raytune_lite: trial %s lost its node (%s: %s); retried, not counted "
+                        "against max_failures",
+                        trial.trial_id,
+                        type(e).__name__,
+                        e,
+                    )
+                    result = AttemptResult(AttemptEnd.NODE_LOST, error=result.error)
         except Exception as e:  # e.g. the result could not be deserialized
             result = AttemptResult(AttemptEnd.FAILED, error=f"{type(e).__name__}: {e}")
         if trial.trial_id in self.unrunnable:  # no node could run it: ERROR, not stopped

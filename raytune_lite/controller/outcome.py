@@ -81,6 +81,10 @@ def attempt_outcome(
         out = interrupted_outcome(result, decision, trial, max_failures, by_interrupt)
         if out is not None:
             return out
+    if result.end is AttemptEnd.NODE_LOST:  # not the trial's fault: not counted
+        if not stopping:
+            return Outcome(Next.RETRY, TrialStatus.PENDING)
+        return Outcome(Next.FINISH, TrialStatus.STOPPED_EARLY, reason=stopping)
     if result.end is AttemptEnd.FAILED:
         if trial.failures <= max_failures and not stopping:
             return Outcome(Next.RETRY, TrialStatus.PENDING)
@@ -126,6 +130,8 @@ def interrupted_outcome(
         >>> interrupted_outcome(cut, Decision.STOP, Trial("0", {}, {}), 0, True).status.name
         'INTERRUPTED'
     """
+    if result.end is AttemptEnd.NODE_LOST:
+        return Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)
     if result.end is AttemptEnd.FAILED:
         if trial.failures <= max_failures:
             return Outcome(Next.INTERRUPT, TrialStatus.INTERRUPTED)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from raytune_lite import session
+from raytune_lite._hold import hold_get
 from raytune_lite.attempt import AttemptEnd, TrialInterrupt
 from raytune_lite.define_by_run.distributions import Distribution
 from raytune_lite.define_by_run.trial import STEP_KEY, ObjectiveTrial, TrialPruned, final_metrics
@@ -182,7 +183,6 @@ def _names_trial(annotation: Any) -> bool:
 
 def _asker(sess: Any) -> Callable[[str, Distribution], Any]:
     def ask(name: str, dist: Distribution) -> Any:
-        import ray
 
         from raytune_lite.outbox import controller_handle
 
@@ -192,7 +192,7 @@ def _asker(sess: Any) -> Callable[[str, Distribution], Any]:
                 f"trial.suggest({name!r}) after trial {ctx.trial_id}'s attempt ended"
             )
         handle = controller_handle(ctx.controller)
-        answer = ray.get(
+        answer = hold_get(
             handle.suggest_param.remote(ctx.trial_id, ctx.attempt, name, dist.to_json())
         )
         if answer.refused is not None:
