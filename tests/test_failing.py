@@ -53,7 +53,8 @@ def test_the_systematic_stop_names_the_trials():
     assert f.failed("00000", 1, TB, None) is None
     fatal = f.failed("00001", 1, TB, None)
     assert fatal is not None and fatal.reason.startswith(
-        "the first 2 trials to fail (00000, 00001) all failed with ValueError: bad and none succeeded"
+        "the first 2 trials to fail (00000, 00001) all failed with ValueError: bad "
+        "and none succeeded"
     )
 
 

@@ -138,8 +138,8 @@ def test_a_typo_in_the_trainable_stops_the_experiment_and_raises_the_name_error(
     cause = info.value.__cause__
     assert isinstance(cause, rt.TrialError)
     assert re.search(
-        r"the first 5 trials to fail \(\d{5}(, \d{5}){4}\) all failed with NameError: name 'confg' is not "
-        r"defined and none succeeded: stopped the experiment",
+        r"the first 5 trials to fail \(\d{5}(, \d{5}){4}\) all failed with NameError: "
+        r"name 'confg' is not defined and none succeeded: stopped the experiment",
         str(cause),
     )
     assert 'rt.report({"loss": confg["x"]})' in cause.traceback

@@ -11,7 +11,7 @@ Example:
     >>> log.lines[0]
     'trial 00000 failed: ValueError: bad (error file: /x/00000/error.txt)'
     >>> log.failed("00001", 1, "ValueError: bad", None).reason  # doctest: +ELLIPSIS
-    'the first 2 trials to fail (00000, 00001) all failed with ValueError: bad and none succeeded...'
+    'the first 2 trials to fail (00000, 00001) all failed with ValueError: bad and none...'
 """
 
 from __future__ import annotations
