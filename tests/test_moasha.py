@@ -18,8 +18,8 @@ def snap(tid: str) -> TrialSnapshot:
     )  # fmt: skip
 
 
-def make(eta: float = 2) -> MOASHA:
-    s = MOASHA(max_t=9, grace_period=1, reduction_factor=eta)
+def make(eta: float = 2, min_samples: int = 1) -> MOASHA:
+    s = MOASHA(max_t=9, grace_period=1, reduction_factor=eta, min_samples_required=min_samples)
     s.setup("loss", "min", seed=0)
     s.objectives = Objectives(("loss", "size"), (Mode.MIN, Mode.MAX))
     return s
@@ -55,7 +55,34 @@ def test_crowding_breaks_ties_within_a_front() -> None:
 
 
 def test_without_objectives_it_is_asha_on_the_metric() -> None:
-    s = MOASHA(max_t=9, grace_period=1, reduction_factor=2)
+    s = MOASHA(max_t=9, grace_period=1, reduction_factor=2, min_samples_required=1)
     s.setup("loss", "min", seed=0)
     assert s.on_result(snap("a"), {"loss": 0.1, "training_iteration": 1}).action is Action.CONTINUE
     assert s.on_result(snap("b"), {"loss": 0.5, "training_iteration": 1}).action is Action.STOP
+
+
+def test_a_rung_stops_no_complete_trial_until_it_holds_min_samples_required() -> None:
+    s = make(min_samples=3)
+    assert s.min_samples_required == 3
+    acts = [
+        s.on_result(snap(str(i)), {"loss": ls, "size": sz, "training_iteration": 1}).action
+        for i, (ls, sz) in enumerate([(0.1, 9.0), (0.2, 8.0), (0.3, 7.0)])
+    ]
+    # each is dominated by the first (size: max), yet with 0, 1 and 2 peers all go on
+    assert acts == [Action.CONTINUE] * 3
+    row = {"loss": 0.95, "size": 0.5, "training_iteration": 1}
+    assert s.on_result(snap("late"), row).action is Action.STOP  # 3 peers: now judged
+    # with min_samples_required=1 the second, dominated by the first, stops at once
+    s1 = make(min_samples=1)
+    assert s1.on_result(snap("a"), {"loss": 0.1, "size": 9, "training_iteration": 1}).action is (
+        Action.CONTINUE
+    )
+    assert s1.on_result(snap("b"), {"loss": 0.2, "size": 8, "training_iteration": 1}).action is (
+        Action.STOP
+    )
+    # a trial missing an objective loses to a complete peer even below min_samples_required
+    s2 = make(min_samples=3)
+    s2.on_result(snap("a"), {"loss": 0.5, "size": 5, "training_iteration": 1})
+    assert s2.on_result(
+        snap("nan"), {"loss": float("nan"), "size": 5, "training_iteration": 1}
+    ).action is (Action.STOP)

@@ -29,6 +29,34 @@ def test_ray_defaults():
     assert isinstance(ts.FIFOScheduler(), native.FIFO)
 
 
+def test_asha_judges_the_second_trial_at_a_rung_against_the_first_as_ray_does():
+    from types import MappingProxyType
+
+    from raytune_lite.schedulers.base import Action
+    from raytune_lite.trial import TrialSnapshot, TrialStatus
+
+    def report(s: native.ASHA, tid: str, loss: float) -> Action:
+        snap = TrialSnapshot(
+            trial_id=tid,
+            config=MappingProxyType({}),
+            status=TrialStatus.RUNNING,
+            num_results=0,
+            last_result=None,
+            checkpoint=None,
+            attempts=1,
+            resources=MappingProxyType({"cpu": 1.0}),
+        )
+        return s.on_result(snap, {"loss": loss, "training_iteration": 1}).action
+
+    ray_like, ours = ts.ASHAScheduler(max_t=9), native.ASHA(max_t=9, reduction_factor=4)
+    for s in (ray_like, ours):
+        s.setup("loss", "min", seed=0)
+        assert report(s, "a", 0.1) is Action.CONTINUE
+    assert ray_like.min_samples_required == 1
+    assert report(ray_like, "b", 0.5) is Action.STOP  # worse than the only peer
+    assert report(ours, "b", 0.5) is Action.CONTINUE  # ours waits for 3 peers
+
+
 def test_positional_arguments_in_ray_order():
     asha = ts.AsyncHyperBandScheduler("time_total_s", "loss", "min", 50, 5, 2)
     assert (asha.time_attr, asha.max_t, asha.grace_period, asha.reduction_factor) == (

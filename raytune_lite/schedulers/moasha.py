@@ -6,7 +6,9 @@ there before it are ordered by non-dominated rank (front 0 first, over the objec
 losses), then within a front by crowding distance (larger first, as NSGA-II does, so the
 spread of the front is kept), then by the order they arrived. The trial goes on only if its
 place is in the first ``1/reduction_factor`` of that order; otherwise it is stopped. A trial
-missing an objective (or reporting a NaN) at a rung ranks after every complete one.
+missing an objective (or reporting a NaN) at a rung ranks after every complete one. As in
+ASHA, while fewer than ``min_samples_required`` trials are recorded at a rung a complete
+trial goes on whatever it reports (one missing an objective still loses to a complete peer).
 
 The objectives come from :attr:`MOASHA.objectives`, which the Tuner sets from
 ``metric=[...]``/``mode=[...]``; without it (one metric) MO-ASHA is ASHA on that metric.
@@ -48,13 +50,14 @@ class MOASHA(ASHA):
     """ASHA that ranks trials at a rung by non-dominated rank, then crowding distance.
 
     Takes ASHA's arguments (``time_attr``, ``max_t``, ``grace_period``, ``reduction_factor``,
-    ``brackets``). ``Tuner(metric=["loss", "latency"], mode=["min", "min"],
+    ``brackets``, ``min_samples_required``: a rung stops no complete trial until it holds
+    that many, default 3). ``Tuner(metric=["loss", "latency"], mode=["min", "min"],
     scheduler=MOASHA(...))`` sets :attr:`objectives`.
 
     Example:
         >>> from raytune_lite.multiobjective import Objectives
         >>> from raytune_lite.trial import Mode, Trial
-        >>> s = MOASHA(max_t=9, grace_period=1, reduction_factor=2)
+        >>> s = MOASHA(max_t=9, grace_period=1, reduction_factor=2, min_samples_required=1)
         >>> s.setup("loss", "min", seed=0)
         >>> s.objectives = Objectives(("loss", "size"), (Mode.MIN, Mode.MIN))
         >>> a, b, c = (Trial(i, {}, {}).snapshot() for i in "abc")
@@ -107,7 +110,7 @@ class MOASHA(ASHA):
         decision = Decision.CONTINUE
         while i < len(levels) and t >= levels[i]:
             recorded = [[math.nan if v is None else v for v in ls] for ls in rungs[i].values()]
-            keep = _keeps(recorded, losses, self.reduction_factor)
+            keep = self._judge(recorded, losses)
             rungs[i][tid] = [v if math.isfinite(v) else None for v in losses]
             i += 1
             if not keep:
@@ -115,6 +118,17 @@ class MOASHA(ASHA):
                 break
         self._next[tid] = i
         return decision
+
+    def _judge(self, recorded: list[list[float]], losses: list[float]) -> bool:
+        """ASHA's order of checks, with the multi-objective ranking in place of the quantile."""
+        complete = [all(math.isfinite(v) for v in ls) for ls in recorded]
+        if not any(complete):
+            return True  # nobody has a usable value: nothing to rank on
+        if not all(math.isfinite(v) for v in losses):
+            return False
+        if len(recorded) < self.min_samples_required:
+            return True
+        return _keeps(recorded, losses, self.reduction_factor)
 
     def on_complete(self, trial: TrialSnapshot) -> None:
         super().on_complete(trial)

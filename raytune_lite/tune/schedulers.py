@@ -71,6 +71,11 @@ class FIFOScheduler(_Requested, FIFO):
 class AsyncHyperBandScheduler(_Requested, ASHA):
     """Asynchronous successive halving, with Ray Tune's defaults (``reduction_factor=4``).
 
+    Ray Tune's rung rule judges a trial against every trial recorded at the rung before it,
+    even one: the second trial at a rung is stopped when it is worse than the first. This
+    class does the same (``min_samples_required=1``); raytune_lite's own :class:`ASHA`
+    waits for 3 (see its docstring).
+
     Args:
         time_attr, metric, mode, max_t, grace_period, reduction_factor, brackets: as in
             Ray Tune. stop_last_trials: only True (trials reaching ``max_t`` end).
@@ -94,6 +99,7 @@ class AsyncHyperBandScheduler(_Requested, ASHA):
             grace_period=grace_period,
             reduction_factor=reduction_factor,
             brackets=brackets,
+            min_samples_required=1,
         )
         self._request(metric, mode)
 
