@@ -30,23 +30,12 @@ def test_ray_defaults():
 
 
 def test_asha_judges_the_second_trial_at_a_rung_against_the_first_as_ray_does():
-    from types import MappingProxyType
+    from test_asha import snap
 
     from raytune_lite.schedulers.base import Action
-    from raytune_lite.trial import TrialSnapshot, TrialStatus
 
     def report(s: native.ASHA, tid: str, loss: float) -> Action:
-        snap = TrialSnapshot(
-            trial_id=tid,
-            config=MappingProxyType({}),
-            status=TrialStatus.RUNNING,
-            num_results=0,
-            last_result=None,
-            checkpoint=None,
-            attempts=1,
-            resources=MappingProxyType({"cpu": 1.0}),
-        )
-        return s.on_result(snap, {"loss": loss, "training_iteration": 1}).action
+        return s.on_result(snap(tid), {"loss": loss, "training_iteration": 1}).action
 
     ray_like, ours = ts.ASHAScheduler(max_t=9), native.ASHA(max_t=9, reduction_factor=4)
     for s in (ray_like, ours):
