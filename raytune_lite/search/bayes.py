@@ -14,7 +14,7 @@ their levels inside the kernel, and one-hot encodes categoricals and grid axes.
   Monte Carlo fantasies (asynchronous q-EI), Thompson sampling or a TuRBO-like trust
   region; the default ``"auto"`` picks by the number of trials running, as measured by
   ``benchmarks/search_quality.py``. A suggestion keeps ``MIN_PENDING_DISTANCE`` length
-  scales from running trials.
+  scales from running trials (:mod:`._bo.candidates`).
 * **Failures.** A failed trial (error, NaN/inf or missing metric) is given the worst value
   seen so far (``impute_failures=True``), so the model learns to avoid its region; it is
   never the best. Before any value is known, failures are simply skipped.
@@ -33,7 +33,6 @@ Intermediate results are ignored: the model learns from each trial's last row.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any
 
@@ -54,8 +53,9 @@ from raytune_lite.search._bo.batch import (
     resolve,
     thompson,
 )
+from raytune_lite.search._bo.candidates import first_new
 from raytune_lite.search._bo.encoding import Encoding
-from raytune_lite.search._bo.gp import GaussianProcess, fit_theta
+from raytune_lite.search._bo.gp import GaussianProcess, fit_theta, one_blas_thread, standardize
 from raytune_lite.search._bo.parego import scalarize_table
 from raytune_lite.search._mo_losses import MultiLosses, multi_objective
 from raytune_lite.search._observations import Observations
@@ -67,35 +67,8 @@ __all__ = ["BELIEVER_PESSIMISM", "BayesOpt", "Pending"]
 
 #: while fewer finite observations than this are known, suggestions stay quasi-random
 MIN_MODEL_POINTS = 2
-#: a suggestion stays this far (in length scales) from the trials still running
-MIN_PENDING_DISTANCE = 0.1
 #: hyperparameters are refitted at every new observation up to this many
 ALWAYS_REFIT = 40
-
-
-_BLAS: Any = None
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """Limits BLAS to one thread while the GP works, when ``threadpoolctl`` is installed:
-    its matrices are small, and threads fighting over busy cores made suggestions ~20x
-    slower on a loaded 2-core machine."""
-    global _BLAS
-    if _BLAS is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS = ThreadpoolController()
-        except Exception:  # optional speed-up only
-            _BLAS = False
-    if _BLAS is False:
-        return contextlib.nullcontext()
-    return _BLAS.limit(limits=1, user_api="blas")
-
-
-def _standardize(y: np.ndarray) -> np.ndarray:
-    sd = float(y.std())
-    return (y - float(y.mean())) / (sd if sd > 1e-12 else 1.0)
 
 
 class BayesOpt(Searcher):
@@ -248,7 +221,7 @@ class BayesOpt(Searcher):
             and len(done) >= MIN_MODEL_POINTS
             and (not multi or scalarize_table(self._obs, self._mo, self.rng) >= MIN_MODEL_POINTS)
         ):
-            with _one_blas_thread():
+            with one_blas_thread():
                 x = self._model_point()
         if x is None:
             x = self._design_point()
@@ -312,9 +285,9 @@ class BayesOpt(Searcher):
         xs, ys, xp = self._training_set()
         if enc.dim == 0:
             return None
-        y = _standardize(ys)
+        y = standardize(ys)
         if self.warp_outputs and len(y) >= 5 and float(np.ptp(y)) > 1e-9:
-            y = _standardize(scipy.stats.yeojohnson(y)[0])
+            y = standardize(scipy.stats.yeojohnson(y)[0])
         gp = GaussianProcess(xs, y, self._hyperparameters(xs, y))
         strategy = resolve(self.pending, len(xp) + 1)  # by concurrency
         if strategy is Pending.TRUST_REGION and not enc.layout.numeric:
@@ -334,7 +307,7 @@ class BayesOpt(Searcher):
                         enc.layout.perturb(self.rng, anchors, self.n_candidates // 2, 0.05),
                     ]
                 )
-            return self._first_new(thompson(gpf, cand, self.rng), gpf.x, xp, gp.lengthscales)
+            return first_new(thompson(gpf, cand, self.rng), gpf.x, xp, gp.lengthscales)
         kind, kappa = self.acquisition, self.ucb_kappa
         if strategy in (Pending.BELIEVER, Pending.SOFT_BELIEVER) and len(xp):
             soft = strategy is Pending.SOFT_BELIEVER
@@ -367,25 +340,7 @@ class BayesOpt(Searcher):
             n_random=self.n_candidates,
             n_local=self.n_candidates // 2,
         )
-        return self._first_new(cand, taken, xp, gp.lengthscales)
-
-    @staticmethod
-    def _first_new(
-        cand: np.ndarray, taken: np.ndarray, pending: np.ndarray, lengthscales: np.ndarray
-    ) -> np.ndarray | None:
-        """The best candidate that repeats no trial and keeps ``MIN_PENDING_DISTANCE`` (in
-        length scales) from the running ones."""
-        for c in cand[:256]:
-            if np.min(np.abs(taken - c).max(1)) <= 1e-9:
-                continue
-            if (
-                len(pending)
-                and np.min(np.linalg.norm((pending - c) / lengthscales, axis=1))
-                < MIN_PENDING_DISTANCE
-            ):
-                continue
-            return c
-        return None  # everything near the optimum was tried: fall back to the design
+        return first_new(cand, taken, xp, gp.lengthscales)
 
     # -- resume ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
